@@ -1,0 +1,35 @@
+// SPDX-License-Identifier: MIT
+/*
+ * console.c: the serial console on the 16550 at 0x3f8, polled: wait for
+ * LSR.THRE, write THR. Works the same under minivmm and QEMU.
+ */
+#include "guest.h"
+#include "minivmm_abi.h"
+#include "x86.h"
+
+#define COM1 MINIVMM_SERIAL_PORT
+#define UART_IER 1
+#define UART_FCR 2
+#define UART_LCR 3
+#define UART_LSR 5
+#define UART_LSR_THRE 0x20
+
+void console_init(void)
+{
+	outb(COM1 + UART_IER, 0x00); /* no interrupts: we poll */
+	outb(COM1 + UART_LCR, 0x03); /* 8 data bits, no parity, 1 stop */
+	outb(COM1 + UART_FCR, 0x00); /* no FIFO: one byte at a time */
+}
+
+void console_putc(char c)
+{
+	while (!(inb(COM1 + UART_LSR) & UART_LSR_THRE))
+		;
+	outb(COM1, (uint8_t)c);
+}
+
+void console_write(const char *s, size_t n)
+{
+	while (n--)
+		console_putc(*s++);
+}

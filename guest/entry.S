@@ -1,0 +1,152 @@
+; SPDX-License-Identifier: MIT
+; entry.S: the guest's first instructions. The PVH loader (minivmm or QEMU)
+; jumps to pvh_start32 in 32-bit protected mode with paging off and %ebx =
+; the guest-physical address of hvm_start_info. We check its magic, load
+; our own GDT and page tables, enter long mode, set up a stack, zero the
+; BSS and call guest_main(start_info) in C. Trusts only the PVH protocol.
+
+%define PVH_MAGIC       0x336ec578  ; XEN_HVM_START_MAGIC_VALUE, include/pvh.h
+%define ELFNOTE_PHYS32  18          ; XEN_ELFNOTE_PHYS32_ENTRY
+%define DEBUG_EXIT_PORT 0xf4        ; include/minivmm_abi.h
+%define DEBUG_EXIT_FAIL 0x21        ; MINIVMM_DEBUG_EXIT_BASE | status 1
+%define SERIAL_THR      0x3f8
+
+%define MSR_EFER        0xc0000080
+%define EFER_LME        (1 << 8)
+%define EFER_NXE        (1 << 11)
+%define CR0_PE          (1 << 0)
+%define CR0_WP          (1 << 16)
+%define CR0_PG          (1 << 31)
+%define CR4_PAE         (1 << 5)
+
+%define SEL_CODE64      0x08        ; GDT selectors, see gdt below
+%define SEL_DATA        0x10
+
+; Page-table entry bits.
+%define PTE_P           (1 << 0)
+%define PTE_W           (1 << 1)
+%define PTE_PWT         (1 << 3)
+%define PTE_PCD         (1 << 4)
+%define PTE_PS          (1 << 7)    ; 2 MiB page in a page directory
+
+; The PVH entry note: name "Xen", type 18, a 32-bit entry address.
+section .note.Xen note alloc noexec nowrite align=4
+        dd 4                        ; namesz, "Xen" and its NUL
+        dd 4                        ; descsz
+        dd ELFNOTE_PHYS32           ; type
+        db "Xen", 0
+        dd pvh_start32
+
+section .text.boot progbits alloc exec nowrite align=16
+bits 32
+global pvh_start32
+pvh_start32:
+        cmp dword [ebx], PVH_MAGIC
+        jne bad_magic
+        mov esi, ebx                ; keep start_info; becomes guest_main's arg
+
+        lgdt [gdt_ptr]
+
+        ; Long mode: PAE on, CR3 = our identity map, EFER.LME, then paging.
+        mov eax, cr4
+        or eax, CR4_PAE
+        mov cr4, eax
+        mov eax, pml4
+        mov cr3, eax
+        mov ecx, MSR_EFER
+        rdmsr
+        or eax, EFER_LME | EFER_NXE
+        wrmsr
+        mov eax, cr0
+        or eax, CR0_PG | CR0_WP | CR0_PE
+        mov cr0, eax
+        jmp SEL_CODE64:start64      ; far jump loads the 64-bit CS
+
+; No console, no IDT: say one word on the serial port, then ask QEMU's
+; isa-debug-exit (minivmm has one too) to end the run with a failure.
+bad_magic:
+        mov dx, SERIAL_THR
+        mov esi, bad_magic_msg
+.next:  lodsb
+        test al, al
+        jz .exit
+        out dx, al
+        jmp .next
+.exit:  mov dx, DEBUG_EXIT_PORT
+        mov al, DEBUG_EXIT_FAIL
+        out dx, al
+.halt:  hlt
+        jmp .halt
+
+bits 64
+start64:
+        mov ax, SEL_DATA
+        mov ds, ax
+        mov es, ax
+        mov ss, ax
+        xor eax, eax                ; fs/gs unused: null selectors
+        mov fs, ax
+        mov gs, ax
+        mov rsp, stack_top
+
+        ; BSS is small and 8-byte aligned (guest.ld): clear it in qwords.
+        extern __bss_start, __bss_end
+        mov rdi, __bss_start
+        mov rcx, __bss_end
+        sub rcx, rdi
+        shr rcx, 3
+        rep stosq                   ; rax = 0 from above
+
+        mov edi, esi                ; guest_main(start_info)
+        extern guest_main
+        call guest_main
+.halt:  cli                         ; guest_main does not return
+        hlt
+        jmp .halt
+
+section .rodata
+bad_magic_msg: db "PVH: bad hvm_start_info magic", 10, 0
+
+section .data
+align 16
+; Flat GDT: null, 64-bit code, data. Access byte 0x9a = present, ring 0,
+; code, readable; flags 0xa = 4K granularity, long mode. 0x92 = data,
+; writable; flags 0xc = 4K granularity, 32-bit.
+gdt:
+        dq 0
+        dq 0x00af9a000000ffff       ; SEL_CODE64
+        dq 0x00cf92000000ffff       ; SEL_DATA
+gdt_end:
+gdt_ptr:
+        dw gdt_end - gdt - 1
+        dd gdt
+
+; Identity map of the low 4 GiB with 2 MiB pages: one PML4 entry, four
+; PDPT entries, four page directories built at assembly time (no loop at
+; boot). The top 32 MiB (LAPIC, IOAPIC) are uncached.
+section .data.pagetables progbits alloc noexec write align=4096
+global pml4
+pml4:
+        dq pdpt + PTE_P + PTE_W
+        times 511 dq 0
+pdpt:
+        dq pd + 0 * 4096 + PTE_P + PTE_W
+        dq pd + 1 * 4096 + PTE_P + PTE_W
+        dq pd + 2 * 4096 + PTE_P + PTE_W
+        dq pd + 3 * 4096 + PTE_P + PTE_W
+        times 508 dq 0
+pd:
+%assign i 0
+%rep 2048
+%if i >= 2048 - 16
+        dq (i << 21) | PTE_P | PTE_W | PTE_PS | PTE_PCD | PTE_PWT
+%else
+        dq (i << 21) | PTE_P | PTE_W | PTE_PS
+%endif
+%assign i i + 1
+%endrep
+
+; The boot stack lives outside the BSS so it is not cleared at boot.
+section .stack nobits alloc noexec write align=16
+        resb 16384
+stack_top:

@@ -1,0 +1,100 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * guest.h: the tiny guest kernel's internal interfaces, one section per
+ * file. Freestanding: no libc, only the compiler's own headers.
+ */
+#ifndef GUEST_H
+#define GUEST_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define NORETURN __attribute__((noreturn))
+#define PRINTF_LIKE(f, a) __attribute__((format(printf, f, a)))
+
+/* ---- string.c: the mem and str functions the compiler may call ---- */
+void *memcpy(void *dst, const void *src, size_t n);
+void *memset(void *dst, int c, size_t n);
+int memcmp(const void *a, const void *b, size_t n);
+size_t strlen(const char *s);
+
+/* ---- console.c: the 16550 serial console ---- */
+void console_init(void);
+void console_putc(char c);
+void console_write(const char *s, size_t n);
+
+/* ---- printf.c: formatted output to the console ---- */
+/* Supports %c %s %d %i %u %x %p %%, flags 0 - #, a width, l/ll/z. */
+int printf(const char *fmt, ...) PRINTF_LIKE(1, 2);
+int vprintf(const char *fmt, va_list ap);
+/* Format into (buf, size), always NUL-terminated; returns the length. */
+int snprintf(char *buf, size_t size, const char *fmt, ...) PRINTF_LIKE(3, 4);
+
+/* ---- cmdline.c: the command line from start_info ---- */
+/* Remember the NUL-terminated command line at (s), or "" if NULL. */
+void cmdline_init(const char *s);
+const char *cmdline_get(void);
+/* True if the word (name) or "name=..." appears on the command line. */
+bool cmdline_has(const char *name);
+/*
+ * The value of "name=value": returns its length and sets (*val), or -1
+ * if absent. The value runs to the next space.
+ */
+int cmdline_value(const char *name, const char **val);
+/* True if "name=value" is on the command line with exactly (value). */
+bool cmdline_is(const char *name, const char *value);
+
+/* ---- hypervisor.c: who runs us, and how to leave ---- */
+enum guest_hv { HV_NONE, HV_MINIVMM, HV_KVM, HV_OTHER };
+
+struct guest_hv_info {
+	enum guest_hv kind;
+	char signature[13];     /* CPUID 0x40000000 ebx:ecx:edx, NUL-ended */
+	uint32_t features;      /* minivmm: CPUID 0x40000001.eax */
+	uint16_t hypercall_port;
+	uint32_t abi_version;
+};
+
+/* Probe CPUID once; later calls return the same answer. */
+const struct guest_hv_info *hv_detect(void);
+const char *hv_name(const struct guest_hv_info *hv);
+/*
+ * End the run with (status): the exit hypercall on minivmm, otherwise
+ * QEMU's isa-debug-exit with MINIVMM_DEBUG_EXIT_BASE | status.
+ */
+NORETURN void guest_exit(int status);
+/* Print "RESULT: fail <reason>" and leave with status 1. */
+NORETURN void guest_fail(const char *fmt, ...) PRINTF_LIKE(1, 2);
+/* Print "RESULT: pass" and leave with status 0. */
+NORETURN void guest_pass(void);
+
+/* ---- traps.c and trap_entry.S: the IDT and exception handlers ---- */
+
+/* What the NASM stubs push, lowest address first. */
+struct trap_frame {
+	uint64_t r15, r14, r13, r12, r11, r10, r9, r8;
+	uint64_t rbp, rdi, rsi, rdx, rcx, rbx, rax;
+	uint64_t vector, error;
+	uint64_t rip, cs, rflags, rsp, ss; /* pushed by the CPU */
+};
+
+void traps_init(void);
+/*
+ * Expect one exception (vector) next: the handler records it, moves rip
+ * past the faulting instruction by (skip) bytes and returns instead of
+ * failing the run. trap_taken() then reports whether and where it came.
+ */
+void trap_expect(unsigned vector, unsigned skip);
+bool trap_taken(struct trap_frame *out);
+/* Called by the stubs in trap_entry.S. */
+void trap_handler(struct trap_frame *f);
+
+/* ---- selftest.c: checks run at every boot ---- */
+/* Run the self-tests; calls guest_fail() on the first failure. */
+void selftest_run(const void *start_info);
+/* The forced failures (test=ud2, test=spin, ...); returns if none. */
+void selftest_forced(void);
+
+#endif /* GUEST_H */

@@ -1,0 +1,31 @@
+// SPDX-License-Identifier: MIT
+/*
+ * main.c: guest_main(), where entry.S hands over in long mode: console,
+ * command line, hypervisor detection, the one banner line, exceptions,
+ * self-tests, and the one RESULT line.
+ */
+#include "guest.h"
+#include "pvh.h"
+
+NORETURN void guest_main(uint32_t start_info);
+
+NORETURN void guest_main(uint32_t start_info)
+{
+	const struct hvm_start_info *si = (const void *)(uintptr_t)start_info;
+	const struct guest_hv_info *hv;
+
+	cmdline_init(si->cmdline_paddr && si->cmdline_paddr < (1ull << 32)
+			     ? (const char *)(uintptr_t)si->cmdline_paddr
+			     : NULL);
+	if (cmdline_has("exit"))
+		guest_exit(0); /* launch timing: leave as soon as C runs */
+
+	console_init();
+	hv = hv_detect();
+	printf("minivmm guest: hypervisor %s, cmdline \"%s\"\n", hv_name(hv),
+	       cmdline_get());
+	traps_init();
+	selftest_forced();
+	selftest_run(si);
+	guest_pass();
+}

@@ -1,0 +1,86 @@
+// SPDX-License-Identifier: MIT
+/*
+ * selftest.c: what the guest checks at every boot (the boot information,
+ * exception delivery, its own printf), and the failures a test asks for on
+ * the command line (test=ud2|pf|spin|fail) to prove that failures are seen.
+ */
+#include "guest.h"
+#include "pvh.h"
+
+#define VEC_UD 6
+#define VEC_PF 14
+#define UD2_LEN 2
+#define UNMAPPED_ADDR 0x100000000000ull /* 16 TiB: beyond the 4 GiB map */
+
+extern char __kernel_start[], __kernel_end[]; /* guest.ld */
+
+/* The loaded kernel must sit inside one RAM entry of the memory map. */
+static void check_start_info(const struct hvm_start_info *si)
+{
+	const struct hvm_memmap_table_entry *map;
+	uint64_t lo = (uintptr_t)__kernel_start, hi = (uintptr_t)__kernel_end;
+
+	if (si->version < 1 || si->memmap_entries == 0 || !si->memmap_paddr)
+		guest_fail("start_info version %u has no memory map",
+			   si->version);
+	map = (const void *)(uintptr_t)si->memmap_paddr;
+	for (uint32_t i = 0; i < si->memmap_entries; i++)
+		if (map[i].type == XEN_HVM_MEMMAP_TYPE_RAM &&
+		    map[i].addr <= lo && hi - map[i].addr <= map[i].size)
+			return;
+	guest_fail("kernel [%#llx, %#llx) is in no RAM entry of the memory map",
+		   (unsigned long long)lo, (unsigned long long)hi);
+}
+
+/* An expected #UD is delivered with the right vector and rip, and resumed. */
+static void check_exceptions(void)
+{
+	struct trap_frame f;
+	uint64_t ud2_at;
+
+	trap_expect(VEC_UD, UD2_LEN);
+	__asm__ volatile("1: ud2\n\t"
+			 "lea 1b(%%rip), %0"
+			 : "=r"(ud2_at));
+	if (!trap_taken(&f))
+		guest_fail("ud2 raised no exception");
+	if (f.vector != VEC_UD || f.rip != ud2_at)
+		guest_fail("ud2 at %#llx reported as vector %llu at %#llx",
+			   (unsigned long long)ud2_at,
+			   (unsigned long long)f.vector,
+			   (unsigned long long)f.rip);
+}
+
+static void check_printf(void)
+{
+	static const char want[] = "-42|  2a|0x1f|ok  |18446744073709551615";
+	char buf[64];
+
+	snprintf(buf, sizeof(buf), "%d|%4x|%#x|%-4s|%llu", -42, 42u, 31u, "ok",
+		 ~0ull);
+	if (memcmp(buf, want, sizeof(want)) != 0)
+		guest_fail("snprintf gave \"%s\", want \"%s\"", buf, want);
+}
+
+void selftest_run(const void *start_info)
+{
+	check_start_info(start_info);
+	check_exceptions();
+	check_printf();
+	printf("selftest: boot info, exceptions, printf: ok\n");
+}
+
+void selftest_forced(void)
+{
+	if (cmdline_is("test", "ud2")) {
+		__asm__ volatile("ud2");
+	} else if (cmdline_is("test", "pf")) {
+		(void)*(volatile uint64_t *)UNMAPPED_ADDR;
+	} else if (cmdline_is("test", "spin")) {
+		printf("test=spin: spinning forever\n");
+		for (;;)
+			__asm__ volatile("" ::: "memory");
+	} else if (cmdline_is("test", "fail")) {
+		guest_fail("forced by test=fail");
+	}
+}

@@ -1,0 +1,59 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * minivmm_abi.h: the contract between minivmm and its guest: the CPUID
+ * leaves that announce minivmm, the port-I/O hypercall ABI and the
+ * hypercall numbers. Self-contained C99, included by the VMM, the guest and
+ * the host tests. docs/abi.md describes the same thing in prose.
+ */
+#ifndef MINIVMM_ABI_H
+#define MINIVMM_ABI_H
+
+/*
+ * CPUID 0x40000000: eax = highest minivmm leaf, ebx:ecx:edx = the 12-byte
+ * signature "minivmm" padded with NUL bytes.
+ */
+#define MINIVMM_CPUID_SIGNATURE 0x40000000u
+#define MINIVMM_SIGNATURE "minivmm\0\0\0\0\0"
+#define MINIVMM_SIGNATURE_LEN 12
+
+/*
+ * CPUID 0x40000001: eax = feature bits, ebx = hypercall I/O port,
+ * ecx = ABI version.
+ */
+#define MINIVMM_CPUID_FEATURES 0x40000001u
+#define MINIVMM_FEATURE_HYPERCALL (1u << 0) /* port-I/O hypercalls work */
+#define MINIVMM_ABI_VERSION 1u
+
+/*
+ * A hypercall is one 32-bit `out dx, eax`: dx = the hypercall port
+ * (from CPUID 0x40000001.ebx), eax = the hypercall number, rdi and rsi =
+ * the arguments. minivmm leaves the result in rax and changes no other
+ * register. Unknown numbers return MINIVMM_ENOSYS; arguments out of range
+ * for a call with a result return MINIVMM_EINVAL (see docs/abi.md).
+ */
+#define MINIVMM_HYPERCALL_PORT 0x0b00u
+
+enum minivmm_hypercall {
+	MINIVMM_HC_EXIT = 0, /* exit(rdi = status 0..MINIVMM_EXIT_MAX) */
+	MINIVMM_HC_COUNT
+};
+
+/* Largest status the guest may pass to MINIVMM_HC_EXIT. */
+#define MINIVMM_EXIT_MAX 63
+
+/* Error results in rax (as unsigned 64-bit values). */
+#define MINIVMM_ENOSYS ((unsigned long long)-38)
+#define MINIVMM_EINVAL ((unsigned long long)-22)
+
+/*
+ * QEMU isa-debug-exit compatible port: a write of v ends the run with
+ * status (v<<1)|1. QEMU exits 1 on its own errors, so the guest writes
+ * MINIVMM_DEBUG_EXIT_BASE | status: pass is then 65, never QEMU's 1.
+ */
+#define MINIVMM_DEBUG_EXIT_PORT 0xf4u
+#define MINIVMM_DEBUG_EXIT_BASE 0x20u
+
+/* The 16550 UART both VMMs provide. */
+#define MINIVMM_SERIAL_PORT 0x3f8u
+
+#endif /* MINIVMM_ABI_H */

@@ -1,0 +1,31 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# deps.sh: install, with apt-get, whatever building, running and testing
+# minivmm needs and this machine lacks (Debian 12). Prints what it installs;
+# prints nothing and does nothing when all is there. docs/dependencies.md
+# says why each package is needed.
+set -eu
+
+missing=""
+need_cmd() { command -v "$1" >/dev/null 2>&1 || missing="$missing $2"; }
+need_file() { [ -e "$1" ] || missing="$missing $2"; }
+
+need_cmd gcc gcc
+need_cmd make make
+need_cmd ld binutils
+need_cmd nasm nasm
+need_cmd qemu-system-x86_64 qemu-system-x86
+need_file /usr/share/qemu/bios-microvm.bin qemu-system-data
+need_file /usr/include/criterion/criterion.h libcriterion-dev
+
+[ -z "$missing" ] && exit 0
+
+echo "deps: installing:$missing"
+sudo=""
+[ "$(id -u)" -eq 0 ] || sudo="sudo"
+export DEBIAN_FRONTEND=noninteractive
+# A fresh machine has no package lists yet; refresh them once.
+$sudo apt-get update -q >/dev/null
+# shellcheck disable=SC2086 # word splitting of the package list is wanted
+$sudo apt-get install -y -q --no-install-recommends $missing >/dev/null
+echo "deps: done"

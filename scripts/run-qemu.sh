@@ -1,0 +1,61 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# run-qemu.sh: boot a guest image in QEMU's microvm machine, the same image
+# minivmm boots, and turn isa-debug-exit's status back into the guest's:
+# the guest writes 0x20|s to port 0xf4, QEMU exits (v<<1)|1 = 65+2s, and
+# this script exits s. Any other QEMU status is QEMU's own failure (125).
+#
+# usage: run-qemu.sh [--accel kvm|tcg|auto] [--gdb] [--timeout SECS]
+#                    GUEST.elf [CMDLINE]
+set -u
+
+accel=auto
+gdb=""
+timeout=0
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--accel) accel=$2; shift 2 ;;
+	--gdb) gdb="-s -S"; shift ;;
+	--timeout) timeout=$2; shift 2 ;;
+	--) shift; break ;;
+	-*) echo "run-qemu.sh: unknown option $1" >&2; exit 64 ;;
+	*) break ;;
+	esac
+done
+if [ $# -lt 1 ] || [ $# -gt 2 ]; then
+	echo "usage: run-qemu.sh [--accel kvm|tcg|auto] [--gdb]" \
+	     "[--timeout SECS] GUEST.elf [CMDLINE]" >&2
+	exit 64
+fi
+guest=$1
+cmdline=${2:-}
+
+if [ "$accel" = auto ]; then
+	if [ -r /dev/kvm ] && [ -w /dev/kvm ]; then accel=kvm; else accel=tcg; fi
+fi
+case "$accel" in
+kvm) cpu=host,-arch-capabilities ;; # kvm_pvm refuses the ARCH_CAPABILITIES MSR
+tcg) cpu=max ;;
+*) echo "run-qemu.sh: --accel must be kvm, tcg or auto" >&2; exit 64 ;;
+esac
+
+# microvm: no PCI, no firmware tables, ISA serial on stdio, debug-exit.
+# shellcheck disable=SC2086 # $gdb is zero or two words
+timeout --foreground -k 2 "$timeout" \
+	qemu-system-x86_64 -M microvm -accel "$accel" -cpu "$cpu" -m 64M \
+	-no-reboot -nodefaults -no-user-config -nographic \
+	-serial stdio -monitor none \
+	-device isa-debug-exit,iobase=0xf4,iosize=4 \
+	-kernel "$guest" -append "$cmdline" $gdb
+status=$?
+
+if [ "$status" -eq 124 ] || [ "$status" -eq 137 ]; then
+	echo "run-qemu.sh: guest still running after --timeout $timeout s" >&2
+	exit 124
+fi
+if [ "$status" -ge 65 ] && [ "$status" -le 191 ] && [ $((status % 2)) -eq 1 ]; then
+	exit $(((status - 65) / 2))
+fi
+echo "run-qemu.sh: QEMU exited with status $status without the guest's" \
+     "exit (isa-debug-exit)" >&2
+exit 125

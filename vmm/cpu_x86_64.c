@@ -1,0 +1,138 @@
+// SPDX-License-Identifier: MIT
+/*
+ * cpu_x86_64.c: the x86-64 side of the vCPU: the CPUID the guest sees, the
+ * PVH entry register state, and the register dump printed when a guest
+ * fails. Host failures end minivmm naming the ioctl.
+ */
+#include <err.h>
+#include <linux/kvm.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+
+#include "vmm.h"
+
+#define CPUID_MAX_ENTRIES 256
+#define CPUID_HV_FIRST 0x40000000u /* the range hypervisors announce in */
+#define CPUID_HV_LAST 0x4fffffffu
+
+#define CPUID_1_ECX_VMX (1u << 5)
+#define CPUID_1_ECX_HYPERVISOR (1u << 31)
+#define CPUID_80000001_ECX_SVM (1u << 2)
+
+struct cpuid_buf {
+	struct kvm_cpuid2 hdr;
+	struct kvm_cpuid_entry2 e[CPUID_MAX_ENTRIES];
+};
+
+/*
+ * Start from what KVM supports, hide nested virtualisation, announce a
+ * hypervisor, and replace KVM's own 0x4000xxxx leaves with minivmm's.
+ */
+void vmm_cpu_set_cpuid(int kvm_fd, struct vmm_vcpu *vcpu)
+{
+	static struct cpuid_buf c;
+	uint32_t sig[3];
+	unsigned n = 0;
+
+	c.hdr.nent = CPUID_MAX_ENTRIES - 2; /* room for our two leaves */
+	if (ioctl(kvm_fd, KVM_GET_SUPPORTED_CPUID, &c.hdr) < 0)
+		err(VMM_STATUS_HOST, "KVM: ioctl (GET_SUPPORTED_CPUID) failed");
+	for (unsigned i = 0; i < c.hdr.nent; i++) {
+		struct kvm_cpuid_entry2 e = c.e[i];
+
+		if (e.function >= CPUID_HV_FIRST && e.function <= CPUID_HV_LAST)
+			continue;
+		if (e.function == 1)
+			e.ecx = (e.ecx & ~CPUID_1_ECX_VMX) |
+				CPUID_1_ECX_HYPERVISOR;
+		if (e.function == 0x80000001u)
+			e.ecx &= ~CPUID_80000001_ECX_SVM;
+		c.e[n++] = e;
+	}
+	memcpy(sig, MINIVMM_SIGNATURE, sizeof(sig));
+	c.e[n++] = (struct kvm_cpuid_entry2){
+		.function = MINIVMM_CPUID_SIGNATURE,
+		.eax = MINIVMM_CPUID_FEATURES,
+		.ebx = sig[0],
+		.ecx = sig[1],
+		.edx = sig[2],
+	};
+	c.e[n++] = (struct kvm_cpuid_entry2){
+		.function = MINIVMM_CPUID_FEATURES,
+		.eax = MINIVMM_FEATURE_HYPERCALL,
+		.ebx = MINIVMM_HYPERCALL_PORT,
+		.ecx = MINIVMM_ABI_VERSION,
+	};
+	c.hdr.nent = n;
+	if (ioctl(vcpu->fd, KVM_SET_CPUID2, &c.hdr) < 0)
+		err(VMM_STATUS_HOST, "KVM: ioctl (SET_CPUID2) failed");
+}
+
+/* A flat 4 GiB segment: 32-bit code (type 0xb) or data (type 0x3). */
+static struct kvm_segment flat_segment(uint16_t selector, uint8_t type)
+{
+	return (struct kvm_segment){
+		.base = 0,
+		.limit = 0xffffffff,
+		.selector = selector,
+		.type = type,
+		.present = 1,
+		.db = 1,
+		.s = 1,
+		.g = 1,
+	};
+}
+
+void vmm_cpu_reset_pvh(struct vmm_vcpu *vcpu, uint32_t entry,
+		       uint32_t start_info)
+{
+	struct kvm_sregs sregs;
+	struct kvm_regs regs = {
+		.rip = entry,
+		.rbx = start_info,
+		.rflags = 0x2, /* bit 1 is always set; IF clear */
+	};
+
+	if (ioctl(vcpu->fd, KVM_GET_SREGS, &sregs) < 0)
+		err(VMM_STATUS_HOST, "KVM: ioctl (GET_SREGS) failed");
+	sregs.cs = flat_segment(0x08, 0xb);
+	sregs.ds = sregs.es = sregs.fs = sregs.gs = sregs.ss =
+		flat_segment(0x10, 0x3);
+	/* The protocol wants an active 32-bit TSS; type 11 = busy TSS. */
+	sregs.tr = (struct kvm_segment){
+		.selector = 0x18, .limit = 0x67, .type = 11, .present = 1,
+	};
+	sregs.cr0 = 0x11; /* PE, ET; paging off */
+	sregs.cr3 = 0;
+	sregs.cr4 = 0;
+	sregs.efer = 0;
+	if (ioctl(vcpu->fd, KVM_SET_SREGS, &sregs) < 0)
+		err(VMM_STATUS_HOST, "KVM: ioctl (SET_SREGS) failed");
+	if (ioctl(vcpu->fd, KVM_SET_REGS, &regs) < 0)
+		err(VMM_STATUS_HOST, "KVM: ioctl (SET_REGS) failed");
+}
+
+void vmm_cpu_dump(struct vmm_vcpu *vcpu)
+{
+	struct kvm_regs r;
+	struct kvm_sregs s;
+
+	if (ioctl(vcpu->fd, KVM_GET_REGS, &r) < 0 ||
+	    ioctl(vcpu->fd, KVM_GET_SREGS, &s) < 0) {
+		warn("KVM: ioctl (GET_REGS/GET_SREGS) failed, no register dump");
+		return;
+	}
+	fprintf(stderr,
+		"  rip %016llx  rflags %016llx\n"
+		"  rax %016llx  rbx %016llx  rcx %016llx  rdx %016llx\n"
+		"  rsi %016llx  rdi %016llx  rbp %016llx  rsp %016llx\n"
+		"  r8  %016llx  r9  %016llx  r10 %016llx  r11 %016llx\n"
+		"  r12 %016llx  r13 %016llx  r14 %016llx  r15 %016llx\n"
+		"  cr0 %016llx  cr2 %016llx  cr3 %016llx  cr4 %016llx\n"
+		"  efer %015llx  cs %04x (l=%u db=%u)  idt %016llx/%x\n",
+		r.rip, r.rflags, r.rax, r.rbx, r.rcx, r.rdx, r.rsi, r.rdi,
+		r.rbp, r.rsp, r.r8, r.r9, r.r10, r.r11, r.r12, r.r13, r.r14,
+		r.r15, s.cr0, s.cr2, s.cr3, s.cr4, s.efer, s.cs.selector,
+		s.cs.l, s.cs.db, s.idt.base, s.idt.limit);
+}

@@ -1,0 +1,30 @@
+// SPDX-License-Identifier: MIT
+/*
+ * guestmem.c: the single bounds check every guest-physical access goes
+ * through. It trusts nothing about (gpa, len): both come from the guest or
+ * from a guest image. Also maps the guest memory itself.
+ */
+#include <err.h>
+#include <sys/mman.h>
+
+#include "vmm.h"
+
+void *vmm_mem_ptr(const struct vmm_mem *mem, uint64_t gpa, uint64_t len)
+{
+	/* Written so that no sum can wrap: gpa <= size, then len <= rest. */
+	if (gpa > mem->size || len > mem->size - gpa)
+		return NULL;
+	return mem->host + gpa;
+}
+
+void vmm_mem_alloc(struct vmm_mem *mem, uint64_t size)
+{
+	void *p = mmap(NULL, size, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+
+	if (p == MAP_FAILED)
+		err(VMM_STATUS_HOST, "mmap of %llu bytes of guest memory",
+		    (unsigned long long)size);
+	mem->host = p;
+	mem->size = size;
+}

@@ -1,0 +1,84 @@
+// SPDX-License-Identifier: MIT
+/*
+ * kvm.c: open /dev/kvm, create the VM, give it its memory, create the one
+ * vCPU and map its kvm_run area. Host failures end minivmm with a message
+ * that names the ioctl; nothing here depends on the guest.
+ */
+#include <err.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/kvm.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "vmm.h"
+
+/* Where KVM may put the real-mode TSS: out of the way, below 4 GiB. */
+#define VMM_TSS_GPA 0xfffbd000ul
+
+static int kvm_open(void)
+{
+	int fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+	int version;
+
+	if (fd < 0) {
+		if (errno == ENOENT)
+			errx(VMM_STATUS_NOKVM,
+			     "/dev/kvm does not exist: KVM is not available "
+			     "on this host (load kvm_intel, kvm_amd or kvm_pvm)");
+		err(VMM_STATUS_NOKVM, "cannot open /dev/kvm");
+	}
+	version = ioctl(fd, KVM_GET_API_VERSION, 0);
+	if (version != KVM_API_VERSION)
+		errx(VMM_STATUS_NOKVM, "KVM API version %d, expected %d",
+		     version, KVM_API_VERSION);
+	return fd;
+}
+
+static void vcpu_create(struct vmm_vm *vm)
+{
+	struct vmm_vcpu *vcpu = &vm->vcpu;
+	int size, sync;
+
+	vcpu->fd = ioctl(vm->vm_fd, KVM_CREATE_VCPU, 0);
+	if (vcpu->fd < 0)
+		err(VMM_STATUS_HOST, "KVM: ioctl (CREATE_VCPU) failed");
+	size = ioctl(vm->kvm_fd, KVM_GET_VCPU_MMAP_SIZE, 0);
+	if (size < (int)sizeof(struct kvm_run))
+		err(VMM_STATUS_HOST, "KVM: ioctl (GET_VCPU_MMAP_SIZE) failed");
+	vcpu->run_size = (size_t)size;
+	vcpu->run = mmap(NULL, vcpu->run_size, PROT_READ | PROT_WRITE,
+			 MAP_SHARED, vcpu->fd, 0);
+	if (vcpu->run == MAP_FAILED)
+		err(VMM_STATUS_HOST, "KVM: mmap of kvm_run failed");
+
+	/* With sync regs every exit hands us the GPRs without an ioctl. */
+	sync = ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_SYNC_REGS);
+	vcpu->sync_regs = sync > 0 && (sync & KVM_SYNC_X86_REGS);
+	if (vcpu->sync_regs)
+		vcpu->run->kvm_valid_regs = KVM_SYNC_X86_REGS;
+	vmm_cpu_set_cpuid(vm->kvm_fd, vcpu);
+}
+
+void vmm_vm_create(struct vmm_vm *vm, const struct vmm_mem *mem)
+{
+	struct kvm_userspace_memory_region region = {
+		.slot = 0,
+		.guest_phys_addr = 0,
+		.memory_size = mem->size,
+		.userspace_addr = (uintptr_t)mem->host,
+	};
+
+	vm->kvm_fd = kvm_open();
+	vm->vm_fd = ioctl(vm->kvm_fd, KVM_CREATE_VM, 0);
+	if (vm->vm_fd < 0)
+		err(VMM_STATUS_NOKVM, "KVM: ioctl (CREATE_VM) failed");
+	if (ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_SET_TSS_ADDR) > 0 &&
+	    ioctl(vm->vm_fd, KVM_SET_TSS_ADDR, VMM_TSS_GPA) < 0)
+		err(VMM_STATUS_HOST, "KVM: ioctl (SET_TSS_ADDR) failed");
+	vm->mem = *mem;
+	if (ioctl(vm->vm_fd, KVM_SET_USER_MEMORY_REGION, &region) < 0)
+		err(VMM_STATUS_HOST, "KVM: ioctl (SET_USER_MEMORY_REGION) failed");
+	vcpu_create(vm);
+}

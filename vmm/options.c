@@ -1,0 +1,139 @@
+// SPDX-License-Identifier: MIT
+/*
+ * options.c: minivmm's command line. Only parsing and range checks live
+ * here; what the options do lives with the code that uses them.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "vmm.h"
+
+#define VMM_VERSION "0.1.0"
+#define VMM_TIMEOUT_MAX 1e6 /* seconds: about 11 days */
+
+static void usage(FILE *f, const char *prog)
+{
+	fprintf(f,
+		"usage: %s [options] GUEST.elf\n"
+		"Boot a PVH ELF64 guest kernel on KVM.\n\n"
+		"  -m, --mem SIZE        guest memory, K/M/G suffix "
+		"(default 64M, 2M..3G)\n"
+		"  -c, --cmdline STRING  guest command line\n"
+		"  -t, --timeout SECS    stop a guest still running after SECS "
+		"(exit 124)\n"
+		"  -s, --stats           print exit and hypercall counts at "
+		"exit\n"
+		"  -h, --help            this text\n"
+		"  -V, --version         print the version\n\n"
+		"Exit status: the guest's own (0..63) from its exit hypercall,\n"
+		"(v<<1)|1 after a write of v to port 0xf4, or one of minivmm's\n"
+		"own (64 and up, see docs/running.md).\n",
+		prog);
+}
+
+bool vmm_parse_size(const char *s, uint64_t *out)
+{
+	char *end;
+	unsigned long long v;
+	unsigned shift = 0;
+
+	if (*s < '0' || *s > '9')
+		return false;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno)
+		return false;
+	switch (*end) {
+	case 'G': case 'g': shift = 30; end++; break;
+	case 'M': case 'm': shift = 20; end++; break;
+	case 'K': case 'k': shift = 10; end++; break;
+	default: break;
+	}
+	if (*end != '\0' || v > (UINT64_MAX >> shift))
+		return false;
+	*out = (uint64_t)v << shift;
+	return true;
+}
+
+static bool parse_seconds(const char *s, double *out)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno || end == s || *end != '\0' || !isfinite(v) || v < 0 ||
+	    v > VMM_TIMEOUT_MAX)
+		return false;
+	*out = v;
+	return true;
+}
+
+int vmm_parse_args(int argc, char **argv, struct vmm_opts *o)
+{
+	static const struct option longopts[] = {
+		{ "mem", required_argument, NULL, 'm' },
+		{ "cmdline", required_argument, NULL, 'c' },
+		{ "timeout", required_argument, NULL, 't' },
+		{ "stats", no_argument, NULL, 's' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *prog = argv[0] ? argv[0] : "minivmm";
+	int c;
+
+	*o = (struct vmm_opts){ .cmdline = "", .mem_size = VMM_MEM_DEFAULT };
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "m:c:t:shV", longopts, NULL)) !=
+	       -1) {
+		switch (c) {
+		case 'm':
+			if (!vmm_parse_size(optarg, &o->mem_size) ||
+			    o->mem_size < VMM_MEM_MIN ||
+			    o->mem_size > VMM_MEM_MAX ||
+			    o->mem_size % 4096) {
+				fprintf(stderr,
+					"%s: --mem %s: need a multiple of 4K "
+					"from 2M to 3G\n",
+					prog, optarg);
+				return VMM_STATUS_USAGE;
+			}
+			break;
+		case 'c':
+			o->cmdline = optarg;
+			break;
+		case 't':
+			if (!parse_seconds(optarg, &o->timeout)) {
+				fprintf(stderr,
+					"%s: --timeout %s: need seconds from 0 "
+					"to %g\n",
+					prog, optarg, VMM_TIMEOUT_MAX);
+				return VMM_STATUS_USAGE;
+			}
+			break;
+		case 's':
+			o->stats = true;
+			break;
+		case 'h':
+			usage(stdout, prog);
+			return 0;
+		case 'V':
+			printf("minivmm %s\n", VMM_VERSION);
+			return 0;
+		default:
+			usage(stderr, prog);
+			return VMM_STATUS_USAGE;
+		}
+	}
+	if (optind != argc - 1) {
+		fprintf(stderr, "%s: need exactly one GUEST.elf\n", prog);
+		usage(stderr, prog);
+		return VMM_STATUS_USAGE;
+	}
+	o->guest_path = argv[optind];
+	return -1;
+}

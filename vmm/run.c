@@ -1,0 +1,243 @@
+// SPDX-License-Identifier: MIT
+/*
+ * run.c: the exit loop. Run the vCPU, switch on the exit reason, hand port
+ * I/O to the serial port, the debug-exit port or the hypercall handlers,
+ * and turn everything else into a one-line error, a register dump and a
+ * distinct exit status. A --timeout stops a guest that never leaves.
+ */
+#include <err.h>
+#include <errno.h>
+#include <linux/kvm.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/time.h>
+
+#include "vmm.h"
+
+/* What an exit handler decided: go on running, or stop with a status. */
+#define VMM_CONTINUE (-1)
+
+static volatile sig_atomic_t timed_out;
+static struct kvm_run *alarm_run;
+
+static void on_alarm(int sig)
+{
+	(void)sig;
+	timed_out = 1;
+	alarm_run->immediate_exit = 1; /* also covers "not in KVM_RUN yet" */
+}
+
+static void arm_timeout(struct kvm_run *run, double seconds)
+{
+	struct sigaction sa = { .sa_handler = on_alarm };
+	struct itimerval it = { 0 };
+
+	if (seconds <= 0)
+		return;
+	alarm_run = run;
+	sigemptyset(&sa.sa_mask);
+	if (sigaction(SIGALRM, &sa, NULL) < 0)
+		err(VMM_STATUS_HOST, "sigaction (SIGALRM)");
+	it.it_value.tv_sec = (time_t)seconds;
+	it.it_value.tv_usec =
+		(suseconds_t)((seconds - (double)it.it_value.tv_sec) * 1e6);
+	if (it.it_value.tv_sec == 0 && it.it_value.tv_usec == 0)
+		it.it_value.tv_usec = 1;
+	if (setitimer(ITIMER_REAL, &it, NULL) < 0)
+		err(VMM_STATUS_HOST, "setitimer");
+}
+
+/* Stop with (status) after a guest error: message already printed. */
+static int guest_error(struct vmm_vm *vm, int status)
+{
+	vmm_cpu_dump(&vm->vcpu);
+	return status;
+}
+
+static uint64_t io_value(const uint8_t *data, unsigned size)
+{
+	uint64_t v = 0;
+
+	memcpy(&v, data, size);
+	return v;
+}
+
+static int handle_hypercall(struct vmm_vm *vm, struct vmm_stats *stats,
+			    uint32_t nr)
+{
+	struct vmm_vcpu *vcpu = &vm->vcpu;
+	struct kvm_regs regs, *r = &regs;
+	struct vmm_hc_result res;
+
+	if (vcpu->sync_regs)
+		r = &vcpu->run->s.regs.regs;
+	else if (ioctl(vcpu->fd, KVM_GET_REGS, r) < 0)
+		err(VMM_STATUS_HOST, "KVM: ioctl (GET_REGS) failed");
+	if (nr < MINIVMM_HC_COUNT)
+		stats->hypercalls[nr]++;
+	else
+		stats->bad_hypercalls++;
+	res = vmm_hypercall(&vm->mem, nr, r->rdi, r->rsi, r->rip);
+	if (res.stop)
+		return res.status;
+	r->rax = res.rax;
+	if (vcpu->sync_regs)
+		vcpu->run->kvm_dirty_regs |= KVM_SYNC_X86_REGS;
+	else if (ioctl(vcpu->fd, KVM_SET_REGS, r) < 0)
+		err(VMM_STATUS_HOST, "KVM: ioctl (SET_REGS) failed");
+	return VMM_CONTINUE;
+}
+
+static uint64_t exit_rip(struct vmm_vcpu *vcpu)
+{
+	struct kvm_regs regs;
+
+	if (vcpu->sync_regs)
+		return vcpu->run->s.regs.regs.rip;
+	if (ioctl(vcpu->fd, KVM_GET_REGS, &regs) < 0)
+		err(VMM_STATUS_HOST, "KVM: ioctl (GET_REGS) failed");
+	return regs.rip;
+}
+
+static int unhandled_io(struct vmm_vm *vm, const struct kvm_run *run,
+			const uint8_t *data)
+{
+	uint64_t rip = exit_rip(&vm->vcpu);
+
+	if (run->io.direction == KVM_EXIT_IO_OUT)
+		warnx("unhandled port I/O: out to port %#x (%u bytes, value "
+		      "%#llx) at rip %#llx",
+		      run->io.port, run->io.size,
+		      (unsigned long long)io_value(data, run->io.size),
+		      (unsigned long long)rip);
+	else
+		warnx("unhandled port I/O: in from port %#x (%u bytes) at rip "
+		      "%#llx",
+		      run->io.port, run->io.size, (unsigned long long)rip);
+	return guest_error(vm, VMM_STATUS_GUEST_IO);
+}
+
+static int handle_io(struct vmm_vm *vm, struct vmm_serial *serial,
+		     struct vmm_stats *stats)
+{
+	struct kvm_run *run = vm->vcpu.run;
+	uint16_t port = run->io.port;
+	unsigned size = run->io.size;
+	bool out = run->io.direction == KVM_EXIT_IO_OUT;
+	uint8_t *data = (uint8_t *)run + run->io.data_offset;
+
+	if (run->io.data_offset > vm->vcpu.run_size ||
+	    (uint64_t)size * run->io.count >
+		    vm->vcpu.run_size - run->io.data_offset)
+		errx(VMM_STATUS_HOST, "KVM: port I/O data outside kvm_run");
+
+	if (port >= MINIVMM_SERIAL_PORT && port < MINIVMM_SERIAL_PORT + 8 &&
+	    size == 1) {
+		for (uint32_t i = 0; i < run->io.count; i++) {
+			if (out)
+				vmm_serial_out(serial, port, data[i]);
+			else
+				data[i] = vmm_serial_in(serial, port);
+		}
+		return VMM_CONTINUE;
+	}
+	if (port == MINIVMM_DEBUG_EXIT_PORT && run->io.count == 1) {
+		if (!out) {
+			memset(data, 0, size);
+			return VMM_CONTINUE;
+		}
+		return (int)(((io_value(data, size) << 1) | 1) & 0xff);
+	}
+	if (port == MINIVMM_HYPERCALL_PORT && out && size == 4 &&
+	    run->io.count == 1)
+		return handle_hypercall(vm, stats, (uint32_t)io_value(data, 4));
+	vmm_serial_flush(serial);
+	return unhandled_io(vm, run, data);
+}
+
+/* Everything but port I/O: each is the end of the run. */
+static int handle_other(struct vmm_vm *vm, uint64_t rip)
+{
+	struct kvm_run *run = vm->vcpu.run;
+
+	switch (run->exit_reason) {
+	case KVM_EXIT_MMIO:
+		warnx("unhandled MMIO: %s %u bytes at guest-physical %#llx "
+		      "(value %#llx) at rip %#llx",
+		      run->mmio.is_write ? "write of" : "read of",
+		      run->mmio.len, (unsigned long long)run->mmio.phys_addr,
+		      run->mmio.is_write
+			      ? (unsigned long long)io_value(
+					run->mmio.data,
+					run->mmio.len > 8 ? 8 : run->mmio.len)
+			      : 0ull,
+		      (unsigned long long)rip);
+		return guest_error(vm, VMM_STATUS_GUEST_MMIO);
+	case KVM_EXIT_HLT:
+		warnx("guest halted with nothing to wake it (KVM_EXIT_HLT) at "
+		      "rip %#llx",
+		      (unsigned long long)rip);
+		return guest_error(vm, VMM_STATUS_HALTED);
+	case KVM_EXIT_SHUTDOWN:
+		warnx("guest triple-faulted (KVM_EXIT_SHUTDOWN) at rip %#llx",
+		      (unsigned long long)rip);
+		return guest_error(vm, VMM_STATUS_SHUTDOWN);
+	case KVM_EXIT_INTERNAL_ERROR:
+		warnx("KVM_EXIT_INTERNAL_ERROR, suberror %u (%u data words, "
+		      "first %#llx) at rip %#llx",
+		      run->internal.suberror, run->internal.ndata,
+		      run->internal.ndata
+			      ? (unsigned long long)run->internal.data[0]
+			      : 0ull,
+		      (unsigned long long)rip);
+		return guest_error(vm, VMM_STATUS_INTERNAL);
+	case KVM_EXIT_FAIL_ENTRY:
+		warnx("KVM_EXIT_FAIL_ENTRY, hardware reason %#llx at rip %#llx",
+		      (unsigned long long)run->fail_entry
+			      .hardware_entry_failure_reason,
+		      (unsigned long long)rip);
+		return guest_error(vm, VMM_STATUS_FAIL_ENTRY);
+	default:
+		warnx("unknown KVM exit reason %u at rip %#llx",
+		      run->exit_reason, (unsigned long long)rip);
+		return guest_error(vm, VMM_STATUS_UNKNOWN_EXIT);
+	}
+}
+
+int vmm_run(struct vmm_vm *vm, double timeout, struct vmm_stats *stats)
+{
+	struct vmm_vcpu *vcpu = &vm->vcpu;
+	struct vmm_serial serial;
+	int status = VMM_CONTINUE;
+
+	vmm_serial_init(&serial, 1);
+	arm_timeout(vcpu->run, timeout);
+	while (status == VMM_CONTINUE) {
+		if (ioctl(vcpu->fd, KVM_RUN, 0) < 0) {
+			if (errno != EINTR && errno != EAGAIN)
+				err(VMM_STATUS_HOST, "KVM: ioctl (RUN) failed");
+			if (timed_out) {
+				vmm_serial_flush(&serial);
+				warnx("guest still running after --timeout %g "
+				      "s: stopped",
+				      timeout);
+				status = guest_error(vm, VMM_STATUS_TIMEOUT);
+			}
+			continue;
+		}
+		vcpu->run->kvm_dirty_regs = 0;
+		stats->exits[vcpu->run->exit_reason < 64
+				     ? vcpu->run->exit_reason
+				     : 63]++;
+		if (vcpu->run->exit_reason == KVM_EXIT_IO) {
+			status = handle_io(vm, &serial, stats);
+			continue;
+		}
+		vmm_serial_flush(&serial);
+		status = handle_other(vm, exit_rip(vcpu));
+	}
+	vmm_serial_flush(&serial);
+	return status;
+}

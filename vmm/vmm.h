@@ -1,0 +1,202 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * vmm.h: minivmm's internal interfaces, one section per file. Prototypes
+ * state their contract and ordering rules; everything the guest hands us is
+ * a guest-physical address (uint64_t) that must go through vmm_mem_ptr().
+ */
+#ifndef VMM_H
+#define VMM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "minivmm_abi.h"
+
+struct kvm_run;
+
+/* Exit statuses of minivmm (docs/running.md lists them with examples). */
+enum vmm_status {
+	VMM_STATUS_USAGE = 64,        /* bad command line */
+	VMM_STATUS_IMAGE = 65,        /* the guest ELF is malformed */
+	VMM_STATUS_NOINPUT = 66,      /* the guest file cannot be read */
+	VMM_STATUS_NOKVM = 69,        /* /dev/kvm missing or unusable */
+	VMM_STATUS_HOST = 71,         /* a host call (ioctl, mmap) failed */
+	VMM_STATUS_GUEST_IO = 80,     /* access to a port nobody handles */
+	VMM_STATUS_GUEST_MMIO = 81,   /* access to unbacked guest memory */
+	VMM_STATUS_SHUTDOWN = 82,     /* triple fault */
+	VMM_STATUS_INTERNAL = 83,     /* KVM_EXIT_INTERNAL_ERROR */
+	VMM_STATUS_FAIL_ENTRY = 84,   /* KVM_EXIT_FAIL_ENTRY */
+	VMM_STATUS_UNKNOWN_EXIT = 85, /* an exit reason minivmm does not know */
+	VMM_STATUS_HYPERCALL = 86,    /* a hypercall with a bad argument */
+	VMM_STATUS_HALTED = 87,       /* hlt that nothing can wake */
+	VMM_STATUS_TIMEOUT = 124,     /* --timeout expired */
+};
+
+/* Guest-physical layout minivmm reserves below 1 MiB (docs/boot.md). */
+#define VMM_START_INFO_GPA 0x1000ull /* start_info, then the memory map */
+#define VMM_CMDLINE_GPA 0x2000ull    /* command line, NUL-terminated */
+#define VMM_CMDLINE_MAX 4096u        /* bytes, including the NUL */
+#define VMM_LOAD_MIN_GPA 0x100000ull /* PT_LOAD segments start at 1 MiB */
+#define VMM_LEGACY_HOLE_GPA 0xa0000ull /* VGA/BIOS hole up to 1 MiB */
+
+#define VMM_MEM_MIN (2ull << 20)    /* smallest --mem */
+#define VMM_MEM_MAX (3ull << 30)    /* below the 32-bit MMIO hole */
+#define VMM_MEM_DEFAULT (64ull << 20)
+
+/* ---- options.c: the command line ---- */
+
+struct vmm_opts {
+	const char *guest_path; /* GUEST.elf */
+	const char *cmdline;    /* guest command line, "" if none */
+	uint64_t mem_size;      /* bytes, VMM_MEM_MIN..VMM_MEM_MAX */
+	double timeout;         /* seconds, 0 = none */
+	bool stats;             /* --stats: print exit counts at exit */
+};
+
+/*
+ * Parse argv into (opts). Returns -1 to go on and run the guest, or the
+ * exit status to stop with: 0 after --help/--version, VMM_STATUS_USAGE
+ * after an error (already reported on stderr).
+ */
+int vmm_parse_args(int argc, char **argv, struct vmm_opts *opts);
+
+/* Parse "64M"-style sizes (K, M, G suffixes). Returns false on garbage. */
+bool vmm_parse_size(const char *s, uint64_t *out);
+
+/* ---- guestmem.c: the one bounds check for guest-physical accesses ---- */
+
+struct vmm_mem {
+	uint8_t *host; /* host mapping of guest-physical 0 */
+	uint64_t size; /* bytes */
+};
+
+/*
+ * Host pointer for guest-physical [gpa, gpa + len), or NULL if any byte of
+ * it lies outside guest memory (overflow-safe: gpa + len may wrap).
+ */
+void *vmm_mem_ptr(const struct vmm_mem *mem, uint64_t gpa, uint64_t len);
+
+/*
+ * Map (size) bytes of zeroed guest memory. Pages are only touched, and
+ * counted in RSS, when the loader or the guest writes them. Exits with
+ * VMM_STATUS_HOST if the mapping fails.
+ */
+void vmm_mem_alloc(struct vmm_mem *mem, uint64_t size);
+
+/* ---- loader_pvh.c: ELF + PVH loading (pure, host-testable) ---- */
+
+struct pvh_image {
+	uint32_t entry;   /* XEN_ELFNOTE_PHYS32_ENTRY */
+	uint64_t load_lo; /* lowest loaded guest-physical address */
+	uint64_t load_hi; /* one past the highest (memsz included) */
+	unsigned nsegs;   /* PT_LOAD segments loaded */
+};
+
+/*
+ * Validate the ELF image (file, len) and copy its PT_LOAD segments into
+ * (mem), zero-filling memsz beyond filesz. On failure returns -1 and writes
+ * a one-line reason to (err, errlen); (mem) may then be partly written.
+ */
+int pvh_load_elf(const uint8_t *file, size_t len, struct vmm_mem *mem,
+		 struct pvh_image *img, char *err, size_t errlen);
+
+/* ---- start_info.c: the hvm_start_info block ---- */
+
+/*
+ * Write hvm_start_info, the memory map and (cmdline) into their reserved
+ * places (VMM_START_INFO_GPA, VMM_CMDLINE_GPA). Returns the start_info
+ * guest-physical address, or 0 with a reason in (err) if the command line
+ * is too long or memory too small. Call after pvh_load_elf().
+ */
+uint64_t pvh_write_start_info(struct vmm_mem *mem, const char *cmdline,
+			      char *err, size_t errlen);
+
+/* ---- serial.c: a 16550-compatible UART at 0x3f8 ---- */
+
+struct vmm_serial {
+	uint8_t ier, lcr, mcr, scr, dll, dlm;
+	int out_fd;       /* where THR bytes go */
+	size_t len;       /* bytes in buf */
+	char buf[256];    /* pending output, flushed per line */
+};
+
+void vmm_serial_init(struct vmm_serial *s, int out_fd);
+/* Handle an access to port (port) in [MINIVMM_SERIAL_PORT, +8). */
+void vmm_serial_out(struct vmm_serial *s, uint16_t port, uint8_t val);
+uint8_t vmm_serial_in(struct vmm_serial *s, uint16_t port);
+/* Write out whatever is buffered (at exit, on a newline, when full). */
+void vmm_serial_flush(struct vmm_serial *s);
+
+/* ---- kvm.c: /dev/kvm, the VM and its vCPU ---- */
+
+struct vmm_vcpu {
+	int fd;
+	struct kvm_run *run; /* shared with KVM, run_size bytes */
+	size_t run_size;
+	bool sync_regs; /* KVM_CAP_SYNC_REGS: registers in run->s.regs */
+};
+
+struct vmm_vm {
+	int kvm_fd;
+	int vm_fd;
+	struct vmm_mem mem;
+	struct vmm_vcpu vcpu;
+};
+
+/*
+ * Open /dev/kvm, check the API version, create the VM with (mem) at
+ * guest-physical 0 and one vCPU with minivmm's CPUID. Exits with
+ * VMM_STATUS_NOKVM / VMM_STATUS_HOST on failure, naming the call that
+ * failed.
+ */
+void vmm_vm_create(struct vmm_vm *vm, const struct vmm_mem *mem);
+
+/* ---- cpu_x86_64.c: vCPU register state ---- */
+
+/* Give (vcpu) minivmm's CPUID: the host's supported leaves plus ours. */
+void vmm_cpu_set_cpuid(int kvm_fd, struct vmm_vcpu *vcpu);
+
+/*
+ * Put (vcpu) in the PVH entry state: 32-bit protected mode, flat segments,
+ * paging off, rip = entry, ebx = start_info. Call after loading.
+ */
+void vmm_cpu_reset_pvh(struct vmm_vcpu *vcpu, uint32_t entry,
+		       uint32_t start_info);
+
+/* Print rip, the general registers and the control registers to stderr. */
+void vmm_cpu_dump(struct vmm_vcpu *vcpu);
+
+/* ---- hypercall.c: the port-I/O hypercall handlers ---- */
+
+struct vmm_hc_result {
+	bool stop;     /* the run ends, with (status) */
+	int status;
+	uint64_t rax;  /* result for the guest when !stop */
+};
+
+/*
+ * Dispatch hypercall (nr) with arguments (a0, a1) at (rip). The numbers
+ * and arguments come straight from the guest: checked here, never trusted.
+ */
+struct vmm_hc_result vmm_hypercall(struct vmm_mem *mem, uint32_t nr,
+				   uint64_t a0, uint64_t a1, uint64_t rip);
+
+/* ---- run.c: the exit loop ---- */
+
+struct vmm_stats {
+	uint64_t exits[64];             /* by KVM_EXIT_* reason (clamped) */
+	uint64_t hypercalls[MINIVMM_HC_COUNT];
+	uint64_t bad_hypercalls;
+};
+
+/*
+ * Run the vCPU until the guest exits or fails. Returns minivmm's exit
+ * status. (timeout) is in seconds, 0 for none.
+ */
+int vmm_run(struct vmm_vm *vm, double timeout, struct vmm_stats *stats);
+
+/* Print (stats) to stderr in the --stats format. */
+void vmm_stats_print(const struct vmm_stats *stats);
+
+#endif /* VMM_H */

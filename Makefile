@@ -33,7 +33,9 @@ GUEST_CFLAGS := -std=gnu11 -O2 -g $(WARN) -Iinclude -MMD -MP \
 	-ffreestanding -fno-pic -fno-pie -mno-red-zone -mgeneral-regs-only \
 	-mcmodel=small -fno-stack-protector -fno-asynchronous-unwind-tables \
 	-fcf-protection=none -fno-omit-frame-pointer
-NASMFLAGS := -f elf64 -g -F dwarf
+# Tests pass string literals as argv: let them, in tests only.
+TEST_CFLAGS := $(HOST_CFLAGS) -Wno-write-strings -Ivmm -DBUILD_DIR='"$(O)"'
+NASMFLAGS := -f elf64 -g -F dwarf -I$(O)/include/
 
 # ---- sources ----
 VMM_SRCS := $(wildcard vmm/*.c)
@@ -60,6 +62,13 @@ $(DEPS_OK): scripts/deps.sh
 	$(Q)scripts/deps.sh
 	$(Q)touch $@
 
+# ---- the ABI constants, for NASM ----
+ABI_INC := $(O)/include/abi.inc
+$(ABI_INC): scripts/h2inc.sh include/minivmm_abi.h include/pvh.h
+	$(call msg,GEN,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)scripts/h2inc.sh include/minivmm_abi.h include/pvh.h > $@
+
 # ---- minivmm ----
 $(O)/vmm/%.o: vmm/%.c | $(DEPS_OK)
 	$(call msg,CC,$@)
@@ -71,7 +80,7 @@ $(O)/minivmm: $(VMM_OBJS)
 	$(Q)$(CC) -o $@ $^ -lm
 
 # ---- the guest ----
-$(O)/guest/%.o: guest/%.S | $(DEPS_OK)
+$(O)/guest/%.o: guest/%.S $(ABI_INC) | $(DEPS_OK)
 	$(call msg,NASM,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(NASM) $(NASMFLAGS) -MD $(@:.o=.d) -MP -o $@ $<
@@ -86,11 +95,26 @@ $(O)/guest.elf: guest/guest.ld $(GUEST_OBJS)
 	$(Q)$(LD) -nostdlib -static -z max-page-size=4096 -z noexecstack \
 		--no-warn-rwx-segments -T guest/guest.ld -o $@ $(GUEST_OBJS)
 
+# ---- tiny test guests: one NASM file each, probing one exit path ----
+TINY_SRCS := $(wildcard tests/guests/*.S)
+TINY_ELFS := $(TINY_SRCS:%.S=$(O)/%.elf)
+
+$(O)/tests/guests/%.o: tests/guests/%.S $(ABI_INC) | $(DEPS_OK)
+	$(call msg,NASM,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(NASM) $(NASMFLAGS) -Itests/guests/ -MD $(@:.o=.d) -MP -o $@ $<
+
+.SECONDARY: $(TINY_ELFS:.elf=.o)
+$(O)/tests/guests/%.elf: $(O)/tests/guests/%.o guest/guest.ld
+	$(call msg,LD,$@)
+	$(Q)$(LD) -nostdlib -static -z max-page-size=4096 -z noexecstack \
+		--no-warn-rwx-segments -T guest/guest.ld -e start -o $@ $<
+
 # ---- tests: one Criterion binary, so one summary line ----
 $(O)/tests/%.o: tests/%.c | $(DEPS_OK)
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(HOST_CFLAGS) -Ivmm -DBUILD_DIR='"$(O)"' -c $< -o $@
+	$(Q)$(CC) $(TEST_CFLAGS) -c $< -o $@
 
 $(O)/tests/run-tests: $(TEST_OBJS) $(VMM_LIB_OBJS)
 	$(call msg,LD,$@)
@@ -107,7 +131,7 @@ qemu-gdb: $(O)/guest.elf
 	@echo "QEMU waits for gdb: gdb -ex 'target remote :1234' $(O)/guest.elf"
 	scripts/run-qemu.sh --gdb $(O)/guest.elf "$(CMDLINE)"
 
-check: $(O)/tests/run-tests $(O)/minivmm $(O)/guest.elf
+check: $(O)/tests/run-tests $(O)/minivmm $(O)/guest.elf $(TINY_ELFS)
 	$(O)/tests/run-tests --jobs 2
 
 clean:

@@ -5,11 +5,8 @@
 ; our own GDT and page tables, enter long mode, set up a stack, zero the
 ; BSS and call guest_main(start_info) in C. Trusts only the PVH protocol.
 
-%define PVH_MAGIC       0x336ec578  ; XEN_HVM_START_MAGIC_VALUE, include/pvh.h
-%define ELFNOTE_PHYS32  18          ; XEN_ELFNOTE_PHYS32_ENTRY
-%define DEBUG_EXIT_PORT 0xf4        ; include/minivmm_abi.h
-%define DEBUG_EXIT_FAIL 0x21        ; MINIVMM_DEBUG_EXIT_BASE | status 1
-%define SERIAL_THR      0x3f8
+%include "abi.inc"                  ; include/pvh.h, include/minivmm_abi.h
+%define DEBUG_EXIT_FAIL (MINIVMM_DEBUG_EXIT_BASE | 1)
 
 %define MSR_EFER        0xc0000080
 %define EFER_LME        (1 << 8)
@@ -33,7 +30,7 @@
 section .note.Xen note alloc noexec nowrite align=4
         dd 4                        ; namesz, "Xen" and its NUL
         dd 4                        ; descsz
-        dd ELFNOTE_PHYS32           ; type
+        dd XEN_ELFNOTE_PHYS32_ENTRY ; type
         db "Xen", 0
         dd pvh_start32
 
@@ -41,7 +38,7 @@ section .text.boot progbits alloc exec nowrite align=16
 bits 32
 global pvh_start32
 pvh_start32:
-        cmp dword [ebx], PVH_MAGIC
+        cmp dword [ebx], XEN_HVM_START_MAGIC_VALUE
         jne bad_magic
         mov esi, ebx                ; keep start_info; becomes guest_main's arg
 
@@ -65,14 +62,14 @@ pvh_start32:
 ; No console, no IDT: say one word on the serial port, then ask QEMU's
 ; isa-debug-exit (minivmm has one too) to end the run with a failure.
 bad_magic:
-        mov dx, SERIAL_THR
+        mov dx, MINIVMM_SERIAL_PORT ; THR
         mov esi, bad_magic_msg
 .next:  lodsb
         test al, al
         jz .exit
         out dx, al
         jmp .next
-.exit:  mov dx, DEBUG_EXIT_PORT
+.exit:  mov dx, MINIVMM_DEBUG_EXIT_PORT
         mov al, DEBUG_EXIT_FAIL
         out dx, al
 .halt:  hlt

@@ -6,6 +6,7 @@
  */
 #include <err.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -51,6 +52,8 @@ int main(int argc, char **argv)
 
 	if (status >= 0)
 		return status;
+	/* A console reader that goes away must not kill the guest. */
+	signal(SIGPIPE, SIG_IGN);
 	file = map_guest(opts.guest_path, &len);
 	vmm_mem_alloc(&mem, opts.mem_size);
 	if (pvh_load_elf(file, len, &mem, &img, why, sizeof(why)) < 0)

@@ -107,7 +107,7 @@ static int unhandled_io(struct vmm_vm *vm, const struct kvm_run *run,
 	uint64_t rip = exit_rip(&vm->vcpu);
 
 	if (run->io.direction == KVM_EXIT_IO_OUT)
-		warnx("unhandled port I/O: out to port %#x (%u bytes, value "
+		warnx("unhandled port I/O: out to port %#x (%u-byte value "
 		      "%#llx) at rip %#llx",
 		      run->io.port, run->io.size,
 		      (unsigned long long)io_value(data, run->io.size),

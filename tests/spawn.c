@@ -1,0 +1,74 @@
+// SPDX-License-Identifier: MIT
+/*
+ * spawn.c: start a child with stdout and stderr on one pipe, read it all,
+ * wait for it. Used by the tests that boot real guests.
+ */
+#define _GNU_SOURCE /* pipe2 */
+#include <criterion/criterion.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "spawn.h"
+
+extern char **environ;
+
+void spawn_run(char *const argv[], struct spawn_result *r)
+{
+	posix_spawn_file_actions_t fa;
+	int fds[2], wstatus;
+	pid_t pid;
+	ssize_t n;
+
+	cr_assert_eq(pipe2(fds, O_CLOEXEC), 0);
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_adddup2(&fa, fds[1], 1);
+	posix_spawn_file_actions_adddup2(&fa, fds[1], 2);
+	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+	cr_assert_eq(posix_spawn(&pid, argv[0], &fa, NULL, argv, environ), 0,
+		     "cannot start %s", argv[0]);
+	posix_spawn_file_actions_destroy(&fa);
+	close(fds[1]);
+
+	r->len = 0;
+	while ((n = read(fds[0], r->out + r->len,
+			 sizeof(r->out) - 1 - r->len)) > 0)
+		r->len += (size_t)n;
+	r->out[r->len] = '\0';
+	close(fds[0]);
+	cr_assert_eq(waitpid(pid, &wstatus, 0), pid);
+	r->status = WIFEXITED(wstatus) ? WEXITSTATUS(wstatus)
+				       : 128 + WTERMSIG(wstatus);
+}
+
+unsigned spawn_count_lines(const struct spawn_result *r, const char *prefix)
+{
+	size_t n = strlen(prefix);
+	unsigned count = 0;
+
+	for (const char *p = r->out; p && *p; p = strchr(p, '\n')) {
+		if (*p == '\n')
+			p++;
+		if (strncmp(p, prefix, n) == 0)
+			count++;
+	}
+	return count;
+}
+
+bool spawn_have_kvm(void)
+{
+	int fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+
+	if (fd < 0) {
+		fprintf(stderr,
+			"\n*** WARNING: /dev/kvm cannot be opened (%m): the "
+			"KVM tests are SKIPPED on this machine ***\n\n");
+		return false;
+	}
+	close(fd);
+	return true;
+}

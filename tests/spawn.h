@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * spawn.h: run minivmm or QEMU as a child process and capture what it
+ * prints, for the integration tests. Paths are relative to the build
+ * directory the Makefile passes in BUILD_DIR.
+ */
+#ifndef SPAWN_H
+#define SPAWN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct spawn_result {
+	int status;   /* exit status, or 128 + signal number */
+	char out[65536]; /* stdout and stderr interleaved, NUL-terminated */
+	size_t len;
+};
+
+/* Run argv[0] (a path) with argv; fills (r). Fails the test on errors. */
+void spawn_run(char *const argv[], struct spawn_result *r);
+
+/* Count the lines of (r) that start with (prefix). */
+unsigned spawn_count_lines(const struct spawn_result *r, const char *prefix);
+
+/* True if /dev/kvm can be opened; otherwise says loudly why not. */
+bool spawn_have_kvm(void);
+
+/* Skip the calling test, loudly, if KVM is absent. */
+#define SKIP_WITHOUT_KVM()                                                  \
+	do {                                                                \
+		if (!spawn_have_kvm())                                      \
+			cr_skip_test("SKIPPED: /dev/kvm is not usable here"); \
+	} while (0)
+
+#endif /* SPAWN_H */

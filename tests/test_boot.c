@@ -1,0 +1,160 @@
+// SPDX-License-Identifier: MIT
+/*
+ * test_boot.c: the real guest, booted end to end: in minivmm (pass, forced
+ * exceptions, a guest that never stops, bad images and options) and in
+ * QEMU microvm with KVM and with TCG. Each run must print exactly one
+ * RESULT line and exit with the status that line implies.
+ */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "spawn.h"
+
+#define MINIVMM BUILD_DIR "/minivmm"
+#define GUEST BUILD_DIR "/guest.elf"
+#define RUN_QEMU "scripts/run-qemu.sh"
+
+static struct spawn_result r;
+
+static void minivmm(char *cmdline)
+{
+	char *argv[] = { MINIVMM, "--timeout", "60", "--cmdline",
+			 cmdline, GUEST, NULL };
+
+	spawn_run(argv, &r);
+}
+
+static void qemu(char *accel, char *cmdline)
+{
+	char *argv[] = { RUN_QEMU, "--accel", accel, "--timeout",
+			 "60", GUEST, cmdline, NULL };
+
+	spawn_run(argv, &r);
+}
+
+static void assert_pass(const char *hypervisor)
+{
+	char banner[64];
+
+	snprintf(banner, sizeof(banner), "minivmm guest: hypervisor %s",
+		 hypervisor);
+	cr_assert_eq(r.status, 0, "status %d:\n%s", r.status, r.out);
+	cr_assert_eq(spawn_count_lines(&r, "RESULT: "), 1, "%s", r.out);
+	cr_assert_eq(spawn_count_lines(&r, "RESULT: pass"), 1, "%s", r.out);
+	cr_assert_eq(spawn_count_lines(&r, banner), 1, "%s", r.out);
+}
+
+static void assert_fail(const char *reason)
+{
+	cr_assert_eq(r.status, 1, "status %d:\n%s", r.status, r.out);
+	cr_assert_eq(spawn_count_lines(&r, "RESULT: "), 1, "%s", r.out);
+	cr_assert_eq(spawn_count_lines(&r, "RESULT: fail"), 1, "%s", r.out);
+	cr_assert_not_null(strstr(r.out, reason), "no \"%s\" in:\n%s", reason,
+			   r.out);
+}
+
+TestSuite(boot, .timeout = 120);
+
+Test(boot, minivmm_passes)
+{
+	SKIP_WITHOUT_KVM();
+	minivmm("");
+	assert_pass("minivmm");
+	cr_assert_not_null(strstr(r.out, "selftest: boot info, exceptions"));
+}
+
+Test(boot, minivmm_passes_the_command_line)
+{
+	SKIP_WITHOUT_KVM();
+	minivmm("hello=world x");
+	assert_pass("minivmm");
+	cr_assert_not_null(strstr(r.out, "cmdline \"hello=world x\""), "%s",
+			   r.out);
+}
+
+Test(boot, minivmm_exit_leaves_before_printing)
+{
+	SKIP_WITHOUT_KVM();
+	minivmm("exit");
+	cr_assert_eq(r.status, 0, "%s", r.out);
+	cr_assert_eq(r.len, 0, "printed: %s", r.out);
+}
+
+Test(boot, minivmm_reports_invalid_opcode)
+{
+	SKIP_WITHOUT_KVM();
+	minivmm("test=ud2");
+	assert_fail("exception #UD");
+	cr_assert_not_null(strstr(r.out, "exception 6 (#UD) error 0x0 at rip"));
+}
+
+Test(boot, minivmm_reports_page_fault_with_cr2)
+{
+	SKIP_WITHOUT_KVM();
+	minivmm("test=pf");
+	assert_fail("exception #PF");
+	cr_assert_not_null(strstr(r.out, "cr2 0x100000000000"), "%s", r.out);
+}
+
+Test(boot, minivmm_forced_failure)
+{
+	SKIP_WITHOUT_KVM();
+	minivmm("test=fail");
+	assert_fail("forced by test=fail");
+}
+
+Test(boot, minivmm_stops_a_guest_that_spins)
+{
+	char *argv[] = { MINIVMM, "--timeout", "1", "--cmdline", "test=spin",
+			 GUEST, NULL };
+
+	SKIP_WITHOUT_KVM();
+	spawn_run(argv, &r);
+	cr_assert_eq(r.status, 124, "status %d:\n%s", r.status, r.out);
+	cr_assert_not_null(strstr(r.out, "still running after --timeout 1"),
+			   "%s", r.out);
+	cr_assert_not_null(strstr(r.out, "  rip "), "no register dump");
+	cr_assert_eq(spawn_count_lines(&r, "RESULT: "), 0);
+}
+
+Test(boot, minivmm_stats_count_exits_and_hypercalls)
+{
+	char *argv[] = { MINIVMM, "--stats", GUEST, NULL };
+
+	SKIP_WITHOUT_KVM();
+	spawn_run(argv, &r);
+	assert_pass("minivmm");
+	cr_assert_not_null(strstr(r.out, "stats: hypercalls: exit=1 "), "%s",
+			   r.out);
+	cr_assert_not_null(strstr(r.out, " io="), "%s", r.out);
+}
+
+Test(boot, qemu_microvm_kvm_passes)
+{
+	SKIP_WITHOUT_KVM();
+	qemu("kvm", "hello");
+	assert_pass("KVM");
+}
+
+Test(boot, qemu_microvm_tcg_passes)
+{
+	qemu("tcg", "hello");
+	cr_assert_eq(r.status, 0, "status %d:\n%s", r.status, r.out);
+	cr_assert_eq(spawn_count_lines(&r, "RESULT: pass"), 1, "%s", r.out);
+	cr_assert_eq(spawn_count_lines(&r, "RESULT: "), 1, "%s", r.out);
+}
+
+Test(boot, qemu_microvm_tcg_reports_invalid_opcode)
+{
+	qemu("tcg", "test=ud2");
+	assert_fail("exception #UD");
+}
+
+Test(boot, qemu_microvm_kvm_reports_page_fault)
+{
+	SKIP_WITHOUT_KVM();
+	qemu("kvm", "test=pf");
+	assert_fail("exception #PF");
+}

@@ -1,0 +1,171 @@
+// SPDX-License-Identifier: MIT
+/*
+ * test_exits.c: minivmm's exit loop against tiny NASM guests (one per
+ * file in tests/guests/) and against bad input: each guest misbehaves in
+ * one way and minivmm must stop with that way's status and message.
+ */
+#include <criterion/criterion.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "spawn.h"
+#include "vmm.h"
+
+#define MINIVMM BUILD_DIR "/minivmm"
+#define TINY(name) BUILD_DIR "/tests/guests/" name ".elf"
+
+static struct spawn_result r;
+
+static void run_guest(char *path)
+{
+	char *argv[] = { MINIVMM, "--timeout", "30", path, NULL };
+
+	spawn_run(argv, &r);
+}
+
+static void expect(int status, const char *msg)
+{
+	cr_assert_eq(r.status, status, "status %d, want %d:\n%s", r.status,
+		     status, r.out);
+	if (msg)
+		cr_assert_not_null(strstr(r.out, msg), "no \"%s\" in:\n%s",
+				   msg, r.out);
+}
+
+TestSuite(exits, .timeout = 60);
+
+Test(exits, debug_exit_port_follows_qemu)
+{
+	SKIP_WITHOUT_KVM();
+	run_guest(TINY("debug_exit"));
+	expect((5 << 1) | 1, NULL);
+}
+
+Test(exits, unknown_port)
+{
+	SKIP_WITHOUT_KVM();
+	run_guest(TINY("bad_port"));
+	expect(VMM_STATUS_GUEST_IO, "out to port 0x80 (1-byte value 0x12)");
+	cr_assert_not_null(strstr(r.out, "  rip "), "no register dump");
+}
+
+Test(exits, unbacked_mmio)
+{
+	SKIP_WITHOUT_KVM();
+	run_guest(TINY("mmio"));
+	expect(VMM_STATUS_GUEST_MMIO, "guest-physical 0xd0000000 (value 0x1234)");
+}
+
+Test(exits, triple_fault)
+{
+	SKIP_WITHOUT_KVM();
+	run_guest(TINY("triple_fault"));
+	expect(VMM_STATUS_SHUTDOWN, "triple-faulted");
+}
+
+Test(exits, halt_forever)
+{
+	SKIP_WITHOUT_KVM();
+	run_guest(TINY("halt"));
+	expect(VMM_STATUS_HALTED, "halted");
+}
+
+Test(exits, exit_hypercall_out_of_range)
+{
+	SKIP_WITHOUT_KVM();
+	run_guest(TINY("hc_exit_range"));
+	expect(VMM_STATUS_HYPERCALL, "status 64 is out of range");
+}
+
+Test(exits, unknown_hypercall_returns_enosys_and_keeps_registers)
+{
+	SKIP_WITHOUT_KVM();
+	run_guest(TINY("hc_unknown"));
+	expect(0, NULL);
+}
+
+Test(exits, missing_guest_file)
+{
+	run_guest(BUILD_DIR "/no-such-guest.elf");
+	expect(VMM_STATUS_NOINPUT, "cannot open guest");
+}
+
+Test(exits, guest_is_a_directory)
+{
+	run_guest(BUILD_DIR);
+	expect(VMM_STATUS_NOINPUT, "not a regular file");
+}
+
+/* Write the first (len) bytes of the real guest to a temporary file. */
+static void truncated_guest(char *path, size_t len)
+{
+	char buf[4096];
+	int in = open(BUILD_DIR "/guest.elf", O_RDONLY);
+	int out = mkstemp(path);
+
+	cr_assert(in >= 0 && out >= 0);
+	cr_assert_leq(len, sizeof(buf));
+	cr_assert_eq(read(in, buf, len), (ssize_t)len);
+	cr_assert_eq(write(out, buf, len), (ssize_t)len);
+	close(in);
+	close(out);
+}
+
+Test(exits, truncated_guest_is_refused_before_kvm)
+{
+	char path[] = "/tmp/minivmm-truncated-XXXXXX";
+
+	truncated_guest(path, 100);
+	run_guest(path);
+	unlink(path);
+	expect(VMM_STATUS_IMAGE, "program headers");
+}
+
+Test(exits, empty_guest_is_refused)
+{
+	char path[] = "/tmp/minivmm-empty-XXXXXX";
+
+	truncated_guest(path, 0);
+	run_guest(path);
+	unlink(path);
+	expect(VMM_STATUS_IMAGE, "empty file");
+}
+
+Test(exits, not_an_elf)
+{
+	run_guest("Makefile");
+	expect(VMM_STATUS_IMAGE, "not an ELF");
+}
+
+Test(exits, bad_option_is_a_usage_error)
+{
+	char *argv[] = { MINIVMM, "--mem", "1K", BUILD_DIR "/guest.elf", NULL };
+
+	spawn_run(argv, &r);
+	expect(VMM_STATUS_USAGE, "--mem 1K");
+}
+
+Test(exits, help_and_version)
+{
+	char *help[] = { MINIVMM, "--help", NULL };
+	char *version[] = { MINIVMM, "--version", NULL };
+
+	spawn_run(help, &r);
+	expect(0, "usage: ");
+	spawn_run(version, &r);
+	expect(0, "minivmm ");
+}
+
+Test(exits, memory_too_small_for_the_guest)
+{
+	char *small[] = { MINIVMM, "--mem", "2M", TINY("big_bss"), NULL };
+	char *enough[] = { MINIVMM, TINY("big_bss"), NULL };
+
+	spawn_run(small, &r);
+	expect(VMM_STATUS_IMAGE, "outside guest memory");
+	SKIP_WITHOUT_KVM();
+	spawn_run(enough, &r);
+	expect(0, NULL);
+}

@@ -1,0 +1,92 @@
+// SPDX-License-Identifier: MIT
+/*
+ * test_options.c: minivmm's command line: defaults, sizes, the ranges of
+ * --mem and --timeout, and what happens without exactly one guest.
+ */
+#include <criterion/criterion.h>
+#include <stdio.h>
+
+#include "vmm.h"
+
+static int parse(struct vmm_opts *o, int argc, char **argv)
+{
+	/* getopt prints its own complaints: keep the test output clean. */
+	FILE *saved = stderr;
+	int r;
+
+	stderr = fopen("/dev/null", "w");
+	r = vmm_parse_args(argc, argv, o);
+	fclose(stderr);
+	stderr = saved;
+	return r;
+}
+
+Test(options, defaults)
+{
+	char *argv[] = { "minivmm", "g.elf", NULL };
+	struct vmm_opts o;
+
+	cr_assert_eq(parse(&o, 2, argv), -1);
+	cr_assert_str_eq(o.guest_path, "g.elf");
+	cr_assert_str_eq(o.cmdline, "");
+	cr_assert_eq(o.mem_size, VMM_MEM_DEFAULT);
+	cr_assert_eq(o.timeout, 0);
+	cr_assert(!o.stats);
+}
+
+Test(options, all_options)
+{
+	char *argv[] = { "minivmm", "--mem", "128M", "--cmdline", "a b",
+			 "--timeout", "2.5", "--stats", "g.elf", NULL };
+	struct vmm_opts o;
+
+	cr_assert_eq(parse(&o, 9, argv), -1);
+	cr_assert_eq(o.mem_size, 128ull << 20);
+	cr_assert_str_eq(o.cmdline, "a b");
+	cr_assert_float_eq(o.timeout, 2.5, 1e-9);
+	cr_assert(o.stats);
+}
+
+Test(options, sizes)
+{
+	uint64_t v;
+
+	cr_assert(vmm_parse_size("4096", &v) && v == 4096);
+	cr_assert(vmm_parse_size("2K", &v) && v == 2048);
+	cr_assert(vmm_parse_size("3G", &v) && v == 3ull << 30);
+	cr_assert(!vmm_parse_size("", &v));
+	cr_assert(!vmm_parse_size("-1M", &v));
+	cr_assert(!vmm_parse_size("12Q", &v));
+	cr_assert(!vmm_parse_size("1MM", &v));
+	cr_assert(!vmm_parse_size("99999999999999999999", &v));
+	cr_assert(!vmm_parse_size("17179869184G", &v), "overflow accepted");
+}
+
+Test(options, bad_values_are_usage_errors)
+{
+	static char *bad[][4] = {
+		{ "minivmm", "--mem", "1M", "g.elf" },
+		{ "minivmm", "--mem", "4G", "g.elf" },
+		{ "minivmm", "--mem", "3000", "g.elf" },
+		{ "minivmm", "--mem", "lots", "g.elf" },
+		{ "minivmm", "--timeout", "-1", "g.elf" },
+		{ "minivmm", "--timeout", "nan", "g.elf" },
+		{ "minivmm", "--timeout", "1e9", "g.elf" },
+		{ "minivmm", "--bogus", "x", "g.elf" },
+	};
+	struct vmm_opts o;
+
+	for (unsigned i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		cr_assert_eq(parse(&o, 4, bad[i]), VMM_STATUS_USAGE,
+			     "%s %s accepted", bad[i][1], bad[i][2]);
+}
+
+Test(options, exactly_one_guest)
+{
+	char *none[] = { "minivmm", NULL };
+	char *two[] = { "minivmm", "a.elf", "b.elf", NULL };
+	struct vmm_opts o;
+
+	cr_assert_eq(parse(&o, 1, none), VMM_STATUS_USAGE);
+	cr_assert_eq(parse(&o, 3, two), VMM_STATUS_USAGE);
+}

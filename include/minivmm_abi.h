@@ -34,8 +34,19 @@
 #define MINIVMM_HYPERCALL_PORT 0x0b00u
 
 enum minivmm_hypercall {
-	MINIVMM_HC_EXIT = 0, /* exit(rdi = status 0..MINIVMM_EXIT_MAX) */
-	MINIVMM_HC_COUNT
+	MINIVMM_HC_EXIT = 0,          /* exit(rdi = status 0..EXIT_MAX) */
+	MINIVMM_HC_NULL = 1,          /* nothing: the cost of one exit */
+	MINIVMM_HC_SAVE_FL = 2,       /* rax = the vCPU's RFLAGS */
+	MINIVMM_HC_RESTORE_FL = 3,    /* RFLAGS.IF = rdi.IF */
+	MINIVMM_HC_IRQ_DISABLE = 4,   /* RFLAGS.IF = 0 */
+	MINIVMM_HC_IRQ_ENABLE = 5,    /* RFLAGS.IF = 1 */
+	MINIVMM_HC_SAFE_HALT = 6,     /* RFLAGS.IF = 1, sleep until an irq */
+	MINIVMM_HC_READ_CR2 = 7,      /* rax = CR2 */
+	MINIVMM_HC_READ_CR3 = 8,      /* rax = CR3 */
+	MINIVMM_HC_WRITE_CR3 = 9,     /* CR3 = rdi */
+	MINIVMM_HC_FLUSH_TLB_ONE = 10, /* drop the translation of rdi */
+	MINIVMM_HC_WBINVD = 11,       /* write back and invalidate caches */
+	MINIVMM_HC_COUNT = 12,
 };
 
 /* Largest status the guest may pass to MINIVMM_HC_EXIT. */

@@ -65,11 +65,13 @@ Test(exits, triple_fault)
 	expect(VMM_STATUS_SHUTDOWN, "triple-faulted");
 }
 
-Test(exits, halt_forever)
+Test(exits, halt_forever_is_diagnosed_at_the_timeout)
 {
+	char *argv[] = { MINIVMM, "--timeout", "0.5", TINY("halt"), NULL };
+
 	SKIP_WITHOUT_KVM();
-	run_guest(TINY("halt"));
-	expect(VMM_STATUS_HALTED, "halted");
+	spawn_run(argv, &r);
+	expect(VMM_STATUS_TIMEOUT, "halted with interrupts disabled");
 }
 
 Test(exits, exit_hypercall_out_of_range)

@@ -1,23 +1,49 @@
 // SPDX-License-Identifier: MIT
 /*
- * test_hypercall.c: the hypercall dispatcher with guest-controlled numbers
- * and arguments: exit in range, exit out of range, unknown numbers.
+ * test_hypercall.c: the hypercall handlers on made-up vCPU state, with
+ * guest-controlled numbers and arguments: each call's effect on the
+ * registers, and the refusals (out of range, reserved bits, addresses
+ * outside memory, non-canonical addresses, unknown numbers).
  */
 #include <criterion/criterion.h>
 
 #include "vmm.h"
 
-static uint8_t backing[4096];
-static struct vmm_mem mem = { .host = backing, .size = sizeof(backing) };
+#define IF 0x200ull
+
+static uint8_t backing[64 * 4096];
+static const struct vmm_mem mem = { .host = backing, .size = sizeof(backing) };
+static struct kvm_regs regs;
+static struct kvm_sregs sregs;
+static struct vmm_hc hc;
+
+/* Make hypercall (nr) with (a0) in rdi on a vCPU with RFLAGS = (flags). */
+static void call(uint32_t nr, uint64_t a0, uint64_t flags)
+{
+	regs = (struct kvm_regs){ .rdi = a0, .rflags = flags, .rip = 0x1000,
+				  .rax = nr, .rbx = 0xb0b };
+	sregs = (struct kvm_sregs){ .cr2 = 0xdead000, .cr3 = 0x5000 };
+	hc = (struct vmm_hc){ .nr = nr, .regs = &regs, .sregs = &sregs,
+			      .mem = &mem };
+	vmm_hypercall(&hc);
+}
+
+static void returned(uint64_t rax)
+{
+	cr_assert(!hc.stop);
+	cr_assert(hc.regs_dirty);
+	cr_assert_eq(regs.rax, rax, "rax %#llx, want %#llx", regs.rax,
+		     (unsigned long long)rax);
+	cr_assert_eq(regs.rbx, 0xb0b, "a register outside the ABI changed");
+	cr_assert_eq(regs.rip, 0x1000, "rip changed");
+}
 
 Test(hypercall, exit_passes_the_status_through)
 {
 	for (uint64_t st = 0; st <= MINIVMM_EXIT_MAX; st++) {
-		struct vmm_hc_result r =
-			vmm_hypercall(&mem, MINIVMM_HC_EXIT, st, 0, 0x1000);
-
-		cr_assert(r.stop);
-		cr_assert_eq(r.status, (int)st);
+		call(MINIVMM_HC_EXIT, st, 0x2);
+		cr_assert(hc.stop);
+		cr_assert_eq(hc.status, (int)st);
 	}
 }
 
@@ -27,11 +53,9 @@ Test(hypercall, exit_status_out_of_range_stops_with_its_own_status)
 					1ull << 32, UINT64_MAX };
 
 	for (unsigned i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		struct vmm_hc_result r =
-			vmm_hypercall(&mem, MINIVMM_HC_EXIT, bad[i], 0, 0x1000);
-
-		cr_assert(r.stop);
-		cr_assert_eq(r.status, VMM_STATUS_HYPERCALL);
+		call(MINIVMM_HC_EXIT, bad[i], 0x2);
+		cr_assert(hc.stop);
+		cr_assert_eq(hc.status, VMM_STATUS_HYPERCALL);
 	}
 }
 
@@ -40,9 +64,128 @@ Test(hypercall, unknown_numbers_return_enosys)
 	static const uint32_t bad[] = { MINIVMM_HC_COUNT, 1000, UINT32_MAX };
 
 	for (unsigned i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		struct vmm_hc_result r = vmm_hypercall(&mem, bad[i], 0, 0, 0);
-
-		cr_assert(!r.stop);
-		cr_assert_eq(r.rax, MINIVMM_ENOSYS);
+		call(bad[i], 0, 0x2);
+		returned(MINIVMM_ENOSYS);
+		cr_assert_null(vmm_hypercall_name(bad[i]));
 	}
+}
+
+Test(hypercall, every_number_has_a_name)
+{
+	for (uint32_t nr = 0; nr < MINIVMM_HC_COUNT; nr++)
+		cr_assert_not_null(vmm_hypercall_name(nr), "nr %u", nr);
+}
+
+Test(hypercall, null_does_nothing)
+{
+	call(MINIVMM_HC_NULL, 0, 0x202);
+	returned(0);
+	cr_assert_eq(regs.rflags, 0x202);
+	cr_assert(!hc.sregs_dirty && !hc.halt && !hc.flush_tlb);
+}
+
+Test(hypercall, save_fl_returns_rflags)
+{
+	call(MINIVMM_HC_SAVE_FL, 0, 0x246);
+	returned(0x246);
+	call(MINIVMM_HC_SAVE_FL, 0, 0x46);
+	returned(0x46);
+}
+
+Test(hypercall, irq_disable_and_enable_move_only_if)
+{
+	call(MINIVMM_HC_IRQ_DISABLE, 0, 0x2c7);
+	returned(0);
+	cr_assert_eq(regs.rflags, 0x0c7);
+	call(MINIVMM_HC_IRQ_ENABLE, 0, 0x0c7);
+	returned(0);
+	cr_assert_eq(regs.rflags, 0x2c7);
+}
+
+Test(hypercall, restore_fl_sets_if_from_the_argument)
+{
+	call(MINIVMM_HC_RESTORE_FL, 0x202, 0x2);
+	returned(0);
+	cr_assert_eq(regs.rflags, 0x202);
+	call(MINIVMM_HC_RESTORE_FL, 0x2 | 0x1, 0x202); /* CF is not ours */
+	returned(0);
+	cr_assert_eq(regs.rflags, 0x2);
+}
+
+Test(hypercall, restore_fl_refuses_reserved_bits)
+{
+	call(MINIVMM_HC_RESTORE_FL, 1ull << 40 | IF, 0x2);
+	returned(MINIVMM_EINVAL);
+	cr_assert(hc.refused);
+	cr_assert_eq(regs.rflags, 0x2, "flags changed on a refusal");
+}
+
+Test(hypercall, safe_halt_enables_and_halts)
+{
+	call(MINIVMM_HC_SAFE_HALT, 0, 0x2);
+	returned(0);
+	cr_assert(hc.halt);
+	cr_assert_eq(regs.rflags, 0x202);
+}
+
+Test(hypercall, read_cr2_and_cr3)
+{
+	call(MINIVMM_HC_READ_CR2, 0, 0x2);
+	returned(0xdead000);
+	call(MINIVMM_HC_READ_CR3, 0, 0x2);
+	returned(0x5000);
+	cr_assert(!hc.sregs_dirty);
+}
+
+Test(hypercall, write_cr3_inside_memory)
+{
+	call(MINIVMM_HC_WRITE_CR3, 0x7000, 0x2);
+	returned(0);
+	cr_assert(hc.sregs_dirty);
+	cr_assert_eq(sregs.cr3, 0x7000);
+	call(MINIVMM_HC_WRITE_CR3, 0x7000 | 0x18, 0x2); /* PWT|PCD */
+	returned(0);
+	cr_assert_eq(sregs.cr3, 0x7018);
+	call(MINIVMM_HC_WRITE_CR3, sizeof(backing) - 4096, 0x2);
+	returned(0);
+}
+
+Test(hypercall, write_cr3_refuses_bad_roots)
+{
+	static const uint64_t bad[] = {
+		sizeof(backing),         /* the root page is past the end */
+		sizeof(backing) + 4096,
+		0x000ffffffffff000ull,  /* far beyond memory */
+		0x7001,                  /* a PCID while PCIDE is off */
+		1ull << 63,              /* no-flush bit */
+		1ull << 52,              /* reserved */
+	};
+
+	for (unsigned i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		call(MINIVMM_HC_WRITE_CR3, bad[i], 0x2);
+		returned(MINIVMM_EINVAL);
+		cr_assert(hc.refused);
+		cr_assert(!hc.sregs_dirty);
+		cr_assert_eq(sregs.cr3, 0x5000);
+	}
+}
+
+Test(hypercall, flush_tlb_one_canonical_only)
+{
+	call(MINIVMM_HC_FLUSH_TLB_ONE, 0x7fffffffffffull, 0x2);
+	returned(0);
+	cr_assert(hc.flush_tlb);
+	call(MINIVMM_HC_FLUSH_TLB_ONE, 0xffff800000000000ull, 0x2);
+	returned(0);
+	call(MINIVMM_HC_FLUSH_TLB_ONE, 0x800000000000ull, 0x2);
+	returned(MINIVMM_EINVAL);
+	cr_assert(!hc.flush_tlb);
+	call(MINIVMM_HC_FLUSH_TLB_ONE, 0x0000800000001000ull, 0x2);
+	returned(MINIVMM_EINVAL);
+}
+
+Test(hypercall, wbinvd_returns)
+{
+	call(MINIVMM_HC_WBINVD, 0, 0x2);
+	returned(0);
 }

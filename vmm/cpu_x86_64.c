@@ -136,3 +136,38 @@ void vmm_cpu_dump(struct vmm_vcpu *vcpu)
 		r.r15, s.cr0, s.cr2, s.cr3, s.cr4, s.efer, s.cs.selector,
 		s.cs.l, s.cs.db, s.idt.base, s.idt.limit);
 }
+
+void vmm_cpu_flush_tlb(struct vmm_vcpu *vcpu, const struct kvm_sregs *sregs)
+{
+	struct kvm_sregs other = *sregs;
+
+	/*
+	 * KVM has no call to invalidate one guest translation, and keeps its
+	 * MMU context when CR3 is rewritten unchanged. A CR3 change resets
+	 * the context, which drops every cached translation; switching to
+	 * page 0 and straight back does that while the vCPU is stopped.
+	 */
+	other.cr3 = 0;
+	if (ioctl(vcpu->fd, KVM_SET_SREGS, &other) < 0 ||
+	    ioctl(vcpu->fd, KVM_SET_SREGS, sregs) < 0)
+		err(VMM_STATUS_HOST, "KVM: ioctl (SET_SREGS) for a TLB flush "
+				     "failed");
+}
+
+void vmm_cpu_halt(struct vmm_vcpu *vcpu)
+{
+	struct kvm_mp_state mp = { .mp_state = KVM_MP_STATE_HALTED };
+
+	if (ioctl(vcpu->fd, KVM_SET_MP_STATE, &mp) < 0)
+		err(VMM_STATUS_HOST, "KVM: ioctl (SET_MP_STATE) failed");
+}
+
+bool vmm_cpu_halted_for_good(struct vmm_vcpu *vcpu)
+{
+	struct kvm_mp_state mp;
+	struct kvm_regs r;
+
+	return ioctl(vcpu->fd, KVM_GET_MP_STATE, &mp) == 0 &&
+	       mp.mp_state == KVM_MP_STATE_HALTED &&
+	       ioctl(vcpu->fd, KVM_GET_REGS, &r) == 0 && !(r.rflags & 0x200);
+}

@@ -1,37 +1,137 @@
 // SPDX-License-Identifier: MIT
 /*
  * hypercall.c: the handlers behind the port-I/O hypercall ABI of
- * include/minivmm_abi.h. The number and arguments are guest registers,
- * copied by the caller: each is checked here before it is used.
+ * include/minivmm_abi.h. Each works on copies of the vCPU's registers that
+ * run.c hands in; every number and argument is the guest's, checked here
+ * before use. docs/abi.md says what each call means on a real vCPU.
  */
 #include <err.h>
 
 #include "vmm.h"
 
-static struct vmm_hc_result hc_exit(uint64_t status, uint64_t rip)
+#define RFLAGS_IF 0x200ull
+#define RFLAGS_RESERVED (~0x3fffffull) /* bits 22..63 */
+#define CR3_ADDR_MASK 0x000ffffffffff000ull
+#define CR3_LOW_BITS 0x18ull /* PWT, PCD: the rest of 0..11 is PCID (off) */
+
+static const char *const hc_names[MINIVMM_HC_COUNT] = {
+	[MINIVMM_HC_EXIT] = "exit",
+	[MINIVMM_HC_NULL] = "null",
+	[MINIVMM_HC_SAVE_FL] = "save_fl",
+	[MINIVMM_HC_RESTORE_FL] = "restore_fl",
+	[MINIVMM_HC_IRQ_DISABLE] = "irq_disable",
+	[MINIVMM_HC_IRQ_ENABLE] = "irq_enable",
+	[MINIVMM_HC_SAFE_HALT] = "safe_halt",
+	[MINIVMM_HC_READ_CR2] = "read_cr2",
+	[MINIVMM_HC_READ_CR3] = "read_cr3",
+	[MINIVMM_HC_WRITE_CR3] = "write_cr3",
+	[MINIVMM_HC_FLUSH_TLB_ONE] = "flush_tlb_one",
+	[MINIVMM_HC_WBINVD] = "wbinvd",
+};
+
+const char *vmm_hypercall_name(uint32_t nr)
 {
+	return nr < MINIVMM_HC_COUNT ? hc_names[nr] : NULL;
+}
+
+static void ret(struct vmm_hc *hc, uint64_t value)
+{
+	hc->regs->rax = value;
+	hc->regs_dirty = true;
+}
+
+static void einval(struct vmm_hc *hc)
+{
+	hc->refused = true;
+	ret(hc, MINIVMM_EINVAL);
+}
+
+static void set_if(struct vmm_hc *hc, bool on)
+{
+	hc->regs->rflags = (hc->regs->rflags & ~RFLAGS_IF) | (on ? RFLAGS_IF : 0);
+	ret(hc, 0);
+}
+
+static void hc_exit(struct vmm_hc *hc, uint64_t status)
+{
+	hc->stop = true;
 	if (status > MINIVMM_EXIT_MAX) {
 		warnx("hypercall exit: status %llu is out of range 0..%d "
 		      "(rip %#llx)",
 		      (unsigned long long)status, MINIVMM_EXIT_MAX,
-		      (unsigned long long)rip);
-		return (struct vmm_hc_result){
-			.stop = true, .status = VMM_STATUS_HYPERCALL
-		};
+		      (unsigned long long)hc->regs->rip);
+		hc->status = VMM_STATUS_HYPERCALL;
+		return;
 	}
-	return (struct vmm_hc_result){ .stop = true, .status = (int)status };
+	hc->status = (int)status;
 }
 
-struct vmm_hc_result vmm_hypercall(struct vmm_mem *mem, uint32_t nr,
-				   uint64_t a0, uint64_t a1, uint64_t rip)
+/* Only IF moves: the other flags are the guest's to set natively. */
+static void hc_restore_fl(struct vmm_hc *hc, uint64_t flags)
 {
-	(void)mem;
-	(void)a1;
-	switch (nr) {
+	if (flags & RFLAGS_RESERVED)
+		return einval(hc);
+	set_if(hc, flags & RFLAGS_IF);
+}
+
+/* The new root must be a page of guest memory; no reserved bits. */
+static void hc_write_cr3(struct vmm_hc *hc, uint64_t cr3)
+{
+	uint64_t root = cr3 & CR3_ADDR_MASK;
+
+	if ((cr3 & ~(CR3_ADDR_MASK | CR3_LOW_BITS)) ||
+	    !vmm_mem_ptr(hc->mem, root, 4096))
+		return einval(hc);
+	hc->sregs->cr3 = cr3;
+	hc->sregs_dirty = true;
+	ret(hc, 0);
+}
+
+/* Canonical for 48-bit virtual addresses: bits 63..47 all equal. */
+static void hc_flush_tlb_one(struct vmm_hc *hc, uint64_t addr)
+{
+	uint64_t top = addr >> 47;
+
+	if (top != 0 && top != 0x1ffff)
+		return einval(hc);
+	hc->flush_tlb = true;
+	ret(hc, 0);
+}
+
+void vmm_hypercall(struct vmm_hc *hc)
+{
+	uint64_t a0 = hc->regs->rdi;
+
+	switch (hc->nr) {
 	case MINIVMM_HC_EXIT:
-		return hc_exit(a0, rip);
+		return hc_exit(hc, a0);
+	case MINIVMM_HC_NULL:
+		return ret(hc, 0);
+	case MINIVMM_HC_SAVE_FL:
+		return ret(hc, hc->regs->rflags);
+	case MINIVMM_HC_RESTORE_FL:
+		return hc_restore_fl(hc, a0);
+	case MINIVMM_HC_IRQ_DISABLE:
+		return set_if(hc, false);
+	case MINIVMM_HC_IRQ_ENABLE:
+		return set_if(hc, true);
+	case MINIVMM_HC_SAFE_HALT:
+		hc->halt = true;
+		return set_if(hc, true);
+	case MINIVMM_HC_READ_CR2:
+		return ret(hc, hc->sregs->cr2);
+	case MINIVMM_HC_READ_CR3:
+		return ret(hc, hc->sregs->cr3);
+	case MINIVMM_HC_WRITE_CR3:
+		return hc_write_cr3(hc, a0);
+	case MINIVMM_HC_FLUSH_TLB_ONE:
+		return hc_flush_tlb_one(hc, a0);
+	case MINIVMM_HC_WBINVD:
+		/* KVM ignores a guest's wbinvd while no device is assigned,
+		 * and minivmm assigns none: nothing to write back. */
+		return ret(hc, 0);
 	default:
 		/* Unknown numbers have an error return: the guest decides. */
-		return (struct vmm_hc_result){ .rax = MINIVMM_ENOSYS };
+		return ret(hc, MINIVMM_ENOSYS);
 	}
 }

@@ -53,11 +53,14 @@ static void vcpu_create(struct vmm_vm *vm)
 	if (vcpu->run == MAP_FAILED)
 		err(VMM_STATUS_HOST, "KVM: mmap of kvm_run failed");
 
-	/* With sync regs every exit hands us the GPRs without an ioctl. */
+	/* With sync regs every exit hands us the registers and special
+	 * registers without an ioctl, and takes changes back the same way. */
 	sync = ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_SYNC_REGS);
-	vcpu->sync_regs = sync > 0 && (sync & KVM_SYNC_X86_REGS);
+	vcpu->sync_regs = sync > 0 && (sync & KVM_SYNC_X86_REGS) &&
+			  (sync & KVM_SYNC_X86_SREGS);
 	if (vcpu->sync_regs)
-		vcpu->run->kvm_valid_regs = KVM_SYNC_X86_REGS;
+		vcpu->run->kvm_valid_regs = KVM_SYNC_X86_REGS |
+					    KVM_SYNC_X86_SREGS;
 	vmm_cpu_set_cpuid(vm->kvm_fd, vcpu);
 }
 
@@ -77,6 +80,9 @@ void vmm_vm_create(struct vmm_vm *vm, const struct vmm_mem *mem)
 	if (ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_SET_TSS_ADDR) > 0 &&
 	    ioctl(vm->vm_fd, KVM_SET_TSS_ADDR, VMM_TSS_GPA) < 0)
 		err(VMM_STATUS_HOST, "KVM: ioctl (SET_TSS_ADDR) failed");
+	/* PIC, IOAPIC and LAPICs in the kernel: hlt and timers stay there. */
+	if (ioctl(vm->vm_fd, KVM_CREATE_IRQCHIP, 0) < 0)
+		err(VMM_STATUS_HOST, "KVM: ioctl (CREATE_IRQCHIP) failed");
 	vm->mem = *mem;
 	if (ioctl(vm->vm_fd, KVM_SET_USER_MEMORY_REGION, &region) < 0)
 		err(VMM_STATUS_HOST, "KVM: ioctl (SET_USER_MEMORY_REGION) failed");

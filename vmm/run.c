@@ -68,25 +68,43 @@ static int handle_hypercall(struct vmm_vm *vm, struct vmm_stats *stats,
 			    uint32_t nr)
 {
 	struct vmm_vcpu *vcpu = &vm->vcpu;
-	struct kvm_regs regs, *r = &regs;
-	struct vmm_hc_result res;
+	struct kvm_regs regs;
+	struct kvm_sregs sregs;
+	struct vmm_hc hc = { .nr = nr, .regs = &regs, .sregs = &sregs,
+			     .mem = &vm->mem };
 
-	if (vcpu->sync_regs)
-		r = &vcpu->run->s.regs.regs;
-	else if (ioctl(vcpu->fd, KVM_GET_REGS, r) < 0)
-		err(VMM_STATUS_HOST, "KVM: ioctl (GET_REGS) failed");
+	/* With sync regs KVM already copied both into kvm_run: no ioctl. */
+	if (vcpu->sync_regs) {
+		hc.regs = &vcpu->run->s.regs.regs;
+		hc.sregs = &vcpu->run->s.regs.sregs;
+	} else if (ioctl(vcpu->fd, KVM_GET_REGS, &regs) < 0 ||
+		   ioctl(vcpu->fd, KVM_GET_SREGS, &sregs) < 0) {
+		err(VMM_STATUS_HOST, "KVM: ioctl (GET_REGS/GET_SREGS) failed");
+	}
 	if (nr < MINIVMM_HC_COUNT)
 		stats->hypercalls[nr]++;
 	else
-		stats->bad_hypercalls++;
-	res = vmm_hypercall(&vm->mem, nr, r->rdi, r->rsi, r->rip);
-	if (res.stop)
-		return res.status;
-	r->rax = res.rax;
-	if (vcpu->sync_regs)
-		vcpu->run->kvm_dirty_regs |= KVM_SYNC_X86_REGS;
-	else if (ioctl(vcpu->fd, KVM_SET_REGS, r) < 0)
-		err(VMM_STATUS_HOST, "KVM: ioctl (SET_REGS) failed");
+		stats->unknown_hypercalls++;
+	vmm_hypercall(&hc);
+	if (hc.refused)
+		stats->refused_hypercalls++;
+	if (hc.stop)
+		return hc.status;
+	if (vcpu->sync_regs) {
+		vcpu->run->kvm_dirty_regs |=
+			(hc.regs_dirty ? KVM_SYNC_X86_REGS : 0) |
+			(hc.sregs_dirty ? KVM_SYNC_X86_SREGS : 0);
+	} else {
+		if (hc.regs_dirty && ioctl(vcpu->fd, KVM_SET_REGS, hc.regs) < 0)
+			err(VMM_STATUS_HOST, "KVM: ioctl (SET_REGS) failed");
+		if (hc.sregs_dirty &&
+		    ioctl(vcpu->fd, KVM_SET_SREGS, hc.sregs) < 0)
+			err(VMM_STATUS_HOST, "KVM: ioctl (SET_SREGS) failed");
+	}
+	if (hc.flush_tlb)
+		vmm_cpu_flush_tlb(vcpu, hc.sregs);
+	if (hc.halt)
+		vmm_cpu_halt(vcpu);
 	return VMM_CONTINUE;
 }
 
@@ -175,11 +193,6 @@ static int handle_other(struct vmm_vm *vm, uint64_t rip)
 			      : 0ull,
 		      (unsigned long long)rip);
 		return guest_error(vm, VMM_STATUS_GUEST_MMIO);
-	case KVM_EXIT_HLT:
-		warnx("guest halted with nothing to wake it (KVM_EXIT_HLT) at "
-		      "rip %#llx",
-		      (unsigned long long)rip);
-		return guest_error(vm, VMM_STATUS_HALTED);
 	case KVM_EXIT_SHUTDOWN:
 		warnx("guest triple-faulted (KVM_EXIT_SHUTDOWN) at rip %#llx",
 		      (unsigned long long)rip);
@@ -221,8 +234,12 @@ int vmm_run(struct vmm_vm *vm, double timeout, struct vmm_stats *stats)
 			if (timed_out) {
 				vmm_serial_flush(&serial);
 				warnx("guest still running after --timeout %g "
-				      "s: stopped",
-				      timeout);
+				      "s: stopped%s",
+				      timeout,
+				      vmm_cpu_halted_for_good(vcpu)
+					      ? " (it halted with interrupts "
+						"disabled: nothing can wake it)"
+					      : "");
 				status = guest_error(vm, VMM_STATUS_TIMEOUT);
 			}
 			continue;

@@ -20,10 +20,6 @@ static const char *const exit_names[64] = {
 	[63] = "other",
 };
 
-static const char *const hypercall_names[MINIVMM_HC_COUNT] = {
-	[MINIVMM_HC_EXIT] = "exit",
-};
-
 void vmm_stats_print(const struct vmm_stats *st)
 {
 	uint64_t total = 0;
@@ -43,8 +39,9 @@ void vmm_stats_print(const struct vmm_stats *st)
 	}
 	fprintf(stderr, "\nstats: hypercalls:");
 	for (unsigned i = 0; i < MINIVMM_HC_COUNT; i++)
-		fprintf(stderr, " %s=%llu", hypercall_names[i],
+		fprintf(stderr, " %s=%llu", vmm_hypercall_name(i),
 			(unsigned long long)st->hypercalls[i]);
-	fprintf(stderr, " unknown=%llu\n",
-		(unsigned long long)st->bad_hypercalls);
+	fprintf(stderr, " unknown=%llu refused=%llu\n",
+		(unsigned long long)st->unknown_hypercalls,
+		(unsigned long long)st->refused_hypercalls);
 }

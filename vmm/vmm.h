@@ -11,9 +11,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "minivmm_abi.h"
+#include <linux/kvm.h>
 
-struct kvm_run;
+#include "minivmm_abi.h"
 
 /* Exit statuses of minivmm (docs/running.md lists them with examples). */
 enum vmm_status {
@@ -29,7 +29,6 @@ enum vmm_status {
 	VMM_STATUS_FAIL_ENTRY = 84,   /* KVM_EXIT_FAIL_ENTRY */
 	VMM_STATUS_UNKNOWN_EXIT = 85, /* an exit reason minivmm does not know */
 	VMM_STATUS_HYPERCALL = 86,    /* a hypercall with a bad argument */
-	VMM_STATUS_HALTED = 87,       /* hlt that nothing can wake */
 	VMM_STATUS_TIMEOUT = 124,     /* --timeout expired */
 };
 
@@ -134,7 +133,7 @@ struct vmm_vcpu {
 	int fd;
 	struct kvm_run *run; /* shared with KVM, run_size bytes */
 	size_t run_size;
-	bool sync_regs; /* KVM_CAP_SYNC_REGS: registers in run->s.regs */
+	bool sync_regs; /* KVM_CAP_SYNC_REGS: regs and sregs in run->s.regs */
 };
 
 struct vmm_vm {
@@ -146,7 +145,9 @@ struct vmm_vm {
 
 /*
  * Open /dev/kvm, check the API version, create the VM with (mem) at
- * guest-physical 0 and one vCPU with minivmm's CPUID. Exits with
+ * guest-physical 0, KVM's in-kernel irqchip (PIC, IOAPIC, a LAPIC per
+ * vCPU, so hlt and the LAPIC timer stay in the kernel) and one vCPU with
+ * minivmm's CPUID. Exits with
  * VMM_STATUS_NOKVM / VMM_STATUS_HOST on failure, naming the call that
  * failed.
  */
@@ -167,27 +168,57 @@ void vmm_cpu_reset_pvh(struct vmm_vcpu *vcpu, uint32_t entry,
 /* Print rip, the general registers and the control registers to stderr. */
 void vmm_cpu_dump(struct vmm_vcpu *vcpu);
 
+/*
+ * Make KVM drop every translation it caches for (vcpu), whose current
+ * special registers are (sregs): a superset of one invlpg. Costs two
+ * KVM_SET_SREGS (docs/abi.md says why).
+ */
+void vmm_cpu_flush_tlb(struct vmm_vcpu *vcpu, const struct kvm_sregs *sregs);
+
+/* Put (vcpu) to sleep until an interrupt arrives (KVM_SET_MP_STATE). */
+void vmm_cpu_halt(struct vmm_vcpu *vcpu);
+
+/* True if (vcpu) sleeps in hlt with RFLAGS.IF clear: it cannot wake. */
+bool vmm_cpu_halted_for_good(struct vmm_vcpu *vcpu);
+
 /* ---- hypercall.c: the port-I/O hypercall handlers ---- */
 
-struct vmm_hc_result {
-	bool stop;     /* the run ends, with (status) */
+/*
+ * One hypercall: the vCPU's registers in, the effects out. The handlers
+ * only read and write these structures (so the tests can drive them);
+ * run.c hands them the vCPU's state and carries the effects out.
+ */
+struct vmm_hc {
+	uint32_t nr;              /* the value the guest wrote: untrusted */
+	struct kvm_regs *regs;    /* in/out; the result goes to rax */
+	struct kvm_sregs *sregs;  /* in/out */
+	const struct vmm_mem *mem;
+	bool regs_dirty;          /* regs changed: write them back */
+	bool sregs_dirty;         /* sregs changed: write them back */
+	bool halt;                /* sleep until an interrupt arrives */
+	bool flush_tlb;           /* drop the vCPU's cached translations */
+	bool refused;             /* an argument was refused (EINVAL) */
+	bool stop;                /* the run ends, with (status) */
 	int status;
-	uint64_t rax;  /* result for the guest when !stop */
 };
 
 /*
- * Dispatch hypercall (nr) with arguments (a0, a1) at (rip). The numbers
- * and arguments come straight from the guest: checked here, never trusted.
+ * Dispatch (hc->nr) with the arguments in hc->regs (rdi, rsi). Numbers and
+ * arguments come straight from the guest: checked here, never trusted.
+ * Calls that return put the result, or MINIVMM_EINVAL/ENOSYS, in rax.
  */
-struct vmm_hc_result vmm_hypercall(struct vmm_mem *mem, uint32_t nr,
-				   uint64_t a0, uint64_t a1, uint64_t rip);
+void vmm_hypercall(struct vmm_hc *hc);
+
+/* The name of hypercall (nr) for messages and --stats, or NULL. */
+const char *vmm_hypercall_name(uint32_t nr);
 
 /* ---- run.c: the exit loop ---- */
 
 struct vmm_stats {
 	uint64_t exits[64];             /* by KVM_EXIT_* reason (clamped) */
 	uint64_t hypercalls[MINIVMM_HC_COUNT];
-	uint64_t bad_hypercalls;
+	uint64_t unknown_hypercalls;    /* numbers past the table */
+	uint64_t refused_hypercalls;    /* arguments refused with EINVAL */
 };
 
 /*

@@ -1,6 +1,7 @@
 ; SPDX-License-Identifier: MIT
-; halt.S: halts with interrupts off, which nothing can end: minivmm must
-; say so and stop (VMM_STATUS_HALTED, 87) rather than hang.
+; halt.S: halts with interrupts off, which nothing can end. The in-kernel
+; irqchip keeps hlt inside KVM, so only --timeout stops it: minivmm must
+; then say the guest can never wake.
 %include "tiny.inc"
 start:
         cli

@@ -1,0 +1,134 @@
+// SPDX-License-Identifier: MIT
+/*
+ * backend.c: the three modes and what each puts in pv_ops and offers the
+ * patch engine. native: patchlets inline, direct calls to the C natives
+ * as the fallback; hypercall: direct calls to the hypercall stubs;
+ * unpatched: nothing offered, every site stays an indirect call.
+ */
+#include "pv_backend.h"
+
+/* Where the sites start: the native C backend, callable at any time. */
+struct pv_ops pv_ops = {
+	.irq = {
+		.save_fl = { native_save_fl_thunk },
+		.restore_fl = { native_restore_fl_thunk },
+		.irq_disable = { native_irq_disable_thunk },
+		.irq_enable = { native_irq_enable_thunk },
+		.safe_halt = { native_safe_halt_thunk },
+	},
+	.mmu = {
+		.read_cr2 = { native_read_cr2_thunk },
+		.read_cr3 = { native_read_cr3_thunk },
+		.write_cr3 = native_write_cr3,
+		.flush_tlb_one = native_flush_tlb_one,
+	},
+	.cpu = { .wbinvd = native_wbinvd },
+};
+
+const struct pv_patchlet *const pv_native_patchlets[PV_OP_COUNT] = {
+	[PV_OP_SAVE_FL] = &pv_native_save_fl_desc,
+	[PV_OP_RESTORE_FL] = &pv_native_restore_fl_desc,
+	[PV_OP_IRQ_DISABLE] = &pv_native_irq_disable_desc,
+	[PV_OP_IRQ_ENABLE] = &pv_native_irq_enable_desc,
+	[PV_OP_SAFE_HALT] = &pv_native_safe_halt_desc,
+	[PV_OP_READ_CR2] = &pv_native_read_cr2_desc,
+	[PV_OP_READ_CR3] = &pv_native_read_cr3_desc,
+	[PV_OP_WRITE_CR3] = &pv_native_write_cr3_desc,
+	[PV_OP_FLUSH_TLB_ONE] = &pv_native_flush_tlb_one_desc,
+	[PV_OP_WBINVD] = &pv_native_wbinvd_desc,
+};
+
+/* Each op's function per mode, and the registers it changes. */
+static const struct pv_target native_targets[PV_OP_COUNT] = {
+#define CS(f) { (uintptr_t)f, PV_CLOBBERS_CALLEE_SAVE }
+#define C(f) { (uintptr_t)f, PV_CLOBBERS_NORMAL }
+	[PV_OP_SAVE_FL] = CS(native_save_fl_thunk),
+	[PV_OP_RESTORE_FL] = CS(native_restore_fl_thunk),
+	[PV_OP_IRQ_DISABLE] = CS(native_irq_disable_thunk),
+	[PV_OP_IRQ_ENABLE] = CS(native_irq_enable_thunk),
+	[PV_OP_SAFE_HALT] = CS(native_safe_halt_thunk),
+	[PV_OP_READ_CR2] = CS(native_read_cr2_thunk),
+	[PV_OP_READ_CR3] = CS(native_read_cr3_thunk),
+	[PV_OP_WRITE_CR3] = C(native_write_cr3),
+	[PV_OP_FLUSH_TLB_ONE] = C(native_flush_tlb_one),
+	[PV_OP_WBINVD] = C(native_wbinvd),
+};
+
+static const struct pv_target hypercall_targets[PV_OP_COUNT] = {
+	[PV_OP_SAVE_FL] = CS(pv_hc_save_fl),
+	[PV_OP_RESTORE_FL] = CS(pv_hc_restore_fl),
+	[PV_OP_IRQ_DISABLE] = CS(pv_hc_irq_disable),
+	[PV_OP_IRQ_ENABLE] = CS(pv_hc_irq_enable),
+	[PV_OP_SAFE_HALT] = CS(pv_hc_safe_halt),
+	[PV_OP_READ_CR2] = CS(pv_hc_read_cr2),
+	[PV_OP_READ_CR3] = CS(pv_hc_read_cr3),
+	[PV_OP_WRITE_CR3] = CS(pv_hc_write_cr3),
+	[PV_OP_FLUSH_TLB_ONE] = CS(pv_hc_flush_tlb_one),
+	[PV_OP_WBINVD] = CS(pv_hc_wbinvd),
+#undef CS
+#undef C
+};
+
+static const char *const mode_names[PV_MODE_COUNT] = {
+	[PV_MODE_NATIVE] = "native",
+	[PV_MODE_HYPERCALL] = "hypercall",
+	[PV_MODE_UNPATCHED] = "unpatched",
+};
+
+const char *pv_mode_name(enum pv_mode mode)
+{
+	return (unsigned)mode < PV_MODE_COUNT ? mode_names[mode] : "?";
+}
+
+int pv_mode_parse(const char *s, size_t n, enum pv_mode *mode)
+{
+	for (unsigned m = 0; m < PV_MODE_COUNT; m++) {
+		const char *name = mode_names[m];
+		size_t len = __builtin_strlen(name);
+
+		if (n == len && __builtin_memcmp(s, name, n) == 0) {
+			*mode = (enum pv_mode)m;
+			return 0;
+		}
+	}
+	return -PV_EINVAL;
+}
+
+/* Every slot of pv_ops, in op order, as one array of function pointers. */
+static void set_ops(const struct pv_target *t)
+{
+	const void **slot = (const void **)&pv_ops;
+
+	for (unsigned op = 0; op < PV_OP_COUNT; op++)
+		slot[op] = (const void *)t[op].addr;
+}
+
+void pv_backend_select(enum pv_mode mode, struct pv_backend *be)
+{
+	const struct pv_target *t =
+		mode == PV_MODE_HYPERCALL ? hypercall_targets : native_targets;
+
+	*be = (struct pv_backend){ .table = &pv_ops };
+	set_ops(t);
+	if (mode == PV_MODE_UNPATCHED)
+		return;
+	for (unsigned op = 0; op < PV_OP_COUNT; op++) {
+		be->direct[op] = t[op];
+		if (mode == PV_MODE_NATIVE)
+			be->native[op] = pv_native_patchlets[op];
+	}
+}
+
+void pv_ctx_init_patchdata(struct pv_patch_ctx *ctx)
+{
+	ctx->nops[1] = &pv_nop1_desc;
+	ctx->nops[2] = &pv_nop2_desc;
+	ctx->nops[3] = &pv_nop3_desc;
+	ctx->nops[4] = &pv_nop4_desc;
+	ctx->nops[5] = &pv_nop5_desc;
+	ctx->nops[6] = &pv_nop6_desc;
+	ctx->nops[7] = &pv_nop7_desc;
+	ctx->nops[8] = &pv_nop8_desc;
+	ctx->call_tmpl = &pv_tmpl_call_desc;
+	ctx->indirect_tmpl = &pv_tmpl_indirect_desc;
+}

@@ -11,6 +11,7 @@ TIMEOUT ?= 60
 
 MAKEFLAGS += -r
 .SUFFIXES:
+.SECONDARY: # keep generated includes and objects: no rebuild churn
 
 ifeq ($(V),1)
 Q :=
@@ -29,13 +30,13 @@ WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
 	-Wcast-qual -Wwrite-strings -Wnull-dereference
 
 HOST_CFLAGS := -std=gnu11 -O2 -g $(WARN) -Iinclude -MMD -MP
-GUEST_CFLAGS := -std=gnu11 -O2 -g $(WARN) -Iinclude -MMD -MP \
+GUEST_CFLAGS := -std=gnu11 -O2 -g $(WARN) -Iinclude -Ipvops -MMD -MP \
 	-ffreestanding -fno-pic -fno-pie -mno-red-zone -mgeneral-regs-only \
 	-mcmodel=small -fno-stack-protector -fno-asynchronous-unwind-tables \
 	-fcf-protection=none -fno-omit-frame-pointer
 # Tests pass string literals as argv: let them, in tests only.
 TEST_CFLAGS := $(HOST_CFLAGS) -Wno-write-strings -Ivmm -DBUILD_DIR='"$(O)"'
-NASMFLAGS := -f elf64 -g -F dwarf -I$(O)/include/
+NASMFLAGS := -f elf64 -g -F dwarf -I$(O)/include/ -Ipvops/
 
 # ---- sources ----
 VMM_SRCS := $(wildcard vmm/*.c)
@@ -44,9 +45,15 @@ VMM_OBJS := $(VMM_SRCS:%.c=$(O)/%.o)
 VMM_LIB_OBJS := $(addprefix $(O)/vmm/,loader_pvh.o start_info.o guestmem.o \
 	serial.o hypercall.o options.o)
 
-GUEST_C := $(wildcard guest/*.c)
-GUEST_ASM := $(wildcard guest/*.S)
-GUEST_OBJS := $(GUEST_ASM:%.S=$(O)/%.o) $(GUEST_C:%.c=$(O)/%.o)
+# The guest: its own files, the pvops framework and the patchlets.
+PVOPS_C := $(wildcard pvops/*.c)
+PVOPS_ASM := $(wildcard pvops/*.S)
+PATCHDATA_ASM := $(wildcard patchdata/*.S)
+PATCHDATA_OBJS := $(PATCHDATA_ASM:%.S=$(O)/%.o)
+GUEST_C := $(wildcard guest/*.c) $(PVOPS_C)
+GUEST_ASM := $(wildcard guest/*.S) $(PVOPS_ASM)
+GUEST_OBJS := $(GUEST_ASM:%.S=$(O)/%.o) $(GUEST_C:%.c=$(O)/%.o) \
+	$(PATCHDATA_OBJS)
 
 TEST_SRCS := $(wildcard tests/*.c)
 TEST_OBJS := $(TEST_SRCS:%.c=$(O)/%.o)
@@ -62,12 +69,18 @@ $(DEPS_OK): scripts/deps.sh
 	$(Q)scripts/deps.sh
 	$(Q)touch $@
 
-# ---- the ABI constants, for NASM ----
-ABI_INC := $(O)/include/abi.inc
-$(ABI_INC): scripts/h2inc.sh include/minivmm_abi.h include/pvh.h
+# ---- the C headers' constants, for NASM ----
+ABI_INC := $(O)/include/abi.inc $(O)/include/pv_abi.inc \
+	$(O)/include/pv_feature.inc
+$(O)/include/abi.inc: scripts/h2inc.sh include/minivmm_abi.h include/pvh.h
 	$(call msg,GEN,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)scripts/h2inc.sh include/minivmm_abi.h include/pvh.h > $@
+
+$(O)/include/%.inc: scripts/h2inc.sh pvops/%.h
+	$(call msg,GEN,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)scripts/h2inc.sh pvops/$*.h > $@
 
 # ---- minivmm ----
 $(O)/vmm/%.o: vmm/%.c | $(DEPS_OK)
@@ -80,12 +93,17 @@ $(O)/minivmm: $(VMM_OBJS)
 	$(Q)$(CC) -o $@ $^ -lm
 
 # ---- the guest ----
-$(O)/guest/%.o: guest/%.S $(ABI_INC) | $(DEPS_OK)
+$(O)/%.o: %.S $(ABI_INC) | $(DEPS_OK)
 	$(call msg,NASM,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(NASM) $(NASMFLAGS) -MD $(@:.o=.d) -MP -o $@ $<
 
 $(O)/guest/%.o: guest/%.c | $(DEPS_OK)
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(GUEST_CFLAGS) -c $< -o $@
+
+$(O)/pvops/%.o: pvops/%.c | $(DEPS_OK)
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(GUEST_CFLAGS) -c $< -o $@
@@ -104,7 +122,6 @@ $(O)/tests/guests/%.o: tests/guests/%.S $(ABI_INC) | $(DEPS_OK)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(NASM) $(NASMFLAGS) -Itests/guests/ -MD $(@:.o=.d) -MP -o $@ $<
 
-.SECONDARY: $(TINY_ELFS:.elf=.o)
 $(O)/tests/guests/%.elf: $(O)/tests/guests/%.o guest/guest.ld
 	$(call msg,LD,$@)
 	$(Q)$(LD) -nostdlib -static -z max-page-size=4096 -z noexecstack \

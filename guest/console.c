@@ -1,10 +1,13 @@
 // SPDX-License-Identifier: MIT
 /*
  * console.c: the serial console on the 16550 at 0x3f8, polled: wait for
- * LSR.THRE, write THR. Works the same under minivmm and QEMU.
+ * LSR.THRE, write THR. Works the same under minivmm and QEMU. A write
+ * holds interrupts off (through pv ops) so an interrupt handler that
+ * prints cannot split it.
  */
 #include "guest.h"
 #include "minivmm_abi.h"
+#include "pv_ops.h"
 #include "x86.h"
 
 #define COM1 MINIVMM_SERIAL_PORT
@@ -30,6 +33,9 @@ void console_putc(char c)
 
 void console_write(const char *s, size_t n)
 {
+	unsigned long flags = pv_irq_save();
+
 	while (n--)
 		console_putc(*s++);
+	pv_restore_fl(flags);
 }

@@ -73,6 +73,8 @@ NORETURN void guest_pass(void);
 /* ---- traps.c and trap_entry.S: the IDT and exception handlers ---- */
 
 /* What the NASM stubs push, lowest address first. */
+struct pv_patch_ctx;
+
 struct trap_frame {
 	uint64_t r15, r14, r13, r12, r11, r10, r9, r8;
 	uint64_t rbp, rdi, rsi, rdx, rcx, rbx, rax;
@@ -82,14 +84,57 @@ struct trap_frame {
 
 void traps_init(void);
 /*
- * Expect one exception (vector) next: the handler records it, moves rip
- * past the faulting instruction by (skip) bytes and returns instead of
- * failing the run. trap_taken() then reports whether and where it came.
+ * Expect one exception (vector) next: the handler records it with cr2,
+ * resumes at (resume) and returns instead of failing the run.
+ * trap_taken() then reports whether and where it came.
  */
-void trap_expect(unsigned vector, unsigned skip);
-bool trap_taken(struct trap_frame *out);
+void trap_expect(unsigned vector, const void *resume);
+bool trap_taken(struct trap_frame *out, uint64_t *cr2);
+
+/* ---- faults.S: instructions that fault on purpose, with labels ---- */
+/* Read 8 bytes at (addr); fault_read_insn is the load, fault_read_resume
+ * the instruction after it. */
+uint64_t fault_read(uint64_t addr);
+extern const char fault_read_insn[], fault_read_resume[];
+/* Execute ud2 at fault_ud2_insn; fault_ud2_resume follows it. */
+void fault_ud2(void);
+extern const char fault_ud2_insn[], fault_ud2_resume[];
 /* Called by the stubs in trap_entry.S. */
 void trap_handler(struct trap_frame *f);
+
+/* ---- apic.c: the local APIC and its timer ---- */
+#define APIC_TIMER_VECTOR 0x40
+#define APIC_SPURIOUS_VECTOR 0xff
+
+/* Enable the LAPIC and mask the PIC; false if there is no usable APIC. */
+bool apic_init(void);
+/* Arm the timer to fire once after (count) bus clocks (divide by 1). */
+void apic_timer_oneshot(uint32_t count);
+/* True once the armed count has run down (the tick is then pending). */
+bool apic_timer_expired(void);
+uint64_t apic_ticks(void);
+/* The timer's interrupt handler: count, EOI. */
+void apic_timer_irq(void);
+
+/* ---- cpufeatures.c: CPUID words for feature alternatives ---- */
+/* Fill (words) (PV_FW_COUNT of them, pv_feature.h) from CPUID. */
+void cpu_features_read(uint32_t *words);
+
+/* ---- paravirt.c: choosing the backend and patching, at boot ---- */
+/*
+ * Pick the backend (pvops= on the command line, else hypercall on
+ * minivmm and native elsewhere), patch every site, print the summary.
+ * Fails the run if any record is refused.
+ */
+void paravirt_init(void);
+/* The mode chosen, as enum pv_mode (pvops/pv_backend.h). */
+int paravirt_mode(void);
+/* The engine context that patched the guest, for the self-tests. */
+const struct pv_patch_ctx *paravirt_ctx(void);
+
+/* ---- pvops_test.c: the pvops self-tests ---- */
+/* Every op's effect, the register contract, the patched bytes. */
+void pvops_selftest(void);
 
 /* ---- selftest.c: checks run at every boot ---- */
 /* Run the self-tests; calls guest_fail() on the first failure. */

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
  * main.c: guest_main(), where entry.S hands over in long mode: console,
- * command line, hypervisor detection, the one banner line, exceptions,
- * self-tests, and the one RESULT line.
+ * command line, hypervisor detection, the one banner line, exceptions and
+ * the LAPIC, pvops patching, self-tests, and the one RESULT line.
  */
 #include "guest.h"
 #include "pvh.h"
@@ -25,7 +25,11 @@ NORETURN void guest_main(uint32_t start_info)
 	printf("minivmm guest: hypervisor %s, cmdline \"%s\"\n", hv_name(hv),
 	       cmdline_get());
 	traps_init();
+	if (!apic_init())
+		guest_fail("no usable local APIC");
+	paravirt_init();
 	selftest_forced();
 	selftest_run(si);
+	pvops_selftest();
 	guest_pass();
 }

@@ -2,7 +2,8 @@
 /*
  * printf.c: a small printf for the guest: %c %s %d %i %u %x %p %%, the
  * flags 0, - and #, a field width, and the l, ll and z length modifiers.
- * One formatter writes to a sink: the console, or a bounded buffer.
+ * One formatter writes to a sink: the console (in chunks, so a line goes
+ * out in one console_write), or a bounded buffer.
  */
 #include "guest.h"
 
@@ -10,14 +11,25 @@ struct sink {
 	char *buf;   /* NULL: the console */
 	size_t size; /* buffer capacity, NUL included */
 	size_t len;  /* characters produced so far */
+	size_t held; /* console: characters waiting in chunk */
+	char chunk[120];
 };
+
+static void flush(struct sink *s)
+{
+	console_write(s->chunk, s->held);
+	s->held = 0;
+}
 
 static void emit(struct sink *s, char c)
 {
-	if (!s->buf)
-		console_putc(c);
-	else if (s->len + 1 < s->size)
+	if (!s->buf) {
+		s->chunk[s->held++] = c;
+		if (s->held == sizeof(s->chunk))
+			flush(s);
+	} else if (s->len + 1 < s->size) {
 		s->buf[s->len] = c;
+	}
 	s->len++;
 }
 
@@ -132,9 +144,12 @@ static void format(struct sink *s, const char *fmt, va_list ap)
 
 int vprintf(const char *fmt, va_list ap)
 {
-	struct sink s = { 0 };
+	struct sink s;
 
+	s.buf = NULL;
+	s.len = s.held = 0;
 	format(&s, fmt, ap);
+	flush(&s);
 	return (int)s.len;
 }
 
@@ -151,7 +166,7 @@ int printf(const char *fmt, ...)
 
 int snprintf(char *buf, size_t size, const char *fmt, ...)
 {
-	struct sink s = { .buf = buf, .size = size };
+	struct sink s = { .buf = buf, .size = size, .len = 0 };
 	va_list ap;
 
 	va_start(ap, fmt);

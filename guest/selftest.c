@@ -8,8 +8,6 @@
 #include "pvh.h"
 
 #define VEC_UD 6
-#define VEC_PF 14
-#define UD2_LEN 2
 #define UNMAPPED_ADDR 0x100000000000ull /* 16 TiB: beyond the 4 GiB map */
 
 extern char __kernel_start[], __kernel_end[]; /* guest.ld */
@@ -36,17 +34,14 @@ static void check_start_info(const struct hvm_start_info *si)
 static void check_exceptions(void)
 {
 	struct trap_frame f;
-	uint64_t ud2_at;
 
-	trap_expect(VEC_UD, UD2_LEN);
-	__asm__ volatile("1: ud2\n\t"
-			 "lea 1b(%%rip), %0"
-			 : "=r"(ud2_at));
-	if (!trap_taken(&f))
+	trap_expect(VEC_UD, fault_ud2_resume);
+	fault_ud2();
+	if (!trap_taken(&f, NULL))
 		guest_fail("ud2 raised no exception");
-	if (f.vector != VEC_UD || f.rip != ud2_at)
-		guest_fail("ud2 at %#llx reported as vector %llu at %#llx",
-			   (unsigned long long)ud2_at,
+	if (f.vector != VEC_UD || f.rip != (uintptr_t)fault_ud2_insn)
+		guest_fail("ud2 at %p reported as vector %llu at %#llx",
+			   (const void *)fault_ud2_insn,
 			   (unsigned long long)f.vector,
 			   (unsigned long long)f.rip);
 }
@@ -73,7 +68,7 @@ void selftest_run(const void *start_info)
 void selftest_forced(void)
 {
 	if (cmdline_is("test", "ud2")) {
-		__asm__ volatile("ud2");
+		fault_ud2();
 	} else if (cmdline_is("test", "pf")) {
 		(void)*(volatile uint64_t *)UNMAPPED_ADDR;
 	} else if (cmdline_is("test", "spin")) {

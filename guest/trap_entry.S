@@ -1,5 +1,6 @@
 ; SPDX-License-Identifier: MIT
-; trap_entry.S: the 32 exception entry stubs. Each pushes a zero error code if
+; trap_entry.S: the 32 exception entry stubs and the interrupt stubs. Each
+; pushes a zero error code if
 ; the CPU did not push one, then its vector, saves every general register
 ; into a struct trap_frame (guest.h) and calls trap_handler(frame). If the
 ; handler returns (an expected exception), registers are restored and
@@ -29,6 +30,19 @@ trap_stub_%1:
         TRAP_STUB v
 %assign v v + 1
 %endrep
+
+; Interrupt vectors the guest uses (guest.h: APIC_*_VECTOR).
+global irq_stub_timer, irq_stub_spurious
+        align 16
+irq_stub_timer:
+        push 0
+        push 0x40
+        jmp trap_common
+        align 16
+irq_stub_spurious:
+        push 0
+        push 0xff
+        jmp trap_common
 
 trap_common:
         push rax                    ; order matches struct trap_frame,

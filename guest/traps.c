@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: MIT
 /*
  * traps.c: the IDT and what happens on an exception: print the vector,
- * error code, rip and cr2, and fail the run. A self-test may announce one
- * exception it provokes on purpose (trap_expect); that one is recorded and
- * resumed instead.
+ * error code, rip and cr2 (read through the pv op), and fail the run. A
+ * self-test may announce one exception it provokes on purpose
+ * (trap_expect); that one is recorded and resumed instead. Interrupts go
+ * to their handlers.
  */
 #include "guest.h"
+#include "pv_ops.h"
 
 #define IDT_VECTORS 256
 #define GATE_INTERRUPT 0x8e /* present, DPL 0, 64-bit interrupt gate */
@@ -27,6 +29,7 @@ struct idt_ptr {
 } __attribute__((packed));
 
 extern const uint64_t trap_stubs[32]; /* trap_entry.S */
+extern const char irq_stub_timer[], irq_stub_spurious[];
 
 static struct idt_gate idt[IDT_VECTORS] __attribute__((aligned(16)));
 
@@ -39,7 +42,8 @@ static const char *const trap_names[32] = {
 
 static struct {
 	bool armed, taken;
-	unsigned vector, skip;
+	unsigned vector;
+	uint64_t resume, cr2;
 	struct trap_frame frame;
 } expect;
 
@@ -60,42 +64,46 @@ void traps_init(void)
 
 	for (unsigned v = 0; v < 32; v++)
 		set_gate(v, trap_stubs[v]);
+	set_gate(APIC_TIMER_VECTOR, (uintptr_t)irq_stub_timer);
+	set_gate(APIC_SPURIOUS_VECTOR, (uintptr_t)irq_stub_spurious);
 	__asm__ volatile("lidt %0" : : "m"(p));
 }
 
-void trap_expect(unsigned vector, unsigned skip)
+void trap_expect(unsigned vector, const void *resume)
 {
 	expect.armed = true;
 	expect.taken = false;
 	expect.vector = vector;
-	expect.skip = skip;
+	expect.resume = (uintptr_t)resume;
 }
 
-bool trap_taken(struct trap_frame *out)
+bool trap_taken(struct trap_frame *out, uint64_t *cr2)
 {
 	expect.armed = false;
 	if (expect.taken && out)
 		*out = expect.frame;
+	if (expect.taken && cr2)
+		*cr2 = expect.cr2;
 	return expect.taken;
-}
-
-static uint64_t fault_address(void)
-{
-	uint64_t cr2;
-
-	__asm__ volatile("mov %%cr2, %0" : "=r"(cr2));
-	return cr2;
 }
 
 void trap_handler(struct trap_frame *f)
 {
-	uint64_t cr2 = fault_address();
+	uint64_t cr2;
 
+	if (f->vector == APIC_TIMER_VECTOR) {
+		apic_timer_irq();
+		return;
+	}
+	if (f->vector == APIC_SPURIOUS_VECTOR)
+		return; /* no EOI for a spurious interrupt */
+	cr2 = pv_read_cr2();
 	if (expect.armed && f->vector == expect.vector) {
 		expect.armed = false;
 		expect.taken = true;
 		expect.frame = *f;
-		f->rip += expect.skip;
+		expect.cr2 = cr2;
+		f->rip = expect.resume;
 		return;
 	}
 	printf("exception %llu (%s) error %#llx at rip %#llx, cr2 %#llx, "

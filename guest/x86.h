@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * x86.h: the few unprivileged-to-wrap x86 instructions the guest needs
- * from C (port I/O, CPUID, TSC), as one-instruction inline functions.
- * Privileged operations that pvops may rewrite do not belong here.
+ * x86.h: the few x86 instructions the guest needs from C that are not pv
+ * ops (port I/O, CPUID, MSRs, MMIO), as one-instruction inline functions.
+ * Privileged operations that pvops rewrites live in pvops/pv_ops.h.
  */
 #ifndef GUEST_X86_H
 #define GUEST_X86_H
@@ -34,6 +34,35 @@ static inline struct cpuid_regs cpuid(uint32_t leaf, uint32_t subleaf)
 			 : "=a"(r.eax), "=b"(r.ebx), "=c"(r.ecx), "=d"(r.edx)
 			 : "a"(leaf), "c"(subleaf));
 	return r;
+}
+
+/* CPUID is serialising: after it, rewritten code is fetched anew. */
+static inline void cpu_sync_core(void)
+{
+	(void)cpuid(0, 0);
+}
+
+static inline uint64_t rdmsr(uint32_t msr)
+{
+	uint32_t lo, hi;
+
+	__asm__ volatile("rdmsr" : "=a"(lo), "=d"(hi) : "c"(msr));
+	return ((uint64_t)hi << 32) | lo;
+}
+
+static inline uint32_t mmio_read32(uintptr_t addr)
+{
+	return *(volatile uint32_t *)addr;
+}
+
+static inline void mmio_write32(uintptr_t addr, uint32_t v)
+{
+	*(volatile uint32_t *)addr = v;
+}
+
+static inline void cpu_relax(void)
+{
+	__asm__ volatile("pause" : : : "memory");
 }
 
 #endif /* GUEST_X86_H */

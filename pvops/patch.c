@@ -8,6 +8,7 @@
  * Freestanding: no libc, only compiler builtins.
  */
 #include "patch.h"
+#include "pv_bug.h"
 
 #define PV_PRINTF(f, a) __attribute__((format(printf, f, a)))
 
@@ -59,7 +60,7 @@ static int PV_PRINTF(4, 5) refuse(const struct pv_patch_ctx *ctx,
 	va_list ap;
 
 	pv_log(ctx, "pvops: refused site %p (kind %u, key %u, %u bytes): ",
-	       (void *)pv_site_addr(rec), rec->kind, rec->key, rec->instr_len);
+	       (const void *)pv_site_addr(rec), rec->kind, rec->key, rec->instr_len);
 	if (ctx->vlog) {
 		va_start(ap, why);
 		ctx->vlog(why, ap);
@@ -110,8 +111,9 @@ void pv_fill_nops(const struct pv_patch_ctx *ctx, uint8_t *dst, unsigned n)
 	while (n) {
 		unsigned k = n < 8 ? n : 8;
 
-		while (!ctx->nops[k])
-			k--; /* nops[1] always exists (pv_apply checks) */
+		while (k > 1 && !ctx->nops[k])
+			k--;
+		PV_BUG_ON(!ctx->nops[k]);
 		__builtin_memcpy(dst, pv_patchlet_bytes(ctx->nops[k]), k);
 		dst += k;
 		n -= k;
@@ -297,7 +299,7 @@ static void log_site(const struct pv_patch_ctx *ctx,
 		}
 	}
 	p[-1] = '\0';
-	pv_log(ctx, "pvops: %p %-13s len %2u %-8s %s\n", (void *)before,
+	pv_log(ctx, "pvops: %p %-13s len %2u %-8s %s\n", (const void *)before,
 	       rec->kind == PV_KIND_OP ? pv_op_name(rec->key)
 	       : rec->kind == PV_KIND_FEATURE ? "feature"
 					      : "callback",
@@ -310,11 +312,8 @@ int pv_apply(const struct pv_patch_site *begin,
 {
 	uint8_t buf[PV_MAX_SITE_LEN];
 
-	if (!ctx->nops[1] || !ctx->call_tmpl || !ctx->indirect_tmpl ||
-	    ctx->call_tmpl->len < 5 || ctx->indirect_tmpl->len < 5) {
-		pv_log(ctx, "pvops: the engine lacks its NOPs or templates\n");
-		return -PV_EINVAL;
-	}
+	PV_BUG_ON(!ctx->nops[1] || !ctx->call_tmpl || !ctx->indirect_tmpl);
+	PV_BUG_ON(ctx->call_tmpl->len < 5 || ctx->indirect_tmpl->len < 5);
 	for (const struct pv_patch_site *rec = begin; rec < end; rec++) {
 		uint8_t *site = pv_site_addr(rec);
 		enum pv_action act;

@@ -1,0 +1,86 @@
+// SPDX-License-Identifier: MIT
+/*
+ * apic.c: the local APIC, in xAPIC (MMIO) mode: enable it, mask the legacy
+ * PIC so nothing else interrupts, and run its timer in one-shot mode. The
+ * tick handler counts ticks; the pvops self-tests use it to see interrupts
+ * being held off and delivered.
+ */
+#include "guest.h"
+#include "x86.h"
+
+#define MSR_APIC_BASE 0x1b
+#define APIC_BASE_ENABLE (1u << 11)
+#define APIC_BASE_ADDR_MASK 0xfffff000ull
+
+#define APIC_TPR 0x080
+#define APIC_EOI 0x0b0
+#define APIC_SVR 0x0f0
+#define APIC_LVT_TIMER 0x320
+#define APIC_LVT_LINT0 0x350
+#define APIC_LVT_LINT1 0x360
+#define APIC_TIMER_INIT 0x380
+#define APIC_TIMER_CURRENT 0x390
+#define APIC_TIMER_DIVIDE 0x3e0
+
+#define APIC_SVR_ENABLE 0x100
+#define APIC_LVT_MASKED 0x10000
+#define APIC_DIVIDE_BY_1 0xb
+
+#define PIC1_DATA 0x21
+#define PIC2_DATA 0xa1
+
+static uintptr_t apic_base;
+static volatile uint64_t ticks;
+
+static uint32_t apic_read(unsigned reg)
+{
+	return mmio_read32(apic_base + reg);
+}
+
+static void apic_write(unsigned reg, uint32_t v)
+{
+	mmio_write32(apic_base + reg, v);
+}
+
+bool apic_init(void)
+{
+	uint64_t base;
+
+	if (!(cpuid(1, 0).edx & (1u << 9)))
+		return false; /* no APIC */
+	base = rdmsr(MSR_APIC_BASE);
+	if (!(base & APIC_BASE_ENABLE))
+		return false;
+	apic_base = (uintptr_t)(base & APIC_BASE_ADDR_MASK);
+	outb(PIC1_DATA, 0xff); /* the 8259s stay silent */
+	outb(PIC2_DATA, 0xff);
+	apic_write(APIC_LVT_LINT0, APIC_LVT_MASKED);
+	apic_write(APIC_LVT_LINT1, APIC_LVT_MASKED);
+	apic_write(APIC_LVT_TIMER, APIC_LVT_MASKED | APIC_TIMER_VECTOR);
+	apic_write(APIC_TPR, 0);
+	apic_write(APIC_SVR, APIC_SVR_ENABLE | APIC_SPURIOUS_VECTOR);
+	return true;
+}
+
+void apic_timer_oneshot(uint32_t count)
+{
+	apic_write(APIC_TIMER_DIVIDE, APIC_DIVIDE_BY_1);
+	apic_write(APIC_LVT_TIMER, APIC_TIMER_VECTOR); /* one-shot, unmasked */
+	apic_write(APIC_TIMER_INIT, count);
+}
+
+bool apic_timer_expired(void)
+{
+	return apic_read(APIC_TIMER_CURRENT) == 0;
+}
+
+uint64_t apic_ticks(void)
+{
+	return ticks;
+}
+
+void apic_timer_irq(void)
+{
+	ticks++;
+	apic_write(APIC_EOI, 0);
+}

@@ -1,0 +1,102 @@
+// SPDX-License-Identifier: MIT
+/*
+ * paravirt.c: at boot, choose the pvops backend and patch every record of
+ * .pv_patch once, interrupts off, before anything else runs through the
+ * sites in anger. pvops=native|hypercall|unpatched on the command line;
+ * default hypercall on minivmm, native elsewhere. pvops.debug prints every
+ * site with its bytes before and after.
+ */
+#include "guest.h"
+#include "minivmm_abi.h"
+#include "pv_backend.h"
+#include "pv_feature.h"
+#include "x86.h"
+
+extern const struct pv_patch_site __pv_patch_start[], __pv_patch_end[];
+
+static enum pv_mode mode;
+static struct pv_backend backend;
+static struct pv_patch_ctx ctx;
+static struct pv_patch_stats stats;
+static uint32_t features[PV_FW_COUNT];
+static struct pv_cb_data cb_data;
+
+static enum pv_mode choose_mode(const struct guest_hv_info *hv)
+{
+	bool minivmm = hv->kind == HV_MINIVMM &&
+		       (hv->features & MINIVMM_FEATURE_HYPERCALL);
+	enum pv_mode m = minivmm ? PV_MODE_HYPERCALL : PV_MODE_NATIVE;
+	const char *word;
+	int n = cmdline_value("pvops", &word);
+	char shown[32];
+
+	if (n >= 0 && pv_mode_parse(word, (size_t)n, &m) < 0) {
+		snprintf(shown, sizeof(shown), "%s", word);
+		guest_fail("pvops=%s: want native, hypercall or unpatched",
+			   shown);
+	}
+	if (m == PV_MODE_HYPERCALL && !minivmm)
+		guest_fail("pvops=hypercall needs minivmm, found %s",
+			   hv_name(hv));
+	return m;
+}
+
+static uint64_t rdtsc_plain(void)
+{
+	uint32_t lo, hi;
+
+	__asm__ volatile("lfence; rdtsc" : "=a"(lo), "=d"(hi));
+	return ((uint64_t)hi << 32) | lo;
+}
+
+void paravirt_init(void)
+{
+	const struct guest_hv_info *hv = hv_detect();
+	unsigned sites, others;
+	uint64_t t0, t1;
+	int r;
+
+	mode = choose_mode(hv);
+	cpu_features_read(features);
+	cb_data.hypercall_port = hv->kind == HV_MINIVMM ? hv->hypercall_port
+							: 0;
+	pv_backend_select(mode, &backend);
+	pv_ctx_init_patchdata(&ctx);
+	ctx.backends = &backend;
+	ctx.nbackends = 1;
+	ctx.features = features;
+	ctx.nfeature_words = PV_FW_COUNT;
+	ctx.cb_data = &cb_data;
+	ctx.debug = cmdline_has("pvops.debug");
+	ctx.vlog = vprintf;
+	ctx.sync_core = cpu_sync_core;
+
+	t0 = rdtsc_plain();
+	r = pv_apply(__pv_patch_start, __pv_patch_end, &ctx, &stats);
+	t1 = rdtsc_plain();
+	if (r < 0)
+		guest_fail("pvops: patching stopped at a refused record "
+			   "(error %d)",
+			   -r);
+	sites = stats.actions[PV_ACT_NATIVE] + stats.actions[PV_ACT_DIRECT] +
+		stats.actions[PV_ACT_INDIRECT];
+	others = stats.records - sites;
+	printf("pvops: %u sites: %u native, %u direct, %u indirect\n", sites,
+	       stats.actions[PV_ACT_NATIVE], stats.actions[PV_ACT_DIRECT],
+	       stats.actions[PV_ACT_INDIRECT]);
+	printf("pvops: mode %s; %u other records: %u callback, %u feature "
+	       "(%u replaced); patched in %llu cycles\n",
+	       pv_mode_name(mode), others, stats.actions[PV_ACT_CALLBACK],
+	       stats.actions[PV_ACT_REPLACED] + stats.actions[PV_ACT_KEPT],
+	       stats.actions[PV_ACT_REPLACED], (unsigned long long)(t1 - t0));
+}
+
+int paravirt_mode(void)
+{
+	return mode;
+}
+
+const struct pv_patch_ctx *paravirt_ctx(void)
+{
+	return &ctx;
+}

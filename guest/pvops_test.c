@@ -1,0 +1,397 @@
+// SPDX-License-Identifier: MIT
+/*
+ * pvops_test.c: the pvops self-tests, run in every mode and both VMMs.
+ * Each op must do what it says, checked against the hardware directly
+ * (RFLAGS.IF, interrupts held off and delivered by the LAPIC timer, a real
+ * second page-table root, CR2 of a real page fault, a remapped page seen
+ * after flush_tlb_one); every register outside the contract must survive;
+ * and the bytes at every site must be what the mode chose.
+ */
+#include "guest.h"
+#include "pv_backend.h"
+#include "pv_feature.h"
+#include "x86.h"
+
+#define VEC_PF 14
+#define PTE_P 0x1ull
+#define PTE_W 0x2ull
+#define PTE_PS 0x80ull
+#define PAGE_2M (2ull << 20)
+#define ALT_VA (1ull << 39)      /* PML4 slot 1: mapped in the alt root only */
+#define PAGE_A (4ull << 20)      /* two 2 MiB frames for the remap test */
+#define PAGE_B (6ull << 20)
+#define MAGIC_A 0xa11ce0000000000aull
+#define MAGIC_B 0xb0b000000000000bull
+#define TICK_SHORT 20000u        /* bus clocks: soon, but after the check */
+#define TICK_LONG 2000000u
+#define SPIN_LIMIT 100000000ull
+#define TICK_POLLS_MAX 100000u
+#define CANARY 0xc0dec0de00000000ull
+#define RELOC_PROBE 0x5eedull
+
+extern const struct pv_patch_site __pv_patch_start[], __pv_patch_end[];
+extern uint64_t contract_regs[16], contract_rsp;
+extern char reloc_scratch[];
+
+/* The second root and its tables: zero in the image, no clearing. */
+static uint64_t alt_pml4[512]
+	__attribute__((aligned(4096), section(".data.pagetables"))) = { 0 };
+static uint64_t alt_pdpt[512]
+	__attribute__((aligned(4096), section(".data.pagetables"))) = { 0 };
+static uint64_t alt_pd[512]
+	__attribute__((aligned(4096), section(".data.pagetables"))) = { 0 };
+
+static bool if_set(void)
+{
+	return native_save_fl() & X86_EFLAGS_IF; /* the hardware's word */
+}
+
+static void check_if_ops(void)
+{
+	unsigned long flags = pv_save_fl();
+
+	if ((flags & X86_EFLAGS_IF) || if_set())
+		guest_fail("save_fl: IF is set at boot (%#lx)", flags);
+	pv_irq_enable();
+	if (!if_set() || !pv_irqs_enabled())
+		guest_fail("irq_enable left RFLAGS.IF clear");
+	pv_irq_disable();
+	if (if_set() || pv_irqs_enabled())
+		guest_fail("irq_disable left RFLAGS.IF set");
+	pv_restore_fl(flags | X86_EFLAGS_IF);
+	if (!if_set())
+		guest_fail("restore_fl(IF) left RFLAGS.IF clear");
+	pv_restore_fl(flags);
+	if (if_set())
+		guest_fail("restore_fl(0) left RFLAGS.IF set");
+}
+
+static void wait_expired(void)
+{
+	for (uint64_t i = 0; !apic_timer_expired(); i++) {
+		if (i == SPIN_LIMIT)
+			guest_fail("the LAPIC timer never ran down");
+		cpu_relax();
+	}
+}
+
+/* How many polls after irq_enable the pending tick took to arrive. */
+static unsigned tick_latency;
+
+/*
+ * A tick that comes due while interrupts are disabled waits, and arrives
+ * once they are enabled. On bare metal and TCG it comes after the one
+ * instruction of the sti shadow; kvm_pvm (software CPL0) was seen to take
+ * a few dozen instructions more, so the check allows a bounded wait and
+ * reports it.
+ */
+static void check_irqs_held_off(void)
+{
+	uint64_t t = apic_ticks();
+
+	pv_irq_disable();
+	apic_timer_oneshot(TICK_SHORT);
+	wait_expired();
+	for (int i = 0; i < 100; i++)
+		cpu_relax(); /* room for a wrong delivery to happen */
+	if (apic_ticks() != t)
+		guest_fail("a tick arrived while interrupts were disabled");
+	pv_irq_enable();
+	__asm__ volatile("nop"); /* the one instruction of the sti shadow */
+	for (tick_latency = 0; apic_ticks() == t; tick_latency++) {
+		if (tick_latency == TICK_POLLS_MAX)
+			guest_fail("the pending tick did not arrive after "
+				   "irq_enable");
+		cpu_relax();
+	}
+	pv_irq_disable();
+	if (apic_ticks() != t + 1)
+		guest_fail("%llu ticks arrived for one timer expiry",
+			   (unsigned long long)(apic_ticks() - t));
+}
+
+static void check_safe_halt(void)
+{
+	uint64_t t = apic_ticks();
+
+	pv_irq_disable();
+	apic_timer_oneshot(TICK_LONG);
+	pv_safe_halt();
+	if (apic_ticks() != t + 1)
+		guest_fail("safe_halt returned without the tick (%llu)",
+			   (unsigned long long)(apic_ticks() - t));
+	if (!if_set())
+		guest_fail("safe_halt left RFLAGS.IF clear");
+	pv_irq_disable();
+}
+
+/*
+ * write_cr3 really switches roots (a mapping only the second root has
+ * becomes visible), flush_tlb_one makes a remap visible, and the page
+ * fault on that address after switching back reports it in CR2.
+ */
+static void check_mmu_ops(void)
+{
+	volatile uint64_t *alt = (volatile uint64_t *)ALT_VA;
+	const uint64_t *root = (const uint64_t *)(pv_read_cr3() & ~0xfffull);
+	uint64_t old = pv_read_cr3(), cr2 = 0;
+	struct trap_frame f;
+
+	if (old != native_read_cr3())
+		guest_fail("read_cr3 %#llx, CR3 is %#llx",
+			   (unsigned long long)old,
+			   (unsigned long long)native_read_cr3());
+	*(volatile uint64_t *)PAGE_A = MAGIC_A;
+	*(volatile uint64_t *)PAGE_B = MAGIC_B;
+	alt_pml4[0] = root[0]; /* the kernel's identity map stays */
+	alt_pml4[1] = (uintptr_t)alt_pdpt | PTE_P | PTE_W;
+	alt_pdpt[0] = (uintptr_t)alt_pd | PTE_P | PTE_W;
+	alt_pd[0] = PAGE_A | PTE_P | PTE_W | PTE_PS;
+
+	pv_write_cr3((uintptr_t)alt_pml4);
+	if (native_read_cr3() != (uintptr_t)alt_pml4 ||
+	    pv_read_cr3() != (uintptr_t)alt_pml4)
+		guest_fail("write_cr3 did not switch to the second root");
+	if (*alt != MAGIC_A)
+		guest_fail("the second root's mapping is not in effect");
+	alt_pd[0] = PAGE_B | PTE_P | PTE_W | PTE_PS;
+	pv_flush_tlb_one(ALT_VA);
+	if (*alt != MAGIC_B)
+		guest_fail("flush_tlb_one: the old translation is still used");
+	pv_write_cr3(old);
+	if (native_read_cr3() != old)
+		guest_fail("write_cr3 did not switch back");
+
+	trap_expect(VEC_PF, fault_read_resume);
+	fault_read(ALT_VA);
+	if (!trap_taken(&f, &cr2))
+		guest_fail("no page fault at %#llx after switching back",
+			   (unsigned long long)ALT_VA);
+	if (cr2 != ALT_VA || f.rip != (uintptr_t)fault_read_insn)
+		guest_fail("read_cr2 gave %#llx for a fault at %#llx",
+			   (unsigned long long)cr2,
+			   (unsigned long long)ALT_VA);
+}
+
+static void check_wbinvd(void)
+{
+	volatile uint64_t *p = (volatile uint64_t *)PAGE_A;
+
+	*p = MAGIC_B;
+	pv_wbinvd();
+	if (*p != MAGIC_B)
+		guest_fail("memory changed across wbinvd");
+}
+
+/* ---- the register contract ---- */
+
+typedef void contract_fn(uint64_t arg);
+extern contract_fn contract_save_fl, contract_restore_fl,
+	contract_irq_disable, contract_irq_enable, contract_safe_halt,
+	contract_read_cr2, contract_read_cr3, contract_write_cr3,
+	contract_flush_tlb_one, contract_wbinvd;
+
+static void check_contract(unsigned op, contract_fn *fn, uint64_t arg,
+			   uint16_t allowed)
+{
+	uint16_t changed = 0;
+
+	fn(arg);
+	for (unsigned r = 0; r < 16; r++) {
+		uint64_t want = r == PV_REG_RDI	  ? arg
+				: r == PV_REG_RSP ? contract_rsp
+						  : CANARY + r;
+
+		if (contract_regs[r] != want)
+			changed |= (uint16_t)(1u << r);
+	}
+	if (changed & ~allowed)
+		guest_fail("%s site changed registers %#x outside its "
+			   "contract %#x",
+			   pv_op_name(op), changed, allowed);
+}
+
+static void check_contracts(void)
+{
+	const uint16_t cs = PV_CLOBBERS_CALLEE_SAVE, c = PV_CLOBBERS_NORMAL;
+
+	pv_irq_disable();
+	check_contract(PV_OP_SAVE_FL, contract_save_fl, 0, cs);
+	check_contract(PV_OP_RESTORE_FL, contract_restore_fl, pv_save_fl(), cs);
+	check_contract(PV_OP_IRQ_ENABLE, contract_irq_enable, 0, cs);
+	check_contract(PV_OP_IRQ_DISABLE, contract_irq_disable, 0, cs);
+	apic_timer_oneshot(TICK_LONG); /* what wakes the halt */
+	check_contract(PV_OP_SAFE_HALT, contract_safe_halt, 0, cs);
+	pv_irq_disable();
+	check_contract(PV_OP_READ_CR2, contract_read_cr2, 0, cs);
+	check_contract(PV_OP_READ_CR3, contract_read_cr3, 0, cs);
+	check_contract(PV_OP_WRITE_CR3, contract_write_cr3, pv_read_cr3(), c);
+	check_contract(PV_OP_FLUSH_TLB_ONE, contract_flush_tlb_one, PAGE_A, c);
+	check_contract(PV_OP_WBINVD, contract_wbinvd, 0, c);
+}
+
+/* ---- the bytes at every site ---- */
+
+/* True if (p, n) is nothing but whole NOP patchlets. */
+static bool only_nops(const uint8_t *p, unsigned n)
+{
+	const struct pv_patch_ctx *ctx = paravirt_ctx();
+
+	while (n) {
+		unsigned k = n < 8 ? n : 8;
+
+		while (k && (!ctx->nops[k] ||
+			     memcmp(p, pv_patchlet_bytes(ctx->nops[k]), k)))
+			k--;
+		if (!k)
+			return false;
+		p += k;
+		n -= k;
+	}
+	return true;
+}
+
+static bool is_patchlet(const uint8_t *site, unsigned len,
+			const struct pv_patchlet *p)
+{
+	return p->len <= len && !p->nrelocs &&
+	       memcmp(site, pv_patchlet_bytes(p), p->len) == 0 &&
+	       only_nops(site + p->len, len - p->len);
+}
+
+/* Does (site, len) start with `t` (a rel32 template) aiming at (to)? */
+static bool is_rel32(const uint8_t *site, unsigned len,
+		     const struct pv_patchlet *t, uintptr_t to)
+{
+	int32_t rel;
+
+	if (len < t->len || memcmp(site, pv_patchlet_bytes(t), t->len - 4u))
+		return false;
+	memcpy(&rel, site + t->len - 4, 4);
+	return (uintptr_t)site + t->len + rel == to &&
+	       only_nops(site + t->len, len - t->len);
+}
+
+/* What the mode promises for (rec), checked without the engine's help. */
+static void check_op_site(const struct pv_patch_site *rec,
+			  const struct pv_patch_ctx *ctx)
+{
+	const uint8_t *site = pv_site_addr(rec);
+	unsigned op = rec->key, len = rec->instr_len;
+	bool ok;
+
+	switch (paravirt_mode()) {
+	case PV_MODE_NATIVE:
+		ok = is_patchlet(site, len, pv_native_patchlets[op]);
+		break;
+	case PV_MODE_HYPERCALL:
+		ok = is_rel32(site, len, ctx->call_tmpl,
+			      ctx->backends[0].direct[op].addr);
+		break;
+	default:
+		ok = is_rel32(site, len, ctx->indirect_tmpl,
+			      (uintptr_t)&pv_ops + op * 8);
+		break;
+	}
+	if (!ok)
+		guest_fail("site %p (%s, %u bytes) does not hold what mode %s "
+			   "chose",
+			   (const void *)site, pv_op_name(op), len,
+			   pv_mode_name(paravirt_mode()));
+}
+
+static void check_patched_bytes(void)
+{
+	const struct pv_patch_ctx *ctx = paravirt_ctx();
+	unsigned ops = 0, callbacks = 0, features = 0;
+
+	for (const struct pv_patch_site *rec = __pv_patch_start;
+	     rec < __pv_patch_end; rec++) {
+		const uint8_t *site = pv_site_addr(rec);
+		uint32_t port;
+
+		switch (rec->kind) {
+		case PV_KIND_OP:
+			check_op_site(rec, ctx);
+			ops++;
+			break;
+		case PV_KIND_CALLBACK: /* hypercall stubs: mov edx, port */
+			memcpy(&port, site + rec->instr_len - 4, 4);
+			if (hv_detect()->kind == HV_MINIVMM &&
+			    port != hv_detect()->hypercall_port)
+				guest_fail("hypercall stub at %p uses port %#x",
+					   (const void *)site, port);
+			callbacks++;
+			break;
+		case PV_KIND_FEATURE:
+			if ((ctx->features[rec->key / 32] >> (rec->key % 32) &
+			     1) &&
+			    !is_patchlet(site, rec->instr_len,
+					 pv_rel(&rec->repl)))
+				guest_fail("feature site %p lacks its "
+					   "replacement",
+					   (const void *)site);
+			features++;
+			break;
+		}
+	}
+	if (!ops || !callbacks || !features)
+		guest_fail("records missing: %u op, %u callback, %u feature",
+			   ops, callbacks, features);
+}
+
+/* ---- relocation, and the feature alternative in use ---- */
+
+uint64_t pv_reloc_probe(void);
+uint64_t pv_reloc_probe(void)
+{
+	return RELOC_PROBE;
+}
+
+extern const struct pv_patchlet pv_test_reloc_call_desc;
+
+/* A patchlet with a relative call still reaches its target once moved. */
+static void check_relocation(void)
+{
+	const struct pv_patchlet *p = &pv_test_reloc_call_desc;
+	uint64_t (*fn)(void) = (uint64_t(*)(void))(uintptr_t)reloc_scratch;
+	int r = pv_copy_patchlet(p, (uint8_t *)reloc_scratch,
+				 (uintptr_t)reloc_scratch);
+
+	if (r < 0)
+		guest_fail("pv_copy_patchlet: error %d", -r);
+	pv_fill_nops(paravirt_ctx(), (uint8_t *)reloc_scratch + p->len,
+		     16 - p->len);
+	cpu_sync_core();
+	if (fn() != RELOC_PROBE + 1)
+		guest_fail("the relocated call did not reach pv_reloc_probe");
+}
+
+uint64_t tsc_start(void);
+uint64_t tsc_end(void);
+
+static void check_tsc(void)
+{
+	uint64_t a = tsc_start(), b = tsc_end();
+
+	if (b <= a)
+		guest_fail("tsc_end %llu not after tsc_start %llu",
+			   (unsigned long long)b, (unsigned long long)a);
+}
+
+void pvops_selftest(void)
+{
+	check_patched_bytes();
+	check_if_ops();
+	check_irqs_held_off();
+	check_safe_halt();
+	check_mmu_ops();
+	check_wbinvd();
+	check_contracts();
+	check_relocation();
+	check_tsc();
+	printf("selftest: pvops %s: irq, mmu, cpu ops, register contract, "
+	       "patched bytes, relocation: ok (pending tick arrived %u polls "
+	       "after irq_enable)\n",
+	       pv_mode_name(paravirt_mode()), tick_latency);
+}

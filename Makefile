@@ -35,7 +35,8 @@ GUEST_CFLAGS := -std=gnu11 -O2 -g $(WARN) -Iinclude -Ipvops -MMD -MP \
 	-mcmodel=small -fno-stack-protector -fno-asynchronous-unwind-tables \
 	-fcf-protection=none -fno-omit-frame-pointer
 # Tests pass string literals as argv: let them, in tests only.
-TEST_CFLAGS := $(HOST_CFLAGS) -Wno-write-strings -Ivmm -DBUILD_DIR='"$(O)"'
+TEST_CFLAGS := $(HOST_CFLAGS) -Wno-write-strings -Ivmm -Ipvops \
+	-DBUILD_DIR='"$(O)"'
 NASMFLAGS := -f elf64 -g -F dwarf -I$(O)/include/ -Ipvops/
 
 # ---- sources ----
@@ -93,10 +94,12 @@ $(O)/minivmm: $(VMM_OBJS)
 	$(Q)$(CC) -o $@ $^ -lm
 
 # ---- the guest ----
+# NASM 2.16's -MD leaves out %include files, so -M writes the deps first.
 $(O)/%.o: %.S $(ABI_INC) | $(DEPS_OK)
 	$(call msg,NASM,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(NASM) $(NASMFLAGS) -MD $(@:.o=.d) -MP -o $@ $<
+	$(Q)$(NASM) $(NASMFLAGS) -M -MT $@ -MP $< > $(@:.o=.d)
+	$(Q)$(NASM) $(NASMFLAGS) -o $@ $<
 
 $(O)/guest/%.o: guest/%.c | $(DEPS_OK)
 	$(call msg,CC,$@)
@@ -120,12 +123,21 @@ TINY_ELFS := $(TINY_SRCS:%.S=$(O)/%.elf)
 $(O)/tests/guests/%.o: tests/guests/%.S $(ABI_INC) | $(DEPS_OK)
 	$(call msg,NASM,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(NASM) $(NASMFLAGS) -Itests/guests/ -MD $(@:.o=.d) -MP -o $@ $<
+	$(Q)$(NASM) $(NASMFLAGS) -Itests/guests/ -M -MT $@ -MP $< > $(@:.o=.d)
+	$(Q)$(NASM) $(NASMFLAGS) -Itests/guests/ -o $@ $<
 
 $(O)/tests/guests/%.elf: $(O)/tests/guests/%.o guest/guest.ld
 	$(call msg,LD,$@)
 	$(Q)$(LD) -nostdlib -static -z max-page-size=4096 -z noexecstack \
 		--no-warn-rwx-segments -T guest/guest.ld -e start -o $@ $<
+
+# ---- the pvops engine built for the host (tests, host benchmark) ----
+HOST_PVOPS_OBJS := $(addprefix $(O)/host/pvops/,patch.o patchdata.o \
+	hypercall_port.o)
+$(O)/host/pvops/%.o: pvops/%.c | $(DEPS_OK)
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(HOST_CFLAGS) -Ipvops -c $< -o $@
 
 # ---- tests: one Criterion binary, so one summary line ----
 $(O)/tests/%.o: tests/%.c | $(DEPS_OK)
@@ -133,9 +145,10 @@ $(O)/tests/%.o: tests/%.c | $(DEPS_OK)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(TEST_CFLAGS) -c $< -o $@
 
-$(O)/tests/run-tests: $(TEST_OBJS) $(VMM_LIB_OBJS)
+$(O)/tests/run-tests: $(TEST_OBJS) $(VMM_LIB_OBJS) $(HOST_PVOPS_OBJS) \
+		$(PATCHDATA_OBJS)
 	$(call msg,LD,$@)
-	$(Q)$(CC) -o $@ $^ -lcriterion -lm
+	$(Q)$(CC) -o $@ $^ -lcriterion -lcapstone -lm
 
 # ---- running ----
 run: $(O)/minivmm $(O)/guest.elf

@@ -342,13 +342,10 @@ static void check_patched_bytes(void)
 
 /* ---- relocation, and the feature alternative in use ---- */
 
-uint64_t pv_reloc_probe(void);
 uint64_t pv_reloc_probe(void)
 {
 	return RELOC_PROBE;
 }
-
-extern const struct pv_patchlet pv_test_reloc_call_desc;
 
 /* A patchlet with a relative call still reaches its target once moved. */
 static void check_relocation(void)

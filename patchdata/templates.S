@@ -18,6 +18,6 @@ PATCHLET pv_tmpl_indirect, PV_PATCHLET_INDIRECT, 0
 ENDPATCHLET
 
 ; mov edx, imm32 (never the sign-extended or 16-bit forms).
-PATCHLET pv_tmpl_mov_edx, PV_PATCHLET_TEST, 0
+PATCHLET pv_tmpl_mov_edx, PV_PATCHLET_TEST, 1 << PV_REG_RDX
         mov edx, strict dword 0
 ENDPATCHLET

@@ -25,19 +25,6 @@ struct pv_ops pv_ops = {
 	.cpu = { .wbinvd = native_wbinvd },
 };
 
-const struct pv_patchlet *const pv_native_patchlets[PV_OP_COUNT] = {
-	[PV_OP_SAVE_FL] = &pv_native_save_fl_desc,
-	[PV_OP_RESTORE_FL] = &pv_native_restore_fl_desc,
-	[PV_OP_IRQ_DISABLE] = &pv_native_irq_disable_desc,
-	[PV_OP_IRQ_ENABLE] = &pv_native_irq_enable_desc,
-	[PV_OP_SAFE_HALT] = &pv_native_safe_halt_desc,
-	[PV_OP_READ_CR2] = &pv_native_read_cr2_desc,
-	[PV_OP_READ_CR3] = &pv_native_read_cr3_desc,
-	[PV_OP_WRITE_CR3] = &pv_native_write_cr3_desc,
-	[PV_OP_FLUSH_TLB_ONE] = &pv_native_flush_tlb_one_desc,
-	[PV_OP_WBINVD] = &pv_native_wbinvd_desc,
-};
-
 /* Each op's function per mode, and the registers it changes. */
 static const struct pv_target native_targets[PV_OP_COUNT] = {
 #define CS(f) { (uintptr_t)f, PV_CLOBBERS_CALLEE_SAVE }
@@ -97,10 +84,19 @@ int pv_mode_parse(const char *s, size_t n, enum pv_mode *mode)
 /* Every slot of pv_ops, in op order, as one array of function pointers. */
 static void set_ops(const struct pv_target *t)
 {
-	const void **slot = (const void **)&pv_ops;
-
-	for (unsigned op = 0; op < PV_OP_COUNT; op++)
-		slot[op] = (const void *)t[op].addr;
+#define FN(op) ((const void *)t[op].addr)
+	pv_ops.irq.save_fl.func = FN(PV_OP_SAVE_FL);
+	pv_ops.irq.restore_fl.func = FN(PV_OP_RESTORE_FL);
+	pv_ops.irq.irq_disable.func = FN(PV_OP_IRQ_DISABLE);
+	pv_ops.irq.irq_enable.func = FN(PV_OP_IRQ_ENABLE);
+	pv_ops.irq.safe_halt.func = FN(PV_OP_SAFE_HALT);
+	pv_ops.mmu.read_cr2.func = FN(PV_OP_READ_CR2);
+	pv_ops.mmu.read_cr3.func = FN(PV_OP_READ_CR3);
+	pv_ops.mmu.write_cr3 = (void (*)(unsigned long))t[PV_OP_WRITE_CR3].addr;
+	pv_ops.mmu.flush_tlb_one =
+		(void (*)(unsigned long))t[PV_OP_FLUSH_TLB_ONE].addr;
+	pv_ops.cpu.wbinvd = (void (*)(void))t[PV_OP_WBINVD].addr;
+#undef FN
 }
 
 void pv_backend_select(enum pv_mode mode, struct pv_backend *be)
@@ -117,18 +113,4 @@ void pv_backend_select(enum pv_mode mode, struct pv_backend *be)
 		if (mode == PV_MODE_NATIVE)
 			be->native[op] = pv_native_patchlets[op];
 	}
-}
-
-void pv_ctx_init_patchdata(struct pv_patch_ctx *ctx)
-{
-	ctx->nops[1] = &pv_nop1_desc;
-	ctx->nops[2] = &pv_nop2_desc;
-	ctx->nops[3] = &pv_nop3_desc;
-	ctx->nops[4] = &pv_nop4_desc;
-	ctx->nops[5] = &pv_nop5_desc;
-	ctx->nops[6] = &pv_nop6_desc;
-	ctx->nops[7] = &pv_nop7_desc;
-	ctx->nops[8] = &pv_nop8_desc;
-	ctx->call_tmpl = &pv_tmpl_call_desc;
-	ctx->indirect_tmpl = &pv_tmpl_indirect_desc;
 }

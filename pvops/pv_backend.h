@@ -60,6 +60,10 @@ extern const struct pv_patchlet pv_nop1_desc, pv_nop2_desc, pv_nop3_desc,
 	pv_nop4_desc, pv_nop5_desc, pv_nop6_desc, pv_nop7_desc, pv_nop8_desc;
 extern const struct pv_patchlet pv_tmpl_call_desc, pv_tmpl_indirect_desc,
 	pv_tmpl_mov_edx_desc;
+/* The RDTSCP replacement (a feature alternative) and the patchlet with a
+ * relative call that the relocation tests move (calls pv_reloc_probe). */
+extern const struct pv_patchlet pv_alt_rdtscp_desc, pv_test_reloc_call_desc;
+uint64_t pv_reloc_probe(void);
 
 /* The native patchlet of each op, indexed by enum pv_op. */
 extern const struct pv_patchlet *const pv_native_patchlets[PV_OP_COUNT];

@@ -17,6 +17,7 @@ need_cmd nasm nasm
 need_cmd qemu-system-x86_64 qemu-system-x86
 need_file /usr/share/qemu/bios-microvm.bin qemu-system-data
 need_file /usr/include/criterion/criterion.h libcriterion-dev
+need_file /usr/include/capstone/capstone.h libcapstone-dev
 
 [ -z "$missing" ] && exit 0
 

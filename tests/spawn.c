@@ -59,6 +59,42 @@ unsigned spawn_count_lines(const struct spawn_result *r, const char *prefix)
 	return count;
 }
 
+void boot_minivmm(struct spawn_result *r, char *cmdline)
+{
+	char *argv[] = { BUILD_DIR "/minivmm", "--timeout", "60", "--cmdline",
+			 cmdline, BUILD_DIR "/guest.elf", NULL };
+
+	spawn_run(argv, r);
+}
+
+void boot_qemu(struct spawn_result *r, char *accel, char *cmdline)
+{
+	char *argv[] = { "scripts/run-qemu.sh", "--accel", accel, "--timeout",
+			 "60", BUILD_DIR "/guest.elf", cmdline, NULL };
+
+	spawn_run(argv, r);
+}
+
+void assert_guest_pass(const struct spawn_result *r, const char *hv)
+{
+	char banner[64];
+
+	snprintf(banner, sizeof(banner), "minivmm guest: hypervisor %s", hv);
+	cr_assert_eq(r->status, 0, "status %d:\n%s", r->status, r->out);
+	cr_assert_eq(spawn_count_lines(r, "RESULT: "), 1, "%s", r->out);
+	cr_assert_eq(spawn_count_lines(r, "RESULT: pass"), 1, "%s", r->out);
+	cr_assert_eq(spawn_count_lines(r, banner), 1, "%s", r->out);
+}
+
+void assert_guest_fail(const struct spawn_result *r, const char *reason)
+{
+	cr_assert_eq(r->status, 1, "status %d:\n%s", r->status, r->out);
+	cr_assert_eq(spawn_count_lines(r, "RESULT: "), 1, "%s", r->out);
+	cr_assert_eq(spawn_count_lines(r, "RESULT: fail"), 1, "%s", r->out);
+	cr_assert_not_null(strstr(r->out, reason), "no \"%s\" in:\n%s",
+			   reason, r->out);
+}
+
 bool spawn_have_kvm(void)
 {
 	int fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * spawn.h: run minivmm or QEMU as a child process and capture what it
- * prints, for the integration tests. Paths are relative to the build
+ * prints, and judge a guest run, for the integration tests. Paths are relative to the build
  * directory the Makefile passes in BUILD_DIR.
  */
 #ifndef SPAWN_H
@@ -21,6 +21,15 @@ void spawn_run(char *const argv[], struct spawn_result *r);
 
 /* Count the lines of (r) that start with (prefix). */
 unsigned spawn_count_lines(const struct spawn_result *r, const char *prefix);
+
+/* Boot build/guest.elf in minivmm (--timeout 60) with (cmdline). */
+void boot_minivmm(struct spawn_result *r, char *cmdline);
+/* Boot it in QEMU microvm (scripts/run-qemu.sh) with (accel). */
+void boot_qemu(struct spawn_result *r, char *accel, char *cmdline);
+/* The run passed: status 0, one RESULT line, the banner names (hv). */
+void assert_guest_pass(const struct spawn_result *r, const char *hv);
+/* The run failed: status 1, one RESULT line, (reason) in the output. */
+void assert_guest_fail(const struct spawn_result *r, const char *reason);
 
 /* True if /dev/kvm can be opened; otherwise says loudly why not. */
 bool spawn_have_kvm(void);

@@ -14,45 +14,27 @@
 
 #define MINIVMM BUILD_DIR "/minivmm"
 #define GUEST BUILD_DIR "/guest.elf"
-#define RUN_QEMU "scripts/run-qemu.sh"
 
 static struct spawn_result r;
 
 static void minivmm(char *cmdline)
 {
-	char *argv[] = { MINIVMM, "--timeout", "60", "--cmdline",
-			 cmdline, GUEST, NULL };
-
-	spawn_run(argv, &r);
+	boot_minivmm(&r, cmdline);
 }
 
 static void qemu(char *accel, char *cmdline)
 {
-	char *argv[] = { RUN_QEMU, "--accel", accel, "--timeout",
-			 "60", GUEST, cmdline, NULL };
-
-	spawn_run(argv, &r);
+	boot_qemu(&r, accel, cmdline);
 }
 
 static void assert_pass(const char *hypervisor)
 {
-	char banner[64];
-
-	snprintf(banner, sizeof(banner), "minivmm guest: hypervisor %s",
-		 hypervisor);
-	cr_assert_eq(r.status, 0, "status %d:\n%s", r.status, r.out);
-	cr_assert_eq(spawn_count_lines(&r, "RESULT: "), 1, "%s", r.out);
-	cr_assert_eq(spawn_count_lines(&r, "RESULT: pass"), 1, "%s", r.out);
-	cr_assert_eq(spawn_count_lines(&r, banner), 1, "%s", r.out);
+	assert_guest_pass(&r, hypervisor);
 }
 
 static void assert_fail(const char *reason)
 {
-	cr_assert_eq(r.status, 1, "status %d:\n%s", r.status, r.out);
-	cr_assert_eq(spawn_count_lines(&r, "RESULT: "), 1, "%s", r.out);
-	cr_assert_eq(spawn_count_lines(&r, "RESULT: fail"), 1, "%s", r.out);
-	cr_assert_not_null(strstr(r.out, reason), "no \"%s\" in:\n%s", reason,
-			   r.out);
+	assert_guest_fail(&r, reason);
 }
 
 TestSuite(boot, .timeout = 120);

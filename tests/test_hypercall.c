@@ -44,6 +44,7 @@ Test(hypercall, exit_passes_the_status_through)
 		call(MINIVMM_HC_EXIT, st, 0x2);
 		cr_assert(hc.stop);
 		cr_assert_eq(hc.status, (int)st);
+		cr_assert_eq(hc.why[0], '\0');
 	}
 }
 
@@ -56,6 +57,8 @@ Test(hypercall, exit_status_out_of_range_stops_with_its_own_status)
 		call(MINIVMM_HC_EXIT, bad[i], 0x2);
 		cr_assert(hc.stop);
 		cr_assert_eq(hc.status, VMM_STATUS_HYPERCALL);
+		cr_assert_not_null(strstr(hc.why, "out of range 0..63"), "%s",
+				   hc.why);
 	}
 }
 

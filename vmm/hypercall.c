@@ -5,7 +5,7 @@
  * run.c hands in; every number and argument is the guest's, checked here
  * before use. docs/abi.md says what each call means on a real vCPU.
  */
-#include <err.h>
+#include <stdio.h>
 
 #include "vmm.h"
 
@@ -56,10 +56,11 @@ static void hc_exit(struct vmm_hc *hc, uint64_t status)
 {
 	hc->stop = true;
 	if (status > MINIVMM_EXIT_MAX) {
-		warnx("hypercall exit: status %llu is out of range 0..%d "
-		      "(rip %#llx)",
-		      (unsigned long long)status, MINIVMM_EXIT_MAX,
-		      (unsigned long long)hc->regs->rip);
+		snprintf(hc->why, sizeof(hc->why),
+			 "hypercall exit: status %llu is out of range 0..%d "
+			 "(rip %#llx)",
+			 (unsigned long long)status, MINIVMM_EXIT_MAX,
+			 (unsigned long long)hc->regs->rip);
 		hc->status = VMM_STATUS_HYPERCALL;
 		return;
 	}

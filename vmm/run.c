@@ -88,8 +88,11 @@ static int handle_hypercall(struct vmm_vm *vm, struct vmm_stats *stats,
 	vmm_hypercall(&hc);
 	if (hc.refused)
 		stats->refused_hypercalls++;
-	if (hc.stop)
+	if (hc.stop) {
+		if (hc.why[0])
+			warnx("%s", hc.why);
 		return hc.status;
+	}
 	if (vcpu->sync_regs) {
 		vcpu->run->kvm_dirty_regs |=
 			(hc.regs_dirty ? KVM_SYNC_X86_REGS : 0) |

@@ -200,6 +200,7 @@ struct vmm_hc {
 	bool refused;             /* an argument was refused (EINVAL) */
 	bool stop;                /* the run ends, with (status) */
 	int status;
+	char why[160];            /* with stop on a guest error: the reason */
 };
 
 /*

@@ -1,0 +1,52 @@
+// SPDX-License-Identifier: MIT
+/*
+ * pv_host.c: the patch engine's environment on the host (see pv_host.h),
+ * including pv_bug(), which makes a broken invariant a failed test.
+ */
+#include <criterion/criterion.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pv_bug.h"
+#include "pv_host.h"
+
+const void *pv_host_table[PV_OP_COUNT];
+
+void pv_bug(const char *file, int line, const char *cond)
+{
+	cr_assert_fail("PV_BUG_ON(%s) at %s:%d", cond, file, line);
+	abort();
+}
+
+void pv_host_ctx(struct pv_patch_ctx *ctx)
+{
+	memset(ctx, 0, sizeof(*ctx));
+	pv_ctx_init_patchdata(ctx);
+}
+
+void pv_host_set_rel(int32_t *field, const void *target)
+{
+	int64_t d = (const uint8_t *)target - (const uint8_t *)field;
+
+	cr_assert_eq(d, (int32_t)d, "self-relative offset out of range");
+	*field = (int32_t)d;
+}
+
+unsigned pv_host_make_op_site(uint8_t *site, struct pv_patch_site *rec,
+			      unsigned op, uint16_t clobbers)
+{
+	const struct pv_patchlet *t = &pv_tmpl_indirect_desc;
+	int64_t disp = (const uint8_t *)&pv_host_table[op] - (site + t->len);
+	int32_t d32 = (int32_t)disp;
+
+	memcpy(site, pv_patchlet_bytes(t), t->len - 4u);
+	memcpy(site + t->len - 4, &d32, 4);
+	memset(rec, 0, sizeof(*rec));
+	pv_host_set_rel(&rec->instr, site);
+	pv_host_set_rel(&rec->repl, pv_host_table);
+	rec->key = (uint16_t)op;
+	rec->kind = PV_KIND_OP;
+	rec->instr_len = t->len;
+	rec->clobbers = clobbers;
+	return t->len;
+}

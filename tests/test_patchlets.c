@@ -1,0 +1,245 @@
+// SPDX-License-Identifier: MIT
+/*
+ * test_patchlets.c: the patchlet tables against the NASM objects and an
+ * independent decoder. Each descriptor must agree with its global start
+ * and end labels; each patchlet must decode, with Capstone, to exactly the
+ * instructions its name says; every relative branch Capstone finds must
+ * be in the descriptor's relocations; and every general register the
+ * instructions write (per Capstone) must be in the declared clobbers.
+ */
+#include <capstone/capstone.h>
+#include <criterion/criterion.h>
+#include <string.h>
+
+#include "pv_host.h"
+
+#define PATCHLET(name) extern const uint8_t name##_start[], name##_end[]
+PATCHLET(pv_native_save_fl);
+PATCHLET(pv_native_restore_fl);
+PATCHLET(pv_native_irq_disable);
+PATCHLET(pv_native_irq_enable);
+PATCHLET(pv_native_safe_halt);
+PATCHLET(pv_native_read_cr2);
+PATCHLET(pv_native_read_cr3);
+PATCHLET(pv_native_write_cr3);
+PATCHLET(pv_native_flush_tlb_one);
+PATCHLET(pv_native_wbinvd);
+PATCHLET(pv_nop1);
+PATCHLET(pv_nop2);
+PATCHLET(pv_nop3);
+PATCHLET(pv_nop4);
+PATCHLET(pv_nop5);
+PATCHLET(pv_nop6);
+PATCHLET(pv_nop7);
+PATCHLET(pv_nop8);
+PATCHLET(pv_tmpl_call);
+PATCHLET(pv_tmpl_indirect);
+PATCHLET(pv_tmpl_mov_edx);
+PATCHLET(pv_alt_rdtscp);
+PATCHLET(pv_test_reloc_call);
+
+struct expect {
+	const char *name;
+	const struct pv_patchlet *desc;
+	const uint8_t *start, *end;
+	unsigned op;
+	const char *insns; /* Capstone's text, "mnemonic op_str; ..." */
+};
+
+#define E(name, op, insns) { #name, &name##_desc, name##_start, name##_end, op, insns }
+
+static const struct expect expected[] = {
+	E(pv_native_save_fl, PV_OP_SAVE_FL, "pushfq ; pop rax"),
+	E(pv_native_restore_fl, PV_OP_RESTORE_FL, "push rdi; popfq "),
+	E(pv_native_irq_disable, PV_OP_IRQ_DISABLE, "cli "),
+	E(pv_native_irq_enable, PV_OP_IRQ_ENABLE, "sti "),
+	E(pv_native_safe_halt, PV_OP_SAFE_HALT, "sti ; hlt "),
+	E(pv_native_read_cr2, PV_OP_READ_CR2, "mov rax, cr2"),
+	E(pv_native_read_cr3, PV_OP_READ_CR3, "mov rax, cr3"),
+	E(pv_native_write_cr3, PV_OP_WRITE_CR3, "mov cr3, rdi"),
+	E(pv_native_flush_tlb_one, PV_OP_FLUSH_TLB_ONE, "invlpg byte ptr [rdi]"),
+	E(pv_native_wbinvd, PV_OP_WBINVD, "wbinvd "),
+	E(pv_nop1, PV_PATCHLET_NOP, "nop "),
+	E(pv_nop2, PV_PATCHLET_NOP, "nop "),
+	E(pv_nop3, PV_PATCHLET_NOP, "nop dword ptr [rax]"),
+	E(pv_nop4, PV_PATCHLET_NOP, "nop dword ptr [rax]"),
+	E(pv_nop5, PV_PATCHLET_NOP, "nop dword ptr [rax + rax]"),
+	E(pv_nop6, PV_PATCHLET_NOP, "nop word ptr [rax + rax]"),
+	E(pv_nop7, PV_PATCHLET_NOP, "nop dword ptr [rax]"),
+	E(pv_nop8, PV_PATCHLET_NOP, "nop dword ptr [rax + rax]"),
+	E(pv_tmpl_call, PV_PATCHLET_CALL, "call *"),
+	E(pv_tmpl_indirect, PV_PATCHLET_INDIRECT, "call qword ptr [rip]"),
+	E(pv_tmpl_mov_edx, PV_PATCHLET_TEST, "mov edx, 0"),
+	E(pv_alt_rdtscp, PV_PATCHLET_ALT, "rdtscp ; lfence "),
+	E(pv_test_reloc_call, PV_PATCHLET_TEST, "call *; inc rax"),
+};
+
+#define NEXPECTED (sizeof(expected) / sizeof(expected[0]))
+
+static csh cs;
+
+static void setup(void)
+{
+	cr_assert_eq(cs_open(CS_ARCH_X86, CS_MODE_64, &cs), CS_ERR_OK);
+	cs_option(cs, CS_OPT_DETAIL, CS_OPT_ON);
+}
+
+static void teardown(void)
+{
+	cs_close(&cs);
+}
+
+TestSuite(patchlets, .init = setup, .fini = teardown);
+
+Test(patchlets, descriptors_agree_with_the_labels)
+{
+	for (unsigned i = 0; i < NEXPECTED; i++) {
+		const struct expect *e = &expected[i];
+
+		cr_assert_eq(pv_patchlet_bytes(e->desc), e->start,
+			     "%s: start is not %s_start", e->name, e->name);
+		cr_assert_eq(e->desc->len, (size_t)(e->end - e->start),
+			     "%s: len %u, labels say %td", e->name,
+			     e->desc->len, e->end - e->start);
+		cr_assert_eq(e->desc->op, e->op, "%s: op %u", e->name,
+			     e->desc->op);
+	}
+}
+
+Test(patchlets, every_op_has_a_native_patchlet_that_fits_a_site)
+{
+	for (unsigned op = 0; op < PV_OP_COUNT; op++) {
+		const struct pv_patchlet *p = pv_native_patchlets[op];
+
+		cr_assert_not_null(p, "op %u", op);
+		cr_assert_eq(p->op, op, "op %u has %s's patchlet", op,
+			     pv_op_name(p->op));
+		cr_assert_leq(p->len, pv_tmpl_indirect_desc.len,
+			      "%s: longer than a call site", pv_op_name(op));
+	}
+}
+
+/* Render (p) as Capstone sees it, "mnemonic op_str; ..."; relative call
+ * targets become "*" since they depend on where the bytes are. */
+static void render(const struct pv_patchlet *p, char *out, size_t size,
+		   cs_insn **insn, size_t *count)
+{
+	size_t n = cs_disasm(cs, pv_patchlet_bytes(p), p->len, 0x1000, 0,
+			     insn);
+	size_t used = 0, bytes = 0;
+
+	out[0] = '\0';
+	for (size_t i = 0; i < n; i++) {
+		cs_insn *in = &(*insn)[i];
+		bool rel = cs_insn_group(cs, in, CS_GRP_BRANCH_RELATIVE);
+
+		used += (size_t)snprintf(out + used, size - used, "%s%s %s",
+					 i ? "; " : "", in->mnemonic,
+					 rel ? "*" : in->op_str);
+		bytes += in->size;
+	}
+	cr_assert_eq(bytes, p->len, "%s: only %zu of %u bytes decode", out,
+		     bytes, p->len);
+	*count = n;
+}
+
+Test(patchlets, decode_to_what_their_names_say)
+{
+	for (unsigned i = 0; i < NEXPECTED; i++) {
+		const struct expect *e = &expected[i];
+		char text[256];
+		cs_insn *insn;
+		size_t n;
+
+		render(e->desc, text, sizeof(text), &insn, &n);
+		cr_assert_str_eq(text, e->insns, "%s", e->name);
+		if (e->op == PV_PATCHLET_NOP)
+			cr_assert_eq(n, 1, "%s: one instruction", e->name);
+		cs_free(insn, n);
+	}
+}
+
+Test(patchlets, relative_branches_are_all_relocated)
+{
+	for (unsigned i = 0; i < NEXPECTED; i++) {
+		const struct pv_patchlet *p = expected[i].desc;
+		char text[256];
+		unsigned found = 0;
+		cs_insn *insn;
+		size_t n;
+
+		if (p->op == PV_PATCHLET_CALL)
+			continue; /* a template: C writes its rel32 */
+		render(p, text, sizeof(text), &insn, &n);
+		for (size_t k = 0; k < n; k++) {
+			unsigned end = (unsigned)(insn[k].address - 0x1000) +
+				       insn[k].size;
+			bool listed = false;
+
+			if (!cs_insn_group(cs, &insn[k],
+					   CS_GRP_BRANCH_RELATIVE))
+				continue;
+			for (unsigned r = 0; r < p->nrelocs; r++)
+				listed |= p->relocs[r] + 4u == end;
+			cr_assert(listed, "%s: branch at %u not relocated",
+				  expected[i].name, end - insn[k].size);
+			found++;
+		}
+		cr_assert_eq(found, p->nrelocs, "%s: %u relocations, %u branches",
+			     expected[i].name, p->nrelocs, found);
+		cs_free(insn, n);
+	}
+}
+
+/* Capstone register id -> pv_reg bit, for the 64/32-bit GPR names. */
+static int gpr_bit(unsigned reg)
+{
+	static const struct { unsigned r64, r32; } map[16] = {
+		{ X86_REG_RAX, X86_REG_EAX }, { X86_REG_RCX, X86_REG_ECX },
+		{ X86_REG_RDX, X86_REG_EDX }, { X86_REG_RBX, X86_REG_EBX },
+		{ X86_REG_RSP, X86_REG_ESP }, { X86_REG_RBP, X86_REG_EBP },
+		{ X86_REG_RSI, X86_REG_ESI }, { X86_REG_RDI, X86_REG_EDI },
+		{ X86_REG_R8, X86_REG_R8D },  { X86_REG_R9, X86_REG_R9D },
+		{ X86_REG_R10, X86_REG_R10D }, { X86_REG_R11, X86_REG_R11D },
+		{ X86_REG_R12, X86_REG_R12D }, { X86_REG_R13, X86_REG_R13D },
+		{ X86_REG_R14, X86_REG_R14D }, { X86_REG_R15, X86_REG_R15D },
+	};
+
+	for (int i = 0; i < 16; i++)
+		if (map[i].r64 == reg || map[i].r32 == reg)
+			return i;
+	return -1;
+}
+
+Test(patchlets, written_registers_are_declared_clobbers)
+{
+	for (unsigned i = 0; i < NEXPECTED; i++) {
+		const struct expect *e = &expected[i];
+		char text[256];
+		cs_insn *insn;
+		size_t n;
+
+		if (e->op == PV_PATCHLET_CALL || e->desc->nrelocs)
+			continue; /* calls: the callee's clobbers count */
+		render(e->desc, text, sizeof(text), &insn, &n);
+		for (size_t k = 0; k < n; k++) {
+			cs_regs rd, wr;
+			uint8_t nrd, nwr;
+
+			cr_assert_eq(cs_regs_access(cs, &insn[k], rd, &nrd, wr,
+						    &nwr),
+				     CS_ERR_OK);
+			for (unsigned w = 0; w < nwr; w++) {
+				int bit = gpr_bit(wr[w]);
+
+				if (bit < 0 || bit == PV_REG_RSP)
+					continue; /* flags; push/pop balance */
+				cr_assert(e->desc->clobbers & (1u << bit),
+					  "%s: writes %s, declares %#x",
+					  e->name, cs_reg_name(cs, wr[w]),
+					  e->desc->clobbers);
+			}
+		}
+		cs_free(insn, n);
+	}
+}

@@ -1,0 +1,169 @@
+// SPDX-License-Identifier: MIT
+/*
+ * test_pvops_boot.c: the pvops framework in the real guest: every mode in
+ * minivmm, native and unpatched in QEMU microvm with KVM and TCG. Each
+ * boot runs the guest's pvops self-tests; here we also check the summary
+ * line, the per-site debug table, the hypercall counts minivmm reports,
+ * and that bad choices fail clearly.
+ */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "spawn.h"
+
+static struct spawn_result r;
+
+/* "pvops: N sites: P native, D direct, I indirect", parsed. */
+static void summary(unsigned *n, unsigned *p, unsigned *d, unsigned *i)
+{
+	const char *line = strstr(r.out, "pvops: ");
+
+	for (; line; line = strstr(line + 1, "pvops: "))
+		if (sscanf(line, "pvops: %u sites: %u native, %u direct, %u "
+				 "indirect",
+			   n, p, d, i) == 4)
+			return;
+	cr_assert_fail("no pvops summary line in:\n%s", r.out);
+}
+
+static void assert_mode(const char *mode)
+{
+	unsigned n, p, d, i;
+	char ok[96];
+
+	summary(&n, &p, &d, &i);
+	cr_assert_gt(n, 20, "only %u sites", n);
+	cr_assert_eq(p + d + i, n);
+	if (!strcmp(mode, "native"))
+		cr_assert(p == n && d == 0 && i == 0, "%s", r.out);
+	else if (!strcmp(mode, "hypercall"))
+		cr_assert(d == n && p == 0 && i == 0, "%s", r.out);
+	else
+		cr_assert(i == n && p == 0 && d == 0, "%s", r.out);
+	snprintf(ok, sizeof(ok), "selftest: pvops %s: ", mode);
+	cr_assert_not_null(strstr(r.out, ok), "%s", r.out);
+}
+
+TestSuite(pvops_boot, .timeout = 120);
+
+Test(pvops_boot, minivmm_native)
+{
+	SKIP_WITHOUT_KVM();
+	boot_minivmm(&r, "pvops=native");
+	assert_guest_pass(&r, "minivmm");
+	assert_mode("native");
+}
+
+Test(pvops_boot, minivmm_hypercall_is_the_default)
+{
+	SKIP_WITHOUT_KVM();
+	boot_minivmm(&r, "");
+	assert_guest_pass(&r, "minivmm");
+	assert_mode("hypercall");
+}
+
+Test(pvops_boot, minivmm_unpatched)
+{
+	SKIP_WITHOUT_KVM();
+	boot_minivmm(&r, "pvops=unpatched");
+	assert_guest_pass(&r, "minivmm");
+	assert_mode("unpatched");
+}
+
+Test(pvops_boot, minivmm_hypercall_stats_count_every_op)
+{
+	char *argv[] = { BUILD_DIR "/minivmm", "--stats", "--cmdline",
+			 "pvops=hypercall", BUILD_DIR "/guest.elf", NULL };
+	static const char *const ops[] = {
+		"save_fl", "restore_fl", "irq_disable", "irq_enable",
+		"safe_halt", "read_cr2", "read_cr3", "write_cr3",
+		"flush_tlb_one", "wbinvd",
+	};
+	const char *line;
+
+	SKIP_WITHOUT_KVM();
+	spawn_run(argv, &r);
+	assert_guest_pass(&r, "minivmm");
+	line = strstr(r.out, "stats: hypercalls:");
+	cr_assert_not_null(line, "%s", r.out);
+	for (unsigned k = 0; k < sizeof(ops) / sizeof(ops[0]); k++) {
+		char zero[32];
+
+		snprintf(zero, sizeof(zero), " %s=0 ", ops[k]);
+		cr_assert_null(strstr(line, zero), "no %s hypercall:\n%s",
+			       ops[k], line);
+	}
+	cr_assert_not_null(strstr(line, "unknown=0 refused=0"), "%s", line);
+}
+
+Test(pvops_boot, native_mode_makes_no_pvop_hypercall)
+{
+	char *argv[] = { BUILD_DIR "/minivmm", "--stats", "--cmdline",
+			 "pvops=native", BUILD_DIR "/guest.elf", NULL };
+
+	SKIP_WITHOUT_KVM();
+	spawn_run(argv, &r);
+	assert_guest_pass(&r, "minivmm");
+	cr_assert_not_null(strstr(r.out, "stats: hypercalls: exit=1 null=0 "
+					 "save_fl=0 restore_fl=0 irq_disable=0"),
+			   "%s", r.out);
+}
+
+Test(pvops_boot, debug_prints_every_site)
+{
+	unsigned n, p, d, i, rows;
+
+	SKIP_WITHOUT_KVM();
+	boot_minivmm(&r, "pvops=native pvops.debug");
+	assert_guest_pass(&r, "minivmm");
+	summary(&n, &p, &d, &i);
+	rows = spawn_count_lines(&r, "pvops: 0x");
+	cr_assert_geq(rows, n, "%u rows for %u sites", rows, n);
+	cr_assert_not_null(strstr(r.out, " native   ff 15 "), "%s", r.out);
+	cr_assert_not_null(strstr(r.out, " callback "), "%s", r.out);
+}
+
+Test(pvops_boot, unknown_mode_fails_clearly)
+{
+	SKIP_WITHOUT_KVM();
+	boot_minivmm(&r, "pvops=turbo");
+	assert_guest_fail(&r, "pvops=turbo: want native, hypercall or "
+			      "unpatched");
+}
+
+Test(pvops_boot, qemu_kvm_native)
+{
+	SKIP_WITHOUT_KVM();
+	boot_qemu(&r, "kvm", "pvops=native");
+	assert_guest_pass(&r, "KVM");
+	assert_mode("native");
+}
+
+Test(pvops_boot, qemu_kvm_unpatched)
+{
+	SKIP_WITHOUT_KVM();
+	boot_qemu(&r, "kvm", "pvops=unpatched");
+	assert_guest_pass(&r, "KVM");
+	assert_mode("unpatched");
+}
+
+Test(pvops_boot, qemu_tcg_native_is_the_default)
+{
+	boot_qemu(&r, "tcg", "");
+	cr_assert_eq(r.status, 0, "%s", r.out);
+	assert_mode("native");
+}
+
+Test(pvops_boot, qemu_tcg_unpatched)
+{
+	boot_qemu(&r, "tcg", "pvops=unpatched");
+	cr_assert_eq(r.status, 0, "%s", r.out);
+	assert_mode("unpatched");
+}
+
+Test(pvops_boot, qemu_refuses_hypercall_mode)
+{
+	boot_qemu(&r, "tcg", "pvops=hypercall");
+	assert_guest_fail(&r, "pvops=hypercall needs minivmm");
+}

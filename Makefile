@@ -1,8 +1,9 @@
 # SPDX-License-Identifier: MIT
-# Makefile: builds minivmm (vmm/), the guest kernel (guest/, with pvops/ and
-# patchdata/ as they grow) and the tests, and runs them. Output goes to
-# $(O) (default build/); quiet unless V=1. Targets: all run qemu qemu-gdb
-# check clean. The first build installs missing packages (scripts/deps.sh).
+# Makefile: builds minivmm (vmm/), the guest kernel (guest/ with pvops/ and
+# patchdata/), the tests and the benchmark tools, and runs them. Output goes
+# to $(O) (default build/); quiet unless V=1. Targets: all run qemu qemu-gdb
+# check bench clean. The first build installs missing packages
+# (scripts/deps.sh).
 
 O ?= build
 V ?= 0
@@ -61,7 +62,7 @@ TEST_OBJS := $(TEST_SRCS:%.c=$(O)/%.o)
 
 DEPS_OK := $(O)/.deps-ok
 
-.PHONY: all run qemu qemu-gdb check clean
+.PHONY: all run qemu qemu-gdb check bench clean
 all: $(O)/minivmm $(O)/guest.elf
 
 # ---- packages: installed once, before anything is compiled ----
@@ -150,6 +151,30 @@ $(O)/tests/run-tests: $(TEST_OBJS) $(VMM_LIB_OBJS) $(HOST_PVOPS_OBJS) \
 	$(call msg,LD,$@)
 	$(Q)$(CC) -o $@ $^ -lcriterion -lcapstone -lm
 
+# ---- benchmark tools (host) ----
+BENCH_CFLAGS := $(HOST_CFLAGS) -Ipvops -Itests
+$(O)/bench/%.o: bench/%.c | $(DEPS_OK)
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(BENCH_CFLAGS) -c $< -o $@
+
+$(O)/bench/launch: $(O)/bench/launch.o
+	$(call msg,LD,$@)
+	$(Q)$(CC) -o $@ $^
+
+$(O)/bench/report: $(O)/bench/report.o
+	$(call msg,LD,$@)
+	$(Q)$(CC) -o $@ $^
+
+# (not the relocation test patchlet: it calls into the tests)
+$(O)/bench/patch_bench: $(O)/bench/patch_bench.o $(O)/tests/pv_host.o \
+		$(HOST_PVOPS_OBJS) \
+		$(filter-out $(O)/patchdata/selftest.o,$(PATCHDATA_OBJS))
+	$(call msg,LD,$@)
+	$(Q)$(CC) -o $@ $^
+
+BENCH_TOOLS := $(addprefix $(O)/bench/,launch report patch_bench)
+
 # ---- running ----
 run: $(O)/minivmm $(O)/guest.elf
 	$(O)/minivmm --timeout $(TIMEOUT) --cmdline "$(CMDLINE)" $(O)/guest.elf
@@ -163,6 +188,10 @@ qemu-gdb: $(O)/guest.elf
 
 check: $(O)/tests/run-tests $(O)/minivmm $(O)/guest.elf $(TINY_ELFS)
 	$(O)/tests/run-tests --jobs 2
+
+bench: $(O)/minivmm $(O)/guest.elf $(BENCH_TOOLS)
+	$(Q)scripts/deps.sh --bench
+	bench/bench.sh $(O)
 
 clean:
 	rm -rf $(O)

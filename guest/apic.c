@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
  * apic.c: the local APIC, in xAPIC (MMIO) mode: enable it, mask the legacy
- * PIC so nothing else interrupts, and run its timer in one-shot mode. The
+ * PIC where there is one, so nothing else interrupts, and run its timer in
+ * one-shot mode. The
  * tick handler counts ticks; the pvops self-tests use it to see interrupts
  * being held off and delivered.
  */
@@ -42,7 +43,7 @@ static void apic_write(unsigned reg, uint32_t v)
 	mmio_write32(apic_base + reg, v);
 }
 
-bool apic_init(void)
+bool apic_init(bool has_pic)
 {
 	uint64_t base;
 
@@ -52,8 +53,10 @@ bool apic_init(void)
 	if (!(base & APIC_BASE_ENABLE))
 		return false;
 	apic_base = (uintptr_t)(base & APIC_BASE_ADDR_MASK);
-	outb(PIC1_DATA, 0xff); /* the 8259s stay silent */
-	outb(PIC2_DATA, 0xff);
+	if (has_pic) {
+		outb(PIC1_DATA, 0xff); /* the 8259s stay silent */
+		outb(PIC2_DATA, 0xff);
+	}
 	apic_write(APIC_LVT_LINT0, APIC_LVT_MASKED);
 	apic_write(APIC_LVT_LINT1, APIC_LVT_MASKED);
 	apic_write(APIC_LVT_TIMER, APIC_LVT_MASKED | APIC_TIMER_VECTOR);

@@ -68,3 +68,20 @@ bool cmdline_is(const char *name, const char *value)
 	return n >= 0 && (size_t)n == strlen(value) &&
 	       memcmp(v, value, (size_t)n) == 0;
 }
+
+bool cmdline_number(const char *name, uint64_t *out)
+{
+	const char *v;
+	int n = cmdline_value(name, &v);
+	uint64_t x = 0;
+
+	if (n <= 0 || n > 19)
+		return false;
+	for (int i = 0; i < n; i++) {
+		if (v[i] < '0' || v[i] > '9')
+			return false;
+		x = x * 10 + (uint64_t)(v[i] - '0');
+	}
+	*out = x;
+	return true;
+}

@@ -45,6 +45,8 @@ bool cmdline_has(const char *name);
 int cmdline_value(const char *name, const char **val);
 /* True if "name=value" is on the command line with exactly (value). */
 bool cmdline_is(const char *name, const char *value);
+/* "name=N" with N decimal (at most 19 digits): true and (*out) = N. */
+bool cmdline_number(const char *name, uint64_t *out);
 
 /* ---- hypervisor.c: who runs us, and how to leave ---- */
 enum guest_hv { HV_NONE, HV_MINIVMM, HV_KVM, HV_OTHER };
@@ -90,6 +92,8 @@ void traps_init(void);
  */
 void trap_expect(unsigned vector, const void *resume);
 bool trap_taken(struct trap_frame *out, uint64_t *cr2);
+/* While (counter) is set, each single-step #DB increments it and resumes. */
+void trap_count_steps(volatile uint64_t *counter);
 
 /* ---- faults.S: instructions that fault on purpose, with labels ---- */
 /* Read 8 bytes at (addr); fault_read_insn is the load, fault_read_resume
@@ -106,8 +110,11 @@ void trap_handler(struct trap_frame *f);
 #define APIC_TIMER_VECTOR 0x40
 #define APIC_SPURIOUS_VECTOR 0xff
 
-/* Enable the LAPIC and mask the PIC; false if there is no usable APIC. */
-bool apic_init(void);
+/*
+ * Enable the LAPIC and, if (has_pic), mask the 8259 PIC; false if there
+ * is no usable APIC. minivmm has no PIC (its ports are not decoded).
+ */
+bool apic_init(bool has_pic);
 /* Arm the timer to fire once after (count) bus clocks (divide by 1). */
 void apic_timer_oneshot(uint32_t count);
 /* True once the armed count has run down (the tick is then pending). */
@@ -131,10 +138,23 @@ void paravirt_init(void);
 int paravirt_mode(void);
 /* The engine context that patched the guest, for the self-tests. */
 const struct pv_patch_ctx *paravirt_ctx(void);
+/* The backend serving sites that call through (table), or NULL. */
+const struct pv_backend *paravirt_backend(const void *table);
 
 /* ---- pvops_test.c: the pvops self-tests ---- */
 /* Every op's effect, the register contract, the patched bytes. */
 void pvops_selftest(void);
+
+/* ---- bench.c and bench_loops.S: the benchmark (`bench` on the cmdline) ---- */
+struct pv_backend;
+/* Fill the benchmark's tables; write their backends to (be), return how
+ * many (at most BENCH_BACKENDS). Before patching. */
+#define BENCH_BACKENDS 5
+unsigned bench_backends(struct pv_backend *be);
+/* Measure every op on every path; print BENCH lines. */
+void bench_run(void);
+/* Make (n) null hypercalls as fast as possible (minivmm only). */
+void bench_null_hypercalls(uint64_t n);
 
 /* ---- selftest.c: checks run at every boot ---- */
 /* Run the self-tests; calls guest_fail() on the first failure. */

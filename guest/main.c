@@ -13,23 +13,30 @@ NORETURN void guest_main(uint32_t start_info)
 {
 	const struct hvm_start_info *si = (const void *)(uintptr_t)start_info;
 	const struct guest_hv_info *hv;
+	uint64_t n;
 
 	cmdline_init(si->cmdline_paddr && si->cmdline_paddr < (1ull << 32)
 			     ? (const char *)(uintptr_t)si->cmdline_paddr
 			     : NULL);
 	if (cmdline_has("exit"))
 		guest_exit(0); /* launch timing: leave as soon as C runs */
+	if (cmdline_number("hcloop", &n)) {
+		bench_null_hypercalls(n); /* syscalls per hypercall */
+		guest_exit(0);
+	}
 
 	console_init();
 	hv = hv_detect();
 	printf("minivmm guest: hypervisor %s, cmdline \"%s\"\n", hv_name(hv),
 	       cmdline_get());
 	traps_init();
-	if (!apic_init())
+	if (!apic_init(hv->kind != HV_MINIVMM))
 		guest_fail("no usable local APIC");
 	paravirt_init();
 	selftest_forced();
 	selftest_run(si);
 	pvops_selftest();
+	if (cmdline_has("bench"))
+		bench_run();
 	guest_pass();
 }

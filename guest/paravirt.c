@@ -13,11 +13,14 @@
 #include "x86.h"
 
 extern const struct pv_patch_site __pv_patch_start[], __pv_patch_end[];
+extern const struct pv_patch_site __pv_patch_bench_start[],
+	__pv_patch_bench_end[];
 
 static enum pv_mode mode;
-static struct pv_backend backend;
+/* [0]: pv_ops, the mode's backend; then the benchmark's tables. */
+static struct pv_backend backends[1 + BENCH_BACKENDS];
 static struct pv_patch_ctx ctx;
-static struct pv_patch_stats stats;
+static struct pv_patch_stats stats, bench_stats;
 static uint32_t features[PV_FW_COUNT];
 static struct pv_cb_data cb_data;
 
@@ -60,10 +63,10 @@ void paravirt_init(void)
 	cpu_features_read(features);
 	cb_data.hypercall_port = hv->kind == HV_MINIVMM ? hv->hypercall_port
 							: 0;
-	pv_backend_select(mode, &backend);
+	pv_backend_select(mode, &backends[0]);
 	pv_ctx_init_patchdata(&ctx);
-	ctx.backends = &backend;
-	ctx.nbackends = 1;
+	ctx.backends = backends;
+	ctx.nbackends = 1 + bench_backends(&backends[1]);
 	ctx.features = features;
 	ctx.nfeature_words = PV_FW_COUNT;
 	ctx.cb_data = &cb_data;
@@ -74,6 +77,9 @@ void paravirt_init(void)
 	t0 = rdtsc_plain();
 	r = pv_apply(__pv_patch_start, __pv_patch_end, &ctx, &stats);
 	t1 = rdtsc_plain();
+	if (r == 0)
+		r = pv_apply(__pv_patch_bench_start, __pv_patch_bench_end,
+			     &ctx, &bench_stats);
 	if (r < 0)
 		guest_fail("pvops: patching stopped at a refused record "
 			   "(error %d)",
@@ -85,10 +91,11 @@ void paravirt_init(void)
 	       stats.actions[PV_ACT_NATIVE], stats.actions[PV_ACT_DIRECT],
 	       stats.actions[PV_ACT_INDIRECT]);
 	printf("pvops: mode %s; %u other records: %u callback, %u feature "
-	       "(%u replaced); patched in %llu cycles\n",
+	       "(%u replaced); patched in %llu cycles; %u benchmark sites\n",
 	       pv_mode_name(mode), others, stats.actions[PV_ACT_CALLBACK],
 	       stats.actions[PV_ACT_REPLACED] + stats.actions[PV_ACT_KEPT],
-	       stats.actions[PV_ACT_REPLACED], (unsigned long long)(t1 - t0));
+	       stats.actions[PV_ACT_REPLACED], (unsigned long long)(t1 - t0),
+	       bench_stats.records);
 }
 
 int paravirt_mode(void)
@@ -99,4 +106,12 @@ int paravirt_mode(void)
 const struct pv_patch_ctx *paravirt_ctx(void)
 {
 	return &ctx;
+}
+
+const struct pv_backend *paravirt_backend(const void *table)
+{
+	for (unsigned i = 0; i < ctx.nbackends; i++)
+		if (backends[i].table == table)
+			return &backends[i];
+	return NULL;
 }

@@ -30,6 +30,8 @@
 #define RELOC_PROBE 0x5eedull
 
 extern const struct pv_patch_site __pv_patch_start[], __pv_patch_end[];
+extern const struct pv_patch_site __pv_patch_bench_start[],
+	__pv_patch_bench_end[];
 extern uint64_t contract_regs[16], contract_rsp;
 extern char reloc_scratch[];
 
@@ -272,30 +274,33 @@ static bool is_rel32(const uint8_t *site, unsigned len,
 	       only_nops(site + t->len, len - t->len);
 }
 
-/* What the mode promises for (rec), checked without the engine's help. */
+/*
+ * What the site's backend offered, checked without the engine's help:
+ * its patchlet if it has one (all of ours fit), else a direct call to its
+ * function, else the untouched indirect call through the table.
+ */
 static void check_op_site(const struct pv_patch_site *rec,
 			  const struct pv_patch_ctx *ctx)
 {
 	const uint8_t *site = pv_site_addr(rec);
+	const void *table = pv_rel(&rec->repl);
+	const struct pv_backend *be = paravirt_backend(table);
 	unsigned op = rec->key, len = rec->instr_len;
 	bool ok;
 
-	switch (paravirt_mode()) {
-	case PV_MODE_NATIVE:
-		ok = is_patchlet(site, len, pv_native_patchlets[op]);
-		break;
-	case PV_MODE_HYPERCALL:
-		ok = is_rel32(site, len, ctx->call_tmpl,
-			      ctx->backends[0].direct[op].addr);
-		break;
-	default:
+	if (!be)
+		guest_fail("site %p calls through an unknown table",
+			   (const void *)site);
+	if (be->native[op])
+		ok = is_patchlet(site, len, be->native[op]);
+	else if (be->direct[op].addr)
+		ok = is_rel32(site, len, ctx->call_tmpl, be->direct[op].addr);
+	else
 		ok = is_rel32(site, len, ctx->indirect_tmpl,
-			      (uintptr_t)&pv_ops + op * 8);
-		break;
-	}
+			      (uintptr_t)table + op * 8);
 	if (!ok)
-		guest_fail("site %p (%s, %u bytes) does not hold what mode %s "
-			   "chose",
+		guest_fail("site %p (%s, %u bytes) does not hold what its "
+			   "backend offers (mode %s)",
 			   (const void *)site, pv_op_name(op), len,
 			   pv_mode_name(paravirt_mode()));
 }
@@ -338,6 +343,9 @@ static void check_patched_bytes(void)
 	if (!ops || !callbacks || !features)
 		guest_fail("records missing: %u op, %u callback, %u feature",
 			   ops, callbacks, features);
+	for (const struct pv_patch_site *rec = __pv_patch_bench_start;
+	     rec < __pv_patch_bench_end; rec++)
+		check_op_site(rec, ctx);
 }
 
 /* ---- relocation, and the feature alternative in use ---- */

@@ -12,6 +12,7 @@
 #define IDT_VECTORS 256
 #define GATE_INTERRUPT 0x8e /* present, DPL 0, 64-bit interrupt gate */
 #define SEL_CODE64 0x08     /* entry.S */
+#define VEC_DB 1
 
 struct idt_gate {
 	uint16_t offset_lo;
@@ -39,6 +40,8 @@ static const char *const trap_names[32] = {
 	"#MF", "#AC", "#MC", "#XM", "#VE", "#CP", "#22", "#23",
 	"#24", "#25", "#26", "#27", "#HV", "#VC", "#SX", "#31",
 };
+
+static volatile uint64_t *step_counter;
 
 static struct {
 	bool armed, taken;
@@ -87,10 +90,19 @@ bool trap_taken(struct trap_frame *out, uint64_t *cr2)
 	return expect.taken;
 }
 
+void trap_count_steps(volatile uint64_t *counter)
+{
+	step_counter = counter;
+}
+
 void trap_handler(struct trap_frame *f)
 {
 	uint64_t cr2;
 
+	if (f->vector == VEC_DB && step_counter) {
+		(*step_counter)++; /* RFLAGS.TF stays set in the frame */
+		return;
+	}
 	if (f->vector == APIC_TIMER_VECTOR) {
 		apic_timer_irq();
 		return;

@@ -99,13 +99,12 @@ static void set_ops(const struct pv_target *t)
 #undef FN
 }
 
-void pv_backend_select(enum pv_mode mode, struct pv_backend *be)
+void pv_backend_offer(enum pv_mode mode, struct pv_backend *be)
 {
 	const struct pv_target *t =
 		mode == PV_MODE_HYPERCALL ? hypercall_targets : native_targets;
 
 	*be = (struct pv_backend){ .table = &pv_ops };
-	set_ops(t);
 	if (mode == PV_MODE_UNPATCHED)
 		return;
 	for (unsigned op = 0; op < PV_OP_COUNT; op++) {
@@ -113,4 +112,11 @@ void pv_backend_select(enum pv_mode mode, struct pv_backend *be)
 		if (mode == PV_MODE_NATIVE)
 			be->native[op] = pv_native_patchlets[op];
 	}
+}
+
+void pv_backend_select(enum pv_mode mode, struct pv_backend *be)
+{
+	set_ops(mode == PV_MODE_HYPERCALL ? hypercall_targets
+					  : native_targets);
+	pv_backend_offer(mode, be);
 }

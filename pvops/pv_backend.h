@@ -79,8 +79,15 @@ int pv_patch_hypercall_port(const struct pv_patch_site *rec,
 			    const struct pv_patch_ctx *ctx);
 
 /*
- * Point pv_ops at (mode)'s functions and fill (be) with what its sites
- * may become. Call before pv_apply(), with interrupts off.
+ * Fill (be) with what sites calling through pv_ops may become in (mode):
+ * native patchlets (native), direct calls to (mode)'s functions (native,
+ * hypercall), nothing (unpatched). be->direct[] also names the functions.
+ */
+void pv_backend_offer(enum pv_mode mode, struct pv_backend *be);
+
+/*
+ * Point pv_ops at (mode)'s functions and offer as above. Call before
+ * pv_apply(), with interrupts off.
  */
 void pv_backend_select(enum pv_mode mode, struct pv_backend *be);
 

@@ -3,7 +3,8 @@
 # deps.sh: install, with apt-get, whatever building, running and testing
 # minivmm needs and this machine lacks (Debian 12). Prints what it installs;
 # prints nothing and does nothing when all is there. docs/dependencies.md
-# says why each package is needed.
+# says why each package is needed. usage: deps.sh [--bench]
+# (--bench: also what `make bench` needs)
 set -eu
 
 missing=""
@@ -18,6 +19,10 @@ need_cmd qemu-system-x86_64 qemu-system-x86
 need_file /usr/share/qemu/bios-microvm.bin qemu-system-data
 need_file /usr/include/criterion/criterion.h libcriterion-dev
 need_file /usr/include/capstone/capstone.h libcapstone-dev
+if [ "${1:-}" = "--bench" ]; then
+	need_cmd strace strace
+	need_cmd gnuplot gnuplot-nox
+fi
 
 [ -z "$missing" ] && exit 0
 

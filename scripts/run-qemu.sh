@@ -6,17 +6,21 @@
 # this script exits s. Any other QEMU status is QEMU's own failure (125).
 #
 # usage: run-qemu.sh [--accel kvm|tcg|auto] [--gdb] [--timeout SECS]
-#                    GUEST.elf [CMDLINE]
+#                    [--print-cmd] GUEST.elf [CMDLINE]
+# --print-cmd prints the QEMU command, one argument a line, and runs nothing
+# (the benchmark times QEMU itself with it).
 set -u
 
 accel=auto
 gdb=""
 timeout=0
+print_cmd=0
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--accel) accel=$2; shift 2 ;;
 	--gdb) gdb="-s -S"; shift ;;
 	--timeout) timeout=$2; shift 2 ;;
+	--print-cmd) print_cmd=1; shift ;;
 	--) shift; break ;;
 	-*) echo "run-qemu.sh: unknown option $1" >&2; exit 64 ;;
 	*) break ;;
@@ -41,12 +45,16 @@ esac
 
 # microvm: no PCI, no firmware tables, ISA serial on stdio, debug-exit.
 # shellcheck disable=SC2086 # $gdb is zero or two words
-timeout --foreground -k 2 "$timeout" \
-	qemu-system-x86_64 -M microvm -accel "$accel" -cpu "$cpu" -m 64M \
+set -- qemu-system-x86_64 -M microvm -accel "$accel" -cpu "$cpu" -m 64M \
 	-no-reboot -nodefaults -no-user-config -nographic \
 	-serial stdio -monitor none \
 	-device isa-debug-exit,iobase=0xf4,iosize=4 \
 	-kernel "$guest" -append "$cmdline" $gdb
+if [ "$print_cmd" -eq 1 ]; then
+	printf '%s\n' "$@"
+	exit 0
+fi
+timeout --foreground -k 2 "$timeout" "$@"
 status=$?
 
 if [ "$status" -eq 124 ] || [ "$status" -eq 137 ]; then

@@ -171,3 +171,10 @@ bool vmm_cpu_halted_for_good(struct vmm_vcpu *vcpu)
 	       mp.mp_state == KVM_MP_STATE_HALTED &&
 	       ioctl(vcpu->fd, KVM_GET_REGS, &r) == 0 && !(r.rflags & 0x200);
 }
+
+uint32_t vmm_cpu_tsc_khz(struct vmm_vcpu *vcpu)
+{
+	int khz = ioctl(vcpu->fd, KVM_GET_TSC_KHZ, 0);
+
+	return khz > 0 ? (uint32_t)khz : 0;
+}

@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -65,6 +66,12 @@ int main(int argc, char **argv)
 
 	vmm_vm_create(&vm, &mem);
 	vmm_cpu_reset_pvh(&vm.vcpu, img.entry, (uint32_t)start_info);
+	if (opts.stats) {
+		stats.hc_hist = calloc(VMM_HIST_BUCKETS, sizeof(uint32_t));
+		if (!stats.hc_hist)
+			err(VMM_STATUS_HOST, "calloc (hypercall histogram)");
+		stats.tsc_khz = vmm_cpu_tsc_khz(&vm.vcpu);
+	}
 	status = vmm_run(&vm, opts.timeout, &stats);
 	if (opts.stats)
 		vmm_stats_print(&stats);

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
  * stats.c: the --stats report: how many exits of each KVM reason the run
- * took, and how many hypercalls of each number the guest made.
+ * took, how many hypercalls of each number the guest made, and how long
+ * minivmm held each hypercall (median, p99, max), from a histogram.
  */
 #include <linux/kvm.h>
 #include <stdio.h>
@@ -19,6 +20,31 @@ static const char *const exit_names[64] = {
 	[KVM_EXIT_INTERNAL_ERROR] = "internal_error",
 	[63] = "other",
 };
+
+void vmm_stats_time_hypercall(struct vmm_stats *st, uint64_t ns)
+{
+	uint64_t b = ns / VMM_HIST_NS;
+
+	st->hc_hist[b < VMM_HIST_BUCKETS ? b : VMM_HIST_BUCKETS - 1]++;
+	st->hc_timed++;
+	if (ns > st->hc_max_ns)
+		st->hc_max_ns = ns;
+}
+
+/* The upper edge of the bucket holding the (q)-quantile, in ns. */
+static uint64_t quantile_ns(const struct vmm_stats *st, double q)
+{
+	uint64_t want = (uint64_t)(q * (double)st->hc_timed), seen = 0;
+
+	for (unsigned b = 0; b < VMM_HIST_BUCKETS; b++) {
+		uint64_t edge = (uint64_t)(b + 1) * VMM_HIST_NS;
+
+		seen += st->hc_hist[b];
+		if (seen > want)
+			return edge < st->hc_max_ns ? edge : st->hc_max_ns;
+	}
+	return st->hc_max_ns;
+}
 
 void vmm_stats_print(const struct vmm_stats *st)
 {
@@ -44,4 +70,13 @@ void vmm_stats_print(const struct vmm_stats *st)
 	fprintf(stderr, " unknown=%llu refused=%llu\n",
 		(unsigned long long)st->unknown_hypercalls,
 		(unsigned long long)st->refused_hypercalls);
+	if (st->hc_hist && st->hc_timed)
+		fprintf(stderr,
+			"stats: hypercall handling: %llu timed, median %llu "
+			"ns, p99 %llu ns, max %llu ns\n",
+			(unsigned long long)st->hc_timed,
+			(unsigned long long)quantile_ns(st, 0.5),
+			(unsigned long long)quantile_ns(st, 0.99),
+			(unsigned long long)st->hc_max_ns);
+	fprintf(stderr, "stats: tsc_khz=%u\n", st->tsc_khz);
 }

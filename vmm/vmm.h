@@ -145,8 +145,8 @@ struct vmm_vm {
 
 /*
  * Open /dev/kvm, check the API version, create the VM with (mem) at
- * guest-physical 0, KVM's in-kernel irqchip (PIC, IOAPIC, a LAPIC per
- * vCPU, so hlt and the LAPIC timer stay in the kernel) and one vCPU with
+ * guest-physical 0, an in-kernel LAPIC per vCPU (split irqchip: no PIC or
+ * IOAPIC; hlt and the LAPIC timer stay in the kernel) and one vCPU with
  * minivmm's CPUID. Exits with
  * VMM_STATUS_NOKVM / VMM_STATUS_HOST on failure, naming the call that
  * failed.
@@ -180,6 +180,9 @@ void vmm_cpu_halt(struct vmm_vcpu *vcpu);
 
 /* True if (vcpu) sleeps in hlt with RFLAGS.IF clear: it cannot wake. */
 bool vmm_cpu_halted_for_good(struct vmm_vcpu *vcpu);
+
+/* The vCPU's TSC frequency in kHz (KVM_GET_TSC_KHZ), or 0. */
+uint32_t vmm_cpu_tsc_khz(struct vmm_vcpu *vcpu);
 
 /* ---- hypercall.c: the port-I/O hypercall handlers ---- */
 
@@ -215,12 +218,25 @@ const char *vmm_hypercall_name(uint32_t nr);
 
 /* ---- run.c: the exit loop ---- */
 
+#define VMM_HIST_NS 10      /* histogram bucket width */
+#define VMM_HIST_BUCKETS 10000 /* up to 100 us; the last bucket holds more */
+
 struct vmm_stats {
 	uint64_t exits[64];             /* by KVM_EXIT_* reason (clamped) */
 	uint64_t hypercalls[MINIVMM_HC_COUNT];
 	uint64_t unknown_hypercalls;    /* numbers past the table */
 	uint64_t refused_hypercalls;    /* arguments refused with EINVAL */
+	/*
+	 * With --stats: how long minivmm held each hypercall, from KVM_RUN
+	 * returning to the next KVM_RUN, in VMM_HIST_NS buckets. NULL: off.
+	 */
+	uint32_t *hc_hist;
+	uint64_t hc_timed, hc_max_ns;
+	uint32_t tsc_khz;               /* the vCPU's TSC rate, 0 if unknown */
 };
+
+/* Count one hypercall that took (ns) to handle. */
+void vmm_stats_time_hypercall(struct vmm_stats *stats, uint64_t ns);
 
 /*
  * Run the vCPU until the guest exits or fails. Returns minivmm's exit

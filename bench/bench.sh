@@ -1,0 +1,82 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# bench.sh: the host side of `make bench`. Boots the benchmark guest in
+# minivmm (every op on every path, one boot), times launches of minivmm
+# and QEMU microvm, counts syscalls per hypercall with strace, measures
+# the patch engine on the host, then writes build/bench.json, prints the
+# table and draws build/bench.svg; a copy of the latest table, chart and
+# JSON goes to docs/bench/. usage: bench/bench.sh BUILD_DIR
+set -euo pipefail
+
+O=${1:-build}
+RUNS=${RUNS:-10}
+HCLOOP=${HCLOOP:-2000}
+facts=$O/bench.facts
+log=$O/bench.guest.log
+
+if ! [ -r /dev/kvm ] || ! [ -w /dev/kvm ]; then
+	echo "bench: /dev/kvm is not usable here: the benchmark needs KVM" >&2
+	exit 1
+fi
+
+kvm=none
+[ -d /sys/module/kvm_intel ] && kvm=vmx
+[ -d /sys/module/kvm_amd ] && kvm=svm
+[ -d /sys/module/kvm_pvm ] && kvm=pvm
+{
+	echo "machine.cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')"
+	echo "machine.kernel=$(uname -r)"
+	echo "machine.kvm=$kvm"
+	echo "machine.date=$(date -u +%Y-%m-%dT%H:%M:%SZ)"
+} > "$facts"
+
+echo "bench: every op on every path, in minivmm ($kvm)"
+if ! "$O/minivmm" --stats --timeout 600 --cmdline "pvops=native bench" \
+	"$O/guest.elf" > "$log" 2>&1; then
+	cat "$log" >&2
+	echo "bench: the benchmark guest failed" >&2
+	exit 1
+fi
+
+echo "bench: launch to exit, $RUNS runs each"
+{
+	echo "launch.runs=$RUNS"
+	echo "launch.guest_mem_kib=65536"
+	"$O/bench/launch" "$RUNS" 0 "$O/minivmm" --mem 64M --cmdline exit \
+		"$O/guest.elf" | sed 's/^/launch.minivmm./'
+	mapfile -t qemu < <(scripts/run-qemu.sh --accel kvm --print-cmd \
+		"$O/guest.elf" exit)
+	# The guest leaves through isa-debug-exit: (0x20 << 1) | 1 = 65.
+	"$O/bench/launch" "$RUNS" 65 "${qemu[@]}" | sed 's/^/launch.qemu./'
+} >> "$facts"
+
+echo "bench: syscalls per hypercall (strace, $HCLOOP null hypercalls)"
+calls() {
+	strace -f -c -o "$O/bench.strace" "$O/minivmm" --cmdline "hcloop=$1" \
+		"$O/guest.elf" > /dev/null
+	# % time, seconds, usecs/call, calls, [errors,] "total"
+	awk '$NF == "total" { print $4 }' "$O/bench.strace"
+}
+c0=$(calls 0)
+c1=$(calls "$HCLOOP")
+echo "hypercall.syscalls_per_hypercall=$(awk -v a="$c0" -v b="$c1" \
+	-v n="$HCLOOP" 'BEGIN { printf "%.3f", (b - a) / n }')" >> "$facts"
+
+echo "bench: the patch engine on the host"
+"$O/bench/patch_bench" | sed 's/^/patch./' >> "$facts"
+
+echo
+"$O/bench/report" "$facts" "$log" "$O/bench.json" "$O/bench.dat" | \
+	tee "$O/bench.txt"
+gnuplot -c bench/plot.gp "$O/bench.dat" "$O/bench.svg" \
+	"pvops: cycles per call by path ($kvm KVM, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//'))"
+
+mkdir -p docs/bench
+cp "$O/bench.svg" docs/bench/latest.svg
+cp "$O/bench.json" docs/bench/latest.json
+{
+	grep '^machine\.' "$facts"
+	echo
+	cat "$O/bench.txt"
+} > docs/bench/latest.txt
+echo "bench: wrote $O/bench.json, $O/bench.svg; copies in docs/bench/"

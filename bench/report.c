@@ -1,0 +1,302 @@
+// SPDX-License-Identifier: MIT
+/*
+ * report.c: turn one benchmark run into build/bench.json, a table on
+ * stdout and a gnuplot data file. Inputs: FACTS (key=value lines gathered
+ * by bench/bench.sh: machine, launch times, host patching) and GUEST_LOG
+ * (minivmm's output for `bench`: the BENCH lines and --stats lines).
+ * Cycles per call are per-repetition totals / iterations, less the empty
+ * loop's median per iteration; median over repetitions, spread = IQR.
+ * usage: report FACTS GUEST_LOG OUT.json OUT.dat
+ */
+#include <err.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_FACTS 64
+#define MAX_REPS 32
+#define NPATHS 6
+#define MAX_OPS 8
+
+static const char *const paths[NPATHS] = {
+	"inline",          "native_patched",    "native_direct",
+	"native_indirect", "hypercall_patched", "hypercall_indirect",
+};
+
+struct fact {
+	char key[64], val[192];
+};
+
+struct measure {
+	bool have;
+	double iters, insns;
+	double per_call[MAX_REPS]; /* cycles per iteration, loop included */
+	int reps;
+};
+
+static struct fact facts[MAX_FACTS];
+static int nfacts;
+static char opnames[MAX_OPS][32];
+static int nops;
+static struct measure ops[MAX_OPS][NPATHS], loop_m, exit_m;
+static double hc_median_ns = -1, hc_p99_ns = -1, guest_sites = -1,
+	      guest_patch_cycles = -1, tsc_khz = -1;
+
+static const char *fact(const char *key)
+{
+	for (int i = 0; i < nfacts; i++)
+		if (!strcmp(facts[i].key, key))
+			return facts[i].val;
+	return NULL;
+}
+
+static double fact_num(const char *key)
+{
+	const char *v = fact(key);
+
+	return v ? atof(v) : -1;
+}
+
+static void read_facts(const char *path)
+{
+	char line[256];
+	FILE *f = fopen(path, "r");
+
+	if (!f)
+		err(1, "%s", path);
+	while (fgets(line, sizeof(line), f) && nfacts < MAX_FACTS) {
+		char *eq = strchr(line, '=');
+
+		if (!eq)
+			continue;
+		*eq = '\0';
+		line[strcspn(line, "\n")] = '\0';
+		eq[1 + strcspn(eq + 1, "\n")] = '\0';
+		snprintf(facts[nfacts].key, sizeof(facts[0].key), "%.63s", line);
+		snprintf(facts[nfacts].val, sizeof(facts[0].val), "%.191s",
+			 eq + 1);
+		nfacts++;
+	}
+	fclose(f);
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* Quantile (q) of (m)'s per-call values less (base). */
+static double quantile(const struct measure *m, double q, double base)
+{
+	double v[MAX_REPS];
+
+	for (int i = 0; i < m->reps; i++)
+		v[i] = m->per_call[i] - base;
+	qsort(v, (size_t)m->reps, sizeof(v[0]), cmp_double);
+	return v[(int)(q * (m->reps - 1) + 0.5)];
+}
+
+static void parse_bench(char *rest, struct measure *m)
+{
+	char *cyc = strstr(rest, "cycles=");
+	char *it = strstr(rest, "iters="), *in = strstr(rest, "insns=");
+
+	if (!cyc || !it || !in)
+		errx(1, "malformed BENCH line: %s", rest);
+	m->have = true;
+	m->iters = atof(it + 6);
+	m->insns = atof(in + 6);
+	for (char *tok = strtok(cyc + 7, ",\n"); tok && m->reps < MAX_REPS;
+	     tok = strtok(NULL, ",\n"))
+		m->per_call[m->reps++] = atof(tok) / m->iters;
+}
+
+static int op_index(const char *name)
+{
+	for (int i = 0; i < nops; i++)
+		if (!strcmp(opnames[i], name))
+			return i;
+	if (nops == MAX_OPS)
+		errx(1, "too many ops");
+	snprintf(opnames[nops], sizeof(opnames[0]), "%s", name);
+	return nops++;
+}
+
+static void read_log(const char *path)
+{
+	char line[2048], op[32], path_name[32];
+	FILE *f = fopen(path, "r");
+	unsigned a, b, c, d;
+	unsigned long long cyc;
+
+	if (!f)
+		err(1, "%s", path);
+	while (fgets(line, sizeof(line), f)) {
+		if (!strncmp(line, "BENCH loop ", 11)) {
+			parse_bench(line + 11, &loop_m);
+		} else if (!strncmp(line, "BENCH exit_null ", 16)) {
+			parse_bench(line + 16, &exit_m);
+		} else if (sscanf(line, "BENCH op=%31s path=%31s", op,
+				  path_name) == 2) {
+			int o = op_index(op), p;
+
+			for (p = 0; p < NPATHS; p++)
+				if (!strcmp(paths[p], path_name))
+					break;
+			if (p == NPATHS)
+				errx(1, "unknown path %s", path_name);
+			parse_bench(line, &ops[o][p]);
+		} else if (sscanf(line, "pvops: %u sites: %u native, %u "
+					"direct, %u indirect",
+				  &a, &b, &c, &d) == 4) {
+			guest_sites = a;
+		} else if (strstr(line, "pvops: mode ") &&
+			   strstr(line, "patched in ")) {
+			if (sscanf(strstr(line, "patched in "),
+				   "patched in %llu cycles", &cyc) == 1)
+				guest_patch_cycles = (double)cyc;
+		} else if (!strncmp(line, "stats: hypercall handling:", 26)) {
+			unsigned long long n, med, p99;
+
+			if (sscanf(line, "stats: hypercall handling: %llu timed, "
+					 "median %llu ns, p99 %llu ns",
+				   &n, &med, &p99) == 3) {
+				hc_median_ns = (double)med;
+				hc_p99_ns = (double)p99;
+			}
+		} else if (!strncmp(line, "stats: tsc_khz=", 15)) {
+			tsc_khz = atof(line + 15);
+		}
+	}
+	fclose(f);
+	if (!loop_m.have || !nops)
+		errx(1, "%s: no BENCH results (did the guest run `bench`?)",
+		     path);
+}
+
+static void json_str(FILE *f, const char *key, const char *v, bool comma)
+{
+	fprintf(f, "\"%s\": \"", key);
+	for (; v && *v; v++)
+		fprintf(f, *v == '"' || *v == '\\' ? "\\%c" : "%c", *v);
+	fprintf(f, "\"%s", comma ? ", " : "");
+}
+
+static void json_num(FILE *f, const char *key, double v, bool comma)
+{
+	if (v < 0)
+		fprintf(f, "\"%s\": null%s", key, comma ? ", " : "");
+	else
+		fprintf(f, "\"%s\": %.2f%s", key, v, comma ? ", " : "");
+}
+
+int main(int argc, char **argv)
+{
+	double loop, exit_null = -1;
+	FILE *json, *dat;
+
+	if (argc != 5)
+		errx(64, "usage: report FACTS GUEST_LOG OUT.json OUT.dat");
+	read_facts(argv[1]);
+	read_log(argv[2]);
+	loop = quantile(&loop_m, 0.5, 0);
+	if (exit_m.have)
+		exit_null = quantile(&exit_m, 0.5, loop);
+
+	json = fopen(argv[3], "w");
+	dat = fopen(argv[4], "w");
+	if (!json || !dat)
+		err(1, "cannot write the results");
+
+	fprintf(json, "{\n  \"machine\": {");
+	json_str(json, "cpu", fact("machine.cpu"), true);
+	json_num(json, "tsc_khz", tsc_khz, true);
+	json_str(json, "kernel", fact("machine.kernel"), true);
+	json_str(json, "kvm", fact("machine.kvm"), true);
+	json_str(json, "date", fact("machine.date"), false);
+	fprintf(json, "},\n  \"ops\": [\n");
+
+	printf("cycles per call (ratio to inline), guest instructions per "
+	       "call in [ ]\n%-20s", "op");
+	fprintf(dat, "op");
+	for (int p = 0; p < NPATHS; p++) {
+		printf(" %22s", paths[p]);
+		fprintf(dat, " %s", paths[p]);
+	}
+	printf("\n");
+	fprintf(dat, "\n");
+	for (int o = 0, first = 1; o < nops; o++) {
+		double inl = ops[o][0].have ? quantile(&ops[o][0], 0.5, loop)
+					    : -1;
+
+		printf("%-20s", opnames[o]);
+		fprintf(dat, "%s", opnames[o]);
+		for (int p = 0; p < NPATHS; p++) {
+			const struct measure *m = &ops[o][p];
+			double cyc, spread;
+			char cell[64];
+
+			if (!m->have) {
+				printf(" %22s", "-");
+				fprintf(dat, " NaN");
+				continue;
+			}
+			cyc = quantile(m, 0.5, loop);
+			spread = quantile(m, 0.75, loop) -
+				 quantile(m, 0.25, loop);
+			snprintf(cell, sizeof(cell), "%.0f (%.2f) [%.0f]", cyc,
+				 inl > 0 ? cyc / inl : 0, m->insns);
+			printf(" %22s", cell);
+			fprintf(dat, " %.1f", cyc > 1 ? cyc : 1);
+			fprintf(json,
+				"%s    {\"op\": \"%s\", \"path\": \"%s\", "
+				"\"cycles\": %.1f, \"spread\": %.1f, "
+				"\"guest_insns\": %.0f, \"iters\": %.0f, "
+				"\"ratio_to_inline\": %.3f}",
+				first ? "" : ",\n", opnames[o], paths[p], cyc,
+				spread, m->insns, m->iters,
+				inl > 0 ? cyc / inl : 0);
+			first = 0;
+		}
+		printf("\n");
+		fprintf(dat, "\n");
+	}
+	printf("baselines: loop %.0f cycles per iteration (subtracted above),"
+	       " exit_null %.0f cycles\n",
+	       loop, exit_null);
+
+	fprintf(json, "\n  ],\n  \"baselines\": {");
+	json_num(json, "exit_null_cycles", exit_null, true);
+	json_num(json, "loop_cycles", loop, false);
+	fprintf(json, "},\n  \"hypercall_host\": {");
+	json_num(json, "median_ns", hc_median_ns, true);
+	json_num(json, "p99_ns", hc_p99_ns, true);
+	json_num(json, "syscalls_per_hypercall",
+		 fact_num("hypercall.syscalls_per_hypercall"), false);
+	fprintf(json, "},\n  \"launch\": {");
+	json_num(json, "minivmm_ms", fact_num("launch.minivmm.median_ms"),
+		 true);
+	json_num(json, "qemu_microvm_kvm_ms",
+		 fact_num("launch.qemu.median_ms"), true);
+	json_num(json, "minivmm_rss_kib", fact_num("launch.minivmm.rss_kib"),
+		 true);
+	json_num(json, "qemu_rss_kib", fact_num("launch.qemu.rss_kib"), true);
+	json_num(json, "guest_mem_kib", fact_num("launch.guest_mem_kib"),
+		 true);
+	json_num(json, "runs", fact_num("launch.runs"), false);
+	fprintf(json, "},\n  \"patching\": {\"host_ns_per_site\": {");
+	json_num(json, "100", fact_num("patch.ns_per_site.100"), true);
+	json_num(json, "1000", fact_num("patch.ns_per_site.1000"), true);
+	json_num(json, "10000", fact_num("patch.ns_per_site.10000"), true);
+	json_num(json, "100000", fact_num("patch.ns_per_site.100000"), false);
+	fprintf(json, "}, ");
+	json_num(json, "guest_sites", guest_sites, true);
+	json_num(json, "guest_patch_cycles", guest_patch_cycles, false);
+	fprintf(json, "}\n}\n");
+	fclose(json);
+	fclose(dat);
+	return 0;
+}

@@ -1,0 +1,190 @@
+// SPDX-License-Identifier: MIT
+/*
+ * bench.c: the guest side of `make bench` (`bench` on the command line).
+ * Every op is measured on every path in the same boot, so the paths are
+ * compared under the same conditions: cycles per call (the loop's own
+ * cost subtracted), as repetitions the host turns into median and spread,
+ * and the guest instructions one call executes (counted by single-step).
+ * One line per measurement on the console, for bench/report.c to read.
+ */
+#include "guest.h"
+#include "pv_backend.h"
+#include "x86.h"
+
+#define BENCH_REPS 9
+#define RFLAGS_TF 0x100ull
+#define ITERS_NATIVE 2000u   /* paths without an exit */
+#define ITERS_EXIT 200u      /* paths with one exit per call */
+
+/* The tables the benchmark sites call through (bench_loops.S). */
+struct pv_ops bench_ops_np, bench_ops_nd, bench_ops_ni, bench_ops_hp,
+	bench_ops_hi;
+
+typedef uint64_t bench_fn(uint64_t iters, uint64_t arg);
+
+#define PATHS(op)                                                           \
+	bench_inline_##op, bench_native_patched_##op,                       \
+		bench_native_direct_##op, bench_native_indirect_##op,       \
+		bench_hypercall_patched_##op, bench_hypercall_indirect_##op
+extern bench_fn bench_loop, bench_exit_null, PATHS(save_fl),
+	PATHS(restore_fl), PATHS(irq_pair), PATHS(read_cr2), PATHS(read_cr3),
+	PATHS(write_cr3);
+void step_on(void);
+void step_off(void);
+
+enum bench_arg { ARG_NONE, ARG_FLAGS, ARG_CR3 };
+
+static const char *const path_names[6] = {
+	"inline",          "native_patched",    "native_direct",
+	"native_indirect", "hypercall_patched", "hypercall_indirect",
+};
+
+static const struct bench_op {
+	const char *name;
+	enum bench_arg arg;
+	bench_fn *paths[6];
+} bench_ops[] = {
+	{ "save_fl", ARG_NONE, { PATHS(save_fl) } },
+	{ "restore_fl", ARG_FLAGS, { PATHS(restore_fl) } },
+	{ "irq_disable_enable", ARG_NONE, { PATHS(irq_pair) } },
+	{ "read_cr2", ARG_NONE, { PATHS(read_cr2) } },
+	{ "read_cr3", ARG_NONE, { PATHS(read_cr3) } },
+	{ "write_cr3", ARG_CR3, { PATHS(write_cr3) } },
+};
+
+/* ---- the tables and what their sites become ---- */
+
+static void fill_table(struct pv_ops *ops, const struct pv_backend *like)
+{
+	/* Same functions as the mode's backend would install. */
+	const struct pv_target *t = like->direct;
+
+	ops->irq.save_fl.func = (const void *)t[PV_OP_SAVE_FL].addr;
+	ops->irq.restore_fl.func = (const void *)t[PV_OP_RESTORE_FL].addr;
+	ops->irq.irq_disable.func = (const void *)t[PV_OP_IRQ_DISABLE].addr;
+	ops->irq.irq_enable.func = (const void *)t[PV_OP_IRQ_ENABLE].addr;
+	ops->irq.safe_halt.func = (const void *)t[PV_OP_SAFE_HALT].addr;
+	ops->mmu.read_cr2.func = (const void *)t[PV_OP_READ_CR2].addr;
+	ops->mmu.read_cr3.func = (const void *)t[PV_OP_READ_CR3].addr;
+	ops->mmu.write_cr3 = (void (*)(unsigned long))t[PV_OP_WRITE_CR3].addr;
+	ops->mmu.flush_tlb_one =
+		(void (*)(unsigned long))t[PV_OP_FLUSH_TLB_ONE].addr;
+	ops->cpu.wbinvd = (void (*)(void))t[PV_OP_WBINVD].addr;
+}
+
+unsigned bench_backends(struct pv_backend *be)
+{
+	struct pv_backend native, hypercall;
+
+	pv_backend_offer(PV_MODE_NATIVE, &native);
+	pv_backend_offer(PV_MODE_HYPERCALL, &hypercall);
+	fill_table(&bench_ops_np, &native);
+	fill_table(&bench_ops_nd, &native);
+	fill_table(&bench_ops_ni, &native);
+	fill_table(&bench_ops_hp, &hypercall);
+	fill_table(&bench_ops_hi, &hypercall);
+
+	be[0] = native; /* patchlets */
+	be[0].table = &bench_ops_np;
+	be[1] = native; /* direct calls only */
+	be[1].table = &bench_ops_nd;
+	memset(be[1].native, 0, sizeof(be[1].native));
+	be[2] = (struct pv_backend){ .table = &bench_ops_ni };
+	be[3] = hypercall;
+	be[3].table = &bench_ops_hp;
+	be[4] = (struct pv_backend){ .table = &bench_ops_hi };
+	return 5;
+}
+
+/* ---- measuring ---- */
+
+static volatile uint64_t db_count;
+
+/* Single-step (fn) for (iters) iterations; the #DB count. */
+static uint64_t steps(bench_fn *fn, uint64_t iters, uint64_t arg)
+{
+	db_count = 0;
+	step_on();
+	fn(iters, arg);
+	step_off();
+	return db_count;
+}
+
+/*
+ * Guest instructions one call executes: the second iteration's steps, less
+ * the loop's own (dec, jnz) measured the same way. Comparing two runs of
+ * the same function leaves out everything outside the loop. (arg) carries
+ * RFLAGS.TF for restore_fl, whose popfq would otherwise end the stepping.
+ */
+static uint64_t count_insns(bench_fn *fn, uint64_t arg)
+{
+	uint64_t body, loop;
+
+	trap_count_steps(&db_count);
+	body = steps(fn, 2, arg) - steps(fn, 1, arg);
+	loop = steps(bench_loop, 2, 0) - steps(bench_loop, 1, 0);
+	trap_count_steps(NULL);
+	pv_irq_disable();
+	return body - loop;
+}
+
+static void measure(const char *what, bench_fn *fn, uint64_t iters,
+		    uint64_t arg, uint64_t insns)
+{
+	uint64_t c[BENCH_REPS];
+
+	fn(iters / 10 + 1, arg); /* warm up */
+	for (int i = 0; i < BENCH_REPS; i++)
+		c[i] = fn(iters, arg);
+	pv_irq_disable(); /* irq pairs leave interrupts enabled */
+	printf("BENCH %s iters=%llu insns=%llu cycles=", what,
+	       (unsigned long long)iters, (unsigned long long)insns);
+	for (int i = 0; i < BENCH_REPS; i++)
+		printf("%s%llu", i ? "," : "", (unsigned long long)c[i]);
+	printf("\n");
+}
+
+void bench_run(void)
+{
+	const struct guest_hv_info *hv = hv_detect();
+	bool exits = hv->kind == HV_MINIVMM;
+	char what[64];
+
+	pv_irq_disable();
+	printf("BENCH begin reps=%d hypervisor=%s\n", BENCH_REPS, hv_name(hv));
+	measure("loop", bench_loop, ITERS_NATIVE, 0, 0);
+	if (exits)
+		measure("exit_null", bench_exit_null, ITERS_EXIT,
+			hv->hypercall_port,
+			count_insns(bench_exit_null, hv->hypercall_port));
+	for (unsigned o = 0; o < sizeof(bench_ops) / sizeof(bench_ops[0]);
+	     o++) {
+		const struct bench_op *op = &bench_ops[o];
+		uint64_t arg = op->arg == ARG_FLAGS ? pv_save_fl()
+			       : op->arg == ARG_CR3 ? pv_read_cr3()
+						    : 0;
+
+		for (unsigned p = 0; p < 6; p++) {
+			bool hc = p >= 4;
+
+			if (hc && !exits)
+				continue;
+			snprintf(what, sizeof(what), "op=%s path=%s", op->name,
+				 path_names[p]);
+			measure(what, op->paths[p],
+				hc ? ITERS_EXIT : ITERS_NATIVE, arg,
+				count_insns(op->paths[p],
+					    op->arg == ARG_FLAGS ? arg | RFLAGS_TF
+								 : arg));
+		}
+	}
+	printf("BENCH end\n");
+}
+
+void bench_null_hypercalls(uint64_t n)
+{
+	const struct guest_hv_info *hv = hv_detect();
+
+	if (hv->kind == HV_MINIVMM && n)
+		bench_exit_null(n, hv->hypercall_port);
+}

@@ -1,0 +1,151 @@
+; SPDX-License-Identifier: MIT
+; bench_loops.S: the benchmark loops. Each function
+;     uint64_t bench_PATH_OP(uint64_t iters, uint64_t arg)
+; runs its body iters times between tsc_start and tsc_end and returns the
+; cycles. The bodies are the same for every path of an op (argument in rdi
+; where the op takes one), only the way the op is reached differs:
+;   inline            the bare instruction, written here
+;   native_patched    a site through bench_ops_np: patched to the patchlet
+;   native_direct     a site through bench_ops_nd: patched to call native C
+;   native_indirect   a site through bench_ops_ni: stays an indirect call
+;   hypercall_patched a site through bench_ops_hp: patched to call the stub
+;   hypercall_indirect a site through bench_ops_hi: stays indirect
+; Their records go to .pv_patch_bench (guest/bench.c gives each table its
+; backend), so they never count among the kernel's own sites.
+
+%define PV_PATCH_SECTION .pv_patch_bench
+%include "pv_site.inc"
+%include "abi.inc"
+
+bits 64
+section .text
+
+extern tsc_start, tsc_end
+extern bench_ops_np, bench_ops_nd, bench_ops_ni, bench_ops_hp, bench_ops_hi
+
+; BENCH_FN name, body (a single-line macro taking no arguments)
+%macro BENCH_FN 2
+global %1
+%1:
+        push rbx
+        push rbp
+        push r12
+        push r13
+        push r14
+        push r15
+        sub rsp, 8                  ; sites see a 16-byte aligned rsp
+        mov r12, rdi                ; iterations
+        mov rbx, rsi                ; the op's argument
+        call tsc_start
+        mov r13, rax
+        align 16
+%%loop:
+        %2
+        dec r12
+        jnz %%loop
+        call tsc_end
+        sub rax, r13
+        add rsp, 8
+        pop r15
+        pop r14
+        pop r13
+        pop r12
+        pop rbp
+        pop rbx
+        ret
+%endmacro
+
+; The bodies. SITE table, op: the call site, with the op's contract.
+%define CS PV_CLOBBERS_CALLEE_SAVE
+%define C PV_CLOBBERS_NORMAL
+
+%macro BODY_NONE 0
+%endmacro
+
+%macro INLINE_SAVE_FL 0
+        pushfq
+        pop rax
+%endmacro
+%macro INLINE_RESTORE_FL 0
+        mov rdi, rbx
+        push rdi
+        popfq
+%endmacro
+%macro INLINE_IRQ_PAIR 0
+        cli
+        sti
+%endmacro
+%macro INLINE_READ_CR2 0
+        mov rax, cr2
+%endmacro
+%macro INLINE_READ_CR3 0
+        mov rax, cr3
+%endmacro
+%macro INLINE_WRITE_CR3 0
+        mov rdi, rbx
+        mov cr3, rdi
+%endmacro
+
+%macro SITE_SAVE_FL 1
+        PV_OP_SITE %1, PV_OP_SAVE_FL, CS
+%endmacro
+%macro SITE_RESTORE_FL 1
+        mov rdi, rbx
+        PV_OP_SITE %1, PV_OP_RESTORE_FL, CS
+%endmacro
+%macro SITE_IRQ_PAIR 1
+        PV_OP_SITE %1, PV_OP_IRQ_DISABLE, CS
+        PV_OP_SITE %1, PV_OP_IRQ_ENABLE, CS
+%endmacro
+%macro SITE_READ_CR2 1
+        PV_OP_SITE %1, PV_OP_READ_CR2, CS
+%endmacro
+%macro SITE_READ_CR3 1
+        PV_OP_SITE %1, PV_OP_READ_CR3, CS
+%endmacro
+%macro SITE_WRITE_CR3 1
+        mov rdi, rbx
+        PV_OP_SITE %1, PV_OP_WRITE_CR3, C
+%endmacro
+
+; The loop alone, and one bare hypercall exit (port in rbx = arg).
+%macro BODY_EXIT_NULL 0
+        mov edx, ebx
+        mov eax, MINIVMM_HC_NULL
+        out dx, eax
+%endmacro
+
+BENCH_FN bench_loop, BODY_NONE
+BENCH_FN bench_exit_null, BODY_EXIT_NULL
+
+; BENCH_OP op, INLINE_BODY, SITE_BODY: the six paths of one op.
+%macro BENCH_OP 3
+BENCH_FN bench_inline_%1, %2
+BENCH_FN bench_native_patched_%1, {%3 bench_ops_np}
+BENCH_FN bench_native_direct_%1, {%3 bench_ops_nd}
+BENCH_FN bench_native_indirect_%1, {%3 bench_ops_ni}
+BENCH_FN bench_hypercall_patched_%1, {%3 bench_ops_hp}
+BENCH_FN bench_hypercall_indirect_%1, {%3 bench_ops_hi}
+%endmacro
+
+BENCH_OP save_fl, INLINE_SAVE_FL, SITE_SAVE_FL
+BENCH_OP restore_fl, INLINE_RESTORE_FL, SITE_RESTORE_FL
+BENCH_OP irq_pair, INLINE_IRQ_PAIR, SITE_IRQ_PAIR
+BENCH_OP read_cr2, INLINE_READ_CR2, SITE_READ_CR2
+BENCH_OP read_cr3, INLINE_READ_CR3, SITE_READ_CR3
+BENCH_OP write_cr3, INLINE_WRITE_CR3, SITE_WRITE_CR3
+
+; Single-stepping, to count the instructions of one call: step_on sets
+; RFLAGS.TF, so every instruction after it raises #DB (counted by
+; traps.c) until step_off clears it.
+global step_on, step_off
+step_on:
+        pushfq
+        or qword [rsp], 0x100
+        popfq
+        ret
+step_off:
+        pushfq
+        and qword [rsp], ~0x100
+        popfq
+        ret

@@ -186,7 +186,8 @@ qemu-gdb: $(O)/guest.elf
 	@echo "QEMU waits for gdb: gdb -ex 'target remote :1234' $(O)/guest.elf"
 	scripts/run-qemu.sh --gdb $(O)/guest.elf "$(CMDLINE)"
 
-check: $(O)/tests/run-tests $(O)/minivmm $(O)/guest.elf $(TINY_ELFS)
+check: $(O)/tests/run-tests $(O)/minivmm $(O)/guest.elf $(TINY_ELFS) \
+		$(BENCH_TOOLS)
 	$(O)/tests/run-tests --jobs 2
 
 bench: $(O)/minivmm $(O)/guest.elf $(BENCH_TOOLS)

@@ -10,10 +10,10 @@ set style histogram cluster gap 1
 set style fill solid 0.85 border -1
 set boxwidth 0.9
 set logscale y 10
-set yrange [1:*]
+set autoscale y
 set ylabel "cycles per call (log scale, loop overhead subtracted)"
 set grid ytics
-set xtics noenhanced
+set xtics noenhanced rotate by -20
 set key outside right top noenhanced
 set datafile missing "NaN"
 plot for [i=2:7] ARG1 using i:xtic(1) title columnheader(i)

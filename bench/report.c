@@ -4,8 +4,9 @@
  * stdout and a gnuplot data file. Inputs: FACTS (key=value lines gathered
  * by bench/bench.sh: machine, launch times, host patching) and GUEST_LOG
  * (minivmm's output for `bench`: the BENCH lines and --stats lines).
- * Cycles per call are per-repetition totals / iterations, less the empty
- * loop's median per iteration; median over repetitions, spread = IQR.
+ * Each repetition timed the op's loop and then the empty loop with the
+ * same iterations; cycles per call are (op - loop) / iterations per
+ * repetition, then the median over repetitions, spread = IQR (p75 - p25).
  * usage: report FACTS GUEST_LOG OUT.json OUT.dat
  */
 #include <err.h>
@@ -31,7 +32,8 @@ struct fact {
 struct measure {
 	bool have;
 	double iters, insns;
-	double per_call[MAX_REPS]; /* cycles per iteration, loop included */
+	double per_call[MAX_REPS]; /* (op - loop) / iterations */
+	double loop[MAX_REPS];     /* the empty loop, per iteration */
 	int reps;
 };
 
@@ -88,30 +90,54 @@ static int cmp_double(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-/* Quantile (q) of (m)'s per-call values less (base). */
-static double quantile(const struct measure *m, double q, double base)
+/* Quantile (q) of (n) values. */
+static double quantile_of(const double *values, int n, double q)
 {
 	double v[MAX_REPS];
 
-	for (int i = 0; i < m->reps; i++)
-		v[i] = m->per_call[i] - base;
-	qsort(v, (size_t)m->reps, sizeof(v[0]), cmp_double);
-	return v[(int)(q * (m->reps - 1) + 0.5)];
+	memcpy(v, values, (size_t)n * sizeof(v[0]));
+	qsort(v, (size_t)n, sizeof(v[0]), cmp_double);
+	return v[(int)(q * (n - 1) + 0.5)];
+}
+
+/* Quantile (q) of (m)'s cycles per call. */
+static double quantile(const struct measure *m, double q)
+{
+	return quantile_of(m->per_call, m->reps, q);
+}
+
+/* Read "a,b,c" into (out); returns how many. */
+static int parse_list(char *s, double *out)
+{
+	int n = 0;
+
+	for (char *tok = strtok(s, ",\n "); tok && n < MAX_REPS;
+	     tok = strtok(NULL, ",\n "))
+		out[n++] = atof(tok);
+	return n;
 }
 
 static void parse_bench(char *rest, struct measure *m)
 {
-	char *cyc = strstr(rest, "cycles=");
+	char *cyc = strstr(rest, "cycles="), *lp = strstr(rest, " loop=");
 	char *it = strstr(rest, "iters="), *in = strstr(rest, "insns=");
+	double c[MAX_REPS];
+	int nl;
 
-	if (!cyc || !it || !in)
+	if (!cyc || !lp || !it || !in)
 		errx(1, "malformed BENCH line: %s", rest);
 	m->have = true;
 	m->iters = atof(it + 6);
 	m->insns = atof(in + 6);
-	for (char *tok = strtok(cyc + 7, ",\n"); tok && m->reps < MAX_REPS;
-	     tok = strtok(NULL, ",\n"))
-		m->per_call[m->reps++] = atof(tok) / m->iters;
+	*lp = '\0';
+	m->reps = parse_list(cyc + 7, c);
+	nl = parse_list(lp + 6, m->loop);
+	if (nl != m->reps || m->reps == 0 || m->iters <= 0)
+		errx(1, "BENCH line with %d cycles and %d loops", m->reps, nl);
+	for (int i = 0; i < m->reps; i++) {
+		m->per_call[i] = (c[i] - m->loop[i]) / m->iters;
+		m->loop[i] /= m->iters;
+	}
 }
 
 static int op_index(const char *name)
@@ -202,9 +228,9 @@ int main(int argc, char **argv)
 		errx(64, "usage: report FACTS GUEST_LOG OUT.json OUT.dat");
 	read_facts(argv[1]);
 	read_log(argv[2]);
-	loop = quantile(&loop_m, 0.5, 0);
+	loop = quantile_of(loop_m.loop, loop_m.reps, 0.5);
 	if (exit_m.have)
-		exit_null = quantile(&exit_m, 0.5, loop);
+		exit_null = quantile(&exit_m, 0.5);
 
 	json = fopen(argv[3], "w");
 	dat = fopen(argv[4], "w");
@@ -229,8 +255,7 @@ int main(int argc, char **argv)
 	printf("\n");
 	fprintf(dat, "\n");
 	for (int o = 0, first = 1; o < nops; o++) {
-		double inl = ops[o][0].have ? quantile(&ops[o][0], 0.5, loop)
-					    : -1;
+		double inl = ops[o][0].have ? quantile(&ops[o][0], 0.5) : -1;
 
 		printf("%-20s", opnames[o]);
 		fprintf(dat, "%s", opnames[o]);
@@ -244,9 +269,8 @@ int main(int argc, char **argv)
 				fprintf(dat, " NaN");
 				continue;
 			}
-			cyc = quantile(m, 0.5, loop);
-			spread = quantile(m, 0.75, loop) -
-				 quantile(m, 0.25, loop);
+			cyc = quantile(m, 0.5);
+			spread = quantile(m, 0.75) - quantile(m, 0.25);
 			snprintf(cell, sizeof(cell), "%.0f (%.2f) [%.0f]", cyc,
 				 inl > 0 ? cyc / inl : 0, m->insns);
 			printf(" %22s", cell);
@@ -264,8 +288,8 @@ int main(int argc, char **argv)
 		printf("\n");
 		fprintf(dat, "\n");
 	}
-	printf("baselines: loop %.0f cycles per iteration (subtracted above),"
-	       " exit_null %.0f cycles\n",
+	printf("baselines: empty loop %.0f cycles per iteration (subtracted "
+	       "pairwise above), exit_null %.0f cycles\n",
 	       loop, exit_null);
 
 	fprintf(json, "\n  ],\n  \"baselines\": {");

@@ -128,19 +128,29 @@ static uint64_t count_insns(bench_fn *fn, uint64_t arg)
 	return body - loop;
 }
 
+/*
+ * Each repetition times (fn) and then the empty loop with the same
+ * iteration count, so the loop's cost is subtracted pairwise, under the
+ * same conditions (this host's speed drifts by more than a cheap op).
+ */
 static void measure(const char *what, bench_fn *fn, uint64_t iters,
 		    uint64_t arg, uint64_t insns)
 {
-	uint64_t c[BENCH_REPS];
+	uint64_t c[BENCH_REPS], l[BENCH_REPS];
 
 	fn(iters / 10 + 1, arg); /* warm up */
-	for (int i = 0; i < BENCH_REPS; i++)
+	for (int i = 0; i < BENCH_REPS; i++) {
 		c[i] = fn(iters, arg);
+		l[i] = bench_loop(iters, 0);
+	}
 	pv_irq_disable(); /* irq pairs leave interrupts enabled */
 	printf("BENCH %s iters=%llu insns=%llu cycles=", what,
 	       (unsigned long long)iters, (unsigned long long)insns);
 	for (int i = 0; i < BENCH_REPS; i++)
 		printf("%s%llu", i ? "," : "", (unsigned long long)c[i]);
+	printf(" loop=");
+	for (int i = 0; i < BENCH_REPS; i++)
+		printf("%s%llu", i ? "," : "", (unsigned long long)l[i]);
 	printf("\n");
 }
 
@@ -152,7 +162,7 @@ void bench_run(void)
 
 	pv_irq_disable();
 	printf("BENCH begin reps=%d hypervisor=%s\n", BENCH_REPS, hv_name(hv));
-	measure("loop", bench_loop, ITERS_NATIVE, 0, 0);
+	measure("loop", bench_loop, ITERS_NATIVE, 0, 0); /* loop vs loop */
 	if (exits)
 		measure("exit_null", bench_exit_null, ITERS_EXIT,
 			hv->hypercall_port,

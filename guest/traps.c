@@ -32,7 +32,9 @@ struct idt_ptr {
 extern const uint64_t trap_stubs[32]; /* trap_entry.S */
 extern const char irq_stub_timer[], irq_stub_spurious[];
 
-static struct idt_gate idt[IDT_VECTORS] __attribute__((aligned(16)));
+/* In .data, not .bss: zero in the image, so boot need not clear it. */
+static struct idt_gate idt[IDT_VECTORS]
+	__attribute__((aligned(16), section(".data"))) = { { 0 } };
 
 static const char *const trap_names[32] = {
 	"#DE", "#DB", "NMI", "#BP", "#OF", "#BR", "#UD", "#NM",

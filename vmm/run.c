@@ -267,8 +267,8 @@ int vmm_run(struct vmm_vm *vm, double timeout, struct vmm_stats *stats)
 		if (vcpu->run->exit_reason == KVM_EXIT_IO) {
 			status = handle_io(vm, &serial, stats);
 			/* Time hypercalls up to the point of re-entering. */
-			if (stats->hc_hist && vcpu->run->io.port ==
-						      MINIVMM_HYPERCALL_PORT)
+			if (stats->hc_hist && status == VMM_CONTINUE &&
+			    vcpu->run->io.port == MINIVMM_HYPERCALL_PORT)
 				vmm_stats_time_hypercall(stats,
 							 now_ns() - t_exit);
 			continue;

@@ -1,0 +1,157 @@
+// SPDX-License-Identifier: MIT
+/*
+ * test_bench.c: the benchmark pipeline without timing anything: the
+ * guest's `bench` mode prints a well-formed line for every op and path
+ * (QEMU TCG here, so it runs everywhere; no hypercall paths there), its
+ * single-stepped instruction counts are the patchlets' (counts, not
+ * times), bench/report turns the output into the JSON fields `make bench`
+ * promises, and `hcloop=N` makes exactly N null hypercalls.
+ */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "spawn.h"
+
+static struct spawn_result r;
+
+static void write_file(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+
+	cr_assert_not_null(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+/* The BENCH line for (op, path), or NULL. */
+static const char *bench_line(const char *op, const char *path)
+{
+	char key[96];
+
+	snprintf(key, sizeof(key), "BENCH op=%s path=%s ", op, path);
+	return strstr(r.out, key);
+}
+
+TestSuite(bench, .timeout = 120);
+
+Test(bench, guest_bench_mode_reports_every_op_and_path)
+{
+	static const char *const ops[] = { "save_fl", "restore_fl",
+					   "irq_disable_enable", "read_cr2",
+					   "read_cr3", "write_cr3" };
+	static const char *const paths[] = { "inline", "native_patched",
+					     "native_direct",
+					     "native_indirect" };
+	unsigned long long insns;
+
+	boot_qemu(&r, "tcg", "pvops=native bench");
+	cr_assert_eq(r.status, 0, "%s", r.out);
+	cr_assert_not_null(strstr(r.out, "BENCH loop iters="), "%s", r.out);
+	for (unsigned o = 0; o < 6; o++)
+		for (unsigned p = 0; p < 4; p++) {
+			const char *l = bench_line(ops[o], paths[p]);
+
+			cr_assert_not_null(l, "no %s/%s", ops[o], paths[p]);
+			cr_assert_not_null(strstr(l, "cycles="));
+			cr_assert_not_null(strstr(l, " loop="));
+		}
+	cr_assert_null(bench_line("save_fl", "hypercall_patched"),
+		       "hypercall paths outside minivmm");
+	/* pushfq; pop rax: 2 instructions inline, plus one NOP patched. */
+	cr_assert_eq(sscanf(strstr(bench_line("save_fl", "inline"), "insns="),
+			    "insns=%llu", &insns), 1);
+	cr_assert_eq(insns, 2);
+	cr_assert_eq(sscanf(strstr(bench_line("save_fl", "native_patched"),
+				   "insns="),
+			    "insns=%llu", &insns), 1);
+	cr_assert_eq(insns, 3);
+	cr_assert_eq(sscanf(strstr(bench_line("read_cr3", "inline"), "insns="),
+			    "insns=%llu", &insns), 1);
+	cr_assert_eq(insns, 1);
+}
+
+Test(bench, report_writes_the_promised_fields)
+{
+	char log[] = "/tmp/minivmm-bench-log-XXXXXX";
+	char facts[] = "/tmp/minivmm-bench-facts-XXXXXX";
+	char json[64], dat[64], *body;
+	char *argv[] = { BUILD_DIR "/bench/report", facts, log, json, dat,
+			 NULL };
+	static const char *const keys[] = {
+		"\"machine\"", "\"cpu\"", "\"tsc_khz\"", "\"kernel\"",
+		"\"kvm\"", "\"ops\"", "\"op\": \"save_fl\"",
+		"\"path\": \"native_patched\"", "\"cycles\"", "\"spread\"",
+		"\"guest_insns\"", "\"baselines\"", "\"exit_null_cycles\"",
+		"\"loop_cycles\"", "\"hypercall_host\"", "\"median_ns\"",
+		"\"p99_ns\"", "\"syscalls_per_hypercall\": 1.00", "\"launch\"",
+		"\"minivmm_ms\": 4.00", "\"qemu_microvm_kvm_ms\"",
+		"\"minivmm_rss_kib\"", "\"guest_mem_kib\"", "\"patching\"",
+		"\"host_ns_per_site\"", "\"10000\": 30.00", "\"guest_sites\"",
+		"\"guest_patch_cycles\"",
+	};
+	FILE *f;
+	long n;
+
+	boot_qemu(&r, "tcg", "pvops=native bench");
+	cr_assert_eq(r.status, 0, "%s", r.out);
+	close(mkstemp(log));
+	close(mkstemp(facts));
+	snprintf(json, sizeof(json), "%s.json", log);
+	snprintf(dat, sizeof(dat), "%s.dat", log);
+	write_file(log, r.out);
+	write_file(facts, "machine.cpu=Test CPU\nmachine.kvm=none\n"
+			  "launch.minivmm.median_ms=4\n"
+			  "hypercall.syscalls_per_hypercall=1.000\n"
+			  "patch.ns_per_site.10000=30\n");
+	spawn_run(argv, &r);
+	cr_assert_eq(r.status, 0, "%s", r.out);
+	cr_assert_not_null(strstr(r.out, "save_fl"), "no table:\n%s", r.out);
+	f = fopen(json, "r");
+	cr_assert_not_null(f);
+	fseek(f, 0, SEEK_END);
+	n = ftell(f);
+	rewind(f);
+	body = calloc(1, (size_t)n + 1);
+	cr_assert_eq(fread(body, 1, (size_t)n, f), (size_t)n);
+	fclose(f);
+	for (unsigned k = 0; k < sizeof(keys) / sizeof(keys[0]); k++)
+		cr_assert_not_null(strstr(body, keys[k]), "no %s in:\n%s",
+				   keys[k], body);
+	free(body);
+	unlink(log);
+	unlink(facts);
+	unlink(json);
+	unlink(dat);
+}
+
+Test(bench, report_refuses_a_log_without_results)
+{
+	char log[] = "/tmp/minivmm-bench-empty-XXXXXX";
+	char *argv[] = { BUILD_DIR "/bench/report", log, log, "/dev/null",
+			 "/dev/null", NULL };
+
+	close(mkstemp(log));
+	write_file(log, "RESULT: pass\n");
+	spawn_run(argv, &r);
+	unlink(log);
+	cr_assert_neq(r.status, 0);
+	cr_assert_not_null(strstr(r.out, "no BENCH results"), "%s", r.out);
+}
+
+Test(bench, hcloop_makes_exactly_n_null_hypercalls)
+{
+	char *argv[] = { BUILD_DIR "/minivmm", "--stats", "--cmdline",
+			 "hcloop=123", BUILD_DIR "/guest.elf", NULL };
+
+	SKIP_WITHOUT_KVM();
+	spawn_run(argv, &r);
+	cr_assert_eq(r.status, 0, "%s", r.out);
+	cr_assert_not_null(strstr(r.out, "hypercalls: exit=1 null=123 "), "%s",
+			   r.out);
+	cr_assert_not_null(strstr(r.out, "stats: hypercall handling: 123 "
+					 "timed"),
+			   "%s", r.out);
+}

@@ -20,7 +20,8 @@ void *memset(void *dst, int c, size_t n);
 int memcmp(const void *a, const void *b, size_t n);
 size_t strlen(const char *s);
 
-/* ---- console.c: the 16550 serial console ---- */
+/* ---- console.c: the console: minivmm's hypercall, or the 16550 ---- */
+/* After cmdline_init(): console=uart forces the UART on minivmm too. */
 void console_init(void);
 void console_putc(char c);
 void console_write(const char *s, size_t n);
@@ -62,6 +63,10 @@ struct guest_hv_info {
 /* Probe CPUID once; later calls return the same answer. */
 const struct guest_hv_info *hv_detect(void);
 const char *hv_name(const struct guest_hv_info *hv);
+/* True on minivmm with its port-I/O hypercalls. */
+bool hv_has_hypercalls(void);
+/* Hypercall (nr) with arguments (a0, a1); rax back. Only on minivmm. */
+uint64_t hv_hypercall(uint32_t nr, uint64_t a0, uint64_t a1);
 /*
  * End the run with (status): the exit hypercall on minivmm, otherwise
  * QEMU's isa-debug-exit with MINIVMM_DEBUG_EXIT_BASE | status.

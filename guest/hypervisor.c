@@ -56,23 +56,29 @@ const char *hv_name(const struct guest_hv_info *hv)
 	}
 }
 
-static void hypercall_exit(uint16_t port, int status)
+bool hv_has_hypercalls(void)
 {
-	uint64_t nr = MINIVMM_HC_EXIT;
+	const struct guest_hv_info *hv = hv_detect();
+
+	return hv->kind == HV_MINIVMM &&
+	       (hv->features & MINIVMM_FEATURE_HYPERCALL);
+}
+
+uint64_t hv_hypercall(uint32_t nr, uint64_t a0, uint64_t a1)
+{
+	uint64_t rax = nr;
 
 	__asm__ volatile("outl %%eax, %%dx"
-			 : "+a"(nr)
-			 : "d"(port), "D"((uint64_t)status)
+			 : "+a"(rax)
+			 : "d"(hv_detect()->hypercall_port), "D"(a0), "S"(a1)
 			 : "memory");
+	return rax;
 }
 
 NORETURN void guest_exit(int status)
 {
-	const struct guest_hv_info *hv = hv_detect();
-
-	if (hv->kind == HV_MINIVMM &&
-	    (hv->features & MINIVMM_FEATURE_HYPERCALL))
-		hypercall_exit(hv->hypercall_port, status);
+	if (hv_has_hypercalls())
+		hv_hypercall(MINIVMM_HC_EXIT, (uint64_t)status, 0);
 	outb(MINIVMM_DEBUG_EXIT_PORT,
 	     (uint8_t)(MINIVMM_DEBUG_EXIT_BASE | (unsigned)status));
 	for (;;) /* no VMM took the exit: stop here */

@@ -8,6 +8,8 @@
 #ifndef MINIVMM_ABI_H
 #define MINIVMM_ABI_H
 
+#include <stdint.h>
+
 /*
  * CPUID 0x40000000: eax = highest minivmm leaf, ebx:ecx:edx = the 12-byte
  * signature "minivmm" padded with NUL bytes.
@@ -46,8 +48,31 @@ enum minivmm_hypercall {
 	MINIVMM_HC_WRITE_CR3 = 9,     /* CR3 = rdi */
 	MINIVMM_HC_FLUSH_TLB_ONE = 10, /* drop the translation of rdi */
 	MINIVMM_HC_WBINVD = 11,       /* write back and invalidate caches */
-	MINIVMM_HC_COUNT = 12,
+	MINIVMM_HC_CONSOLE_WRITE = 12, /* write rsi bytes at gpa rdi */
+	MINIVMM_HC_GET_INFO = 13,     /* struct minivmm_info to gpa rdi */
+	MINIVMM_HC_SANDBOX_PROBE = 14, /* tests: try a forbidden syscall */
+	MINIVMM_HC_COUNT = 15,
 };
+
+/* Largest MINIVMM_HC_CONSOLE_WRITE. */
+#define MINIVMM_CONSOLE_MAX 4096
+
+/*
+ * Guest-physical page 0 is never read or written on the guest's behalf:
+ * a buffer there is a NULL pointer.
+ */
+#define MINIVMM_GUARD_BYTES 4096
+
+/* What MINIVMM_HC_GET_INFO writes (rsi = room, at least its size). */
+struct minivmm_info {
+	uint32_t abi_version; /* MINIVMM_ABI_VERSION */
+	uint32_t tsc_khz;     /* the vCPU's TSC rate, 0 if unknown */
+	uint64_t mem_bytes;   /* guest memory size */
+};
+
+/* MINIVMM_HC_SANDBOX_PROBE's argument: which forbidden syscall to try. */
+#define MINIVMM_PROBE_OPEN 0   /* openat: refused with EPERM, reported */
+#define MINIVMM_PROBE_SOCKET 1 /* socket: a violation, minivmm stops */
 
 /* Largest status the guest may pass to MINIVMM_HC_EXIT. */
 #define MINIVMM_EXIT_MAX 63
@@ -55,6 +80,7 @@ enum minivmm_hypercall {
 /* Error results in rax (as unsigned 64-bit values). */
 #define MINIVMM_ENOSYS ((unsigned long long)-38)
 #define MINIVMM_EINVAL ((unsigned long long)-22)
+#define MINIVMM_EPERM ((unsigned long long)-1)
 
 /*
  * QEMU isa-debug-exit compatible port: a write of v ends the run with

@@ -140,3 +140,24 @@ Test(boot, qemu_microvm_kvm_reports_page_fault)
 	qemu("kvm", "test=pf");
 	assert_fail("exception #PF");
 }
+
+Test(boot, minivmm_console_over_the_uart)
+{
+	char *argv[] = { MINIVMM, "--stats", "--cmdline", "console=uart",
+			 GUEST, NULL };
+
+	SKIP_WITHOUT_KVM();
+	spawn_run(argv, &r);
+	assert_pass("minivmm");
+	cr_assert_not_null(strstr(r.out, " console_write=0 "), "%s", r.out);
+}
+
+Test(boot, minivmm_console_over_hypercalls_by_default)
+{
+	char *argv[] = { MINIVMM, "--stats", GUEST, NULL };
+
+	SKIP_WITHOUT_KVM();
+	spawn_run(argv, &r);
+	assert_pass("minivmm");
+	cr_assert_null(strstr(r.out, " console_write=0 "), "%s", r.out);
+}

@@ -6,6 +6,8 @@
  * outside memory, non-canonical addresses, unknown numbers).
  */
 #include <criterion/criterion.h>
+#include <string.h>
+#include <unistd.h>
 
 #include "vmm.h"
 
@@ -191,4 +193,99 @@ Test(hypercall, wbinvd_returns)
 {
 	call(MINIVMM_HC_WBINVD, 0, 0x2);
 	returned(0);
+}
+
+/* ---- calls that touch guest memory ---- */
+
+Test(hypercall, console_write_copies_the_guest_bytes_out)
+{
+	struct vmm_serial con;
+	int fds[2];
+	char got[16] = { 0 };
+
+	cr_assert_eq(pipe(fds), 0);
+	vmm_serial_init(&con, fds[1]);
+	memcpy(backing + 0x2000, "hello\n", 6);
+	regs = (struct kvm_regs){ .rdi = 0x2000, .rsi = 6, .rbx = 0xb0b,
+				  .rip = 0x1000 };
+	hc = (struct vmm_hc){ .nr = MINIVMM_HC_CONSOLE_WRITE, .regs = &regs,
+			      .sregs = &sregs, .mem = &mem, .console = &con };
+	vmm_hypercall(&hc);
+	returned(6);
+	cr_assert_eq(read(fds[0], got, sizeof(got) - 1), 6);
+	cr_assert_str_eq(got, "hello\n");
+	close(fds[0]);
+	close(fds[1]);
+}
+
+static void call2(uint32_t nr, uint64_t a0, uint64_t a1)
+{
+	regs = (struct kvm_regs){ .rdi = a0, .rsi = a1, .rip = 0x1000,
+				  .rbx = 0xb0b };
+	hc = (struct vmm_hc){ .nr = nr, .regs = &regs, .sregs = &sregs,
+			      .mem = &mem, .tsc_khz = 1234 };
+	vmm_hypercall(&hc);
+}
+
+Test(hypercall, console_write_refuses_hostile_ranges)
+{
+	static const uint64_t bad[][2] = {
+		{ sizeof(backing) - 4, 8 },          /* runs past the end */
+		{ sizeof(backing), 1 },              /* starts at the end */
+		{ UINT64_MAX - 2, 8 },               /* wraps around */
+		{ 0x2000, UINT64_MAX },              /* overflowing length */
+		{ 0x2000, MINIVMM_CONSOLE_MAX + 1 }, /* too long */
+		{ 0, 16 },                           /* NULL page */
+		{ MINIVMM_GUARD_BYTES - 1, 2 },      /* touches page 0 */
+	};
+
+	for (unsigned i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		call2(MINIVMM_HC_CONSOLE_WRITE, bad[i][0], bad[i][1]);
+		returned(MINIVMM_EINVAL);
+		cr_assert(hc.refused, "case %u", i);
+	}
+	call2(MINIVMM_HC_CONSOLE_WRITE, sizeof(backing) - 8, 8);
+	returned(8);
+	call2(MINIVMM_HC_CONSOLE_WRITE, 0, 0); /* nothing to copy */
+	returned(0);
+}
+
+Test(hypercall, get_info_writes_the_struct)
+{
+	struct minivmm_info info;
+
+	memset(backing + 0x3000, 0xee, 64);
+	call2(MINIVMM_HC_GET_INFO, 0x3000, sizeof(info));
+	returned(sizeof(info));
+	memcpy(&info, backing + 0x3000, sizeof(info));
+	cr_assert_eq(info.abi_version, MINIVMM_ABI_VERSION);
+	cr_assert_eq(info.tsc_khz, 1234);
+	cr_assert_eq(info.mem_bytes, sizeof(backing));
+	cr_assert_eq(backing[0x3000 + sizeof(info)], 0xee, "wrote too much");
+}
+
+Test(hypercall, get_info_refuses_hostile_ranges)
+{
+	static const uint64_t bad[][2] = {
+		{ 0x3000, sizeof(struct minivmm_info) - 1 }, /* no room */
+		{ sizeof(backing) - 8, 64 },
+		{ UINT64_MAX - 4, 64 },
+		{ 0x10, 64 },                                /* NULL page */
+	};
+
+	memset(backing, 0, sizeof(backing));
+	for (unsigned i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		call2(MINIVMM_HC_GET_INFO, bad[i][0], bad[i][1]);
+		returned(MINIVMM_EINVAL);
+	}
+	for (size_t i = 0; i < sizeof(backing); i++)
+		cr_assert_eq(backing[i], 0, "refused call wrote byte %zu", i);
+}
+
+Test(hypercall, sandbox_probe_without_a_sandbox_succeeds)
+{
+	call2(MINIVMM_HC_SANDBOX_PROBE, MINIVMM_PROBE_OPEN, 0);
+	returned(0);
+	call2(MINIVMM_HC_SANDBOX_PROBE, 7, 0);
+	returned(MINIVMM_EINVAL);
 }

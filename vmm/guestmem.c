@@ -5,6 +5,7 @@
  * from a guest image. Also maps the guest memory itself.
  */
 #include <err.h>
+#include <string.h>
 #include <sys/mman.h>
 
 #include "vmm.h"
@@ -15,6 +16,37 @@ void *vmm_mem_ptr(const struct vmm_mem *mem, uint64_t gpa, uint64_t len)
 	if (gpa > mem->size || len > mem->size - gpa)
 		return NULL;
 	return mem->host + gpa;
+}
+
+/* The range as a host pointer, or NULL: bounds, then the guard page. */
+static void *guest_range(const struct vmm_mem *mem, uint64_t gpa,
+			 uint64_t len)
+{
+	if (len && gpa < MINIVMM_GUARD_BYTES)
+		return NULL;
+	return vmm_mem_ptr(mem, gpa, len);
+}
+
+bool vmm_guest_read(const struct vmm_mem *mem, uint64_t gpa, uint64_t len,
+		    void *dst)
+{
+	const void *p = guest_range(mem, gpa, len);
+
+	if (!p)
+		return false;
+	memcpy(dst, p, len);
+	return true;
+}
+
+bool vmm_guest_write(const struct vmm_mem *mem, uint64_t gpa,
+		     const void *src, uint64_t len)
+{
+	void *p = guest_range(mem, gpa, len);
+
+	if (!p)
+		return false;
+	memcpy(p, src, len);
+	return true;
 }
 
 void vmm_mem_alloc(struct vmm_mem *mem, uint64_t size)

@@ -5,7 +5,11 @@
  * run.c hands in; every number and argument is the guest's, checked here
  * before use. docs/abi.md says what each call means on a real vCPU.
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "vmm.h"
 
@@ -27,6 +31,9 @@ static const char *const hc_names[MINIVMM_HC_COUNT] = {
 	[MINIVMM_HC_WRITE_CR3] = "write_cr3",
 	[MINIVMM_HC_FLUSH_TLB_ONE] = "flush_tlb_one",
 	[MINIVMM_HC_WBINVD] = "wbinvd",
+	[MINIVMM_HC_CONSOLE_WRITE] = "console_write",
+	[MINIVMM_HC_GET_INFO] = "get_info",
+	[MINIVMM_HC_SANDBOX_PROBE] = "sandbox_probe",
 };
 
 const char *vmm_hypercall_name(uint32_t nr)
@@ -99,9 +106,57 @@ static void hc_flush_tlb_one(struct vmm_hc *hc, uint64_t addr)
 	ret(hc, 0);
 }
 
+/* Copy the guest's bytes first, then write them: no check-to-use gap. */
+static void hc_console_write(struct vmm_hc *hc, uint64_t gpa, uint64_t len)
+{
+	char buf[MINIVMM_CONSOLE_MAX];
+
+	if (len > sizeof(buf) || !vmm_guest_read(hc->mem, gpa, len, buf))
+		return einval(hc);
+	if (hc->console)
+		vmm_serial_write(hc->console, buf, len);
+	ret(hc, len);
+}
+
+static void hc_get_info(struct vmm_hc *hc, uint64_t gpa, uint64_t room)
+{
+	struct minivmm_info info = {
+		.abi_version = MINIVMM_ABI_VERSION,
+		.tsc_khz = hc->tsc_khz,
+		.mem_bytes = hc->mem->size,
+	};
+
+	if (room < sizeof(info) ||
+	    !vmm_guest_write(hc->mem, gpa, &info, sizeof(info)))
+		return einval(hc);
+	ret(hc, sizeof(info));
+}
+
+/*
+ * For the sandbox tests: try a syscall minivmm never needs once the guest
+ * runs. Under the sandbox openat fails with EPERM (returned as
+ * MINIVMM_EPERM), and socket is a violation that stops minivmm; without
+ * it both succeed and return 0.
+ */
+static void hc_sandbox_probe(struct vmm_hc *hc, uint64_t which)
+{
+	int fd;
+
+	if (which == MINIVMM_PROBE_OPEN)
+		fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	else if (which == MINIVMM_PROBE_SOCKET)
+		fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	else
+		return einval(hc);
+	if (fd < 0)
+		return ret(hc, (uint64_t)-(int64_t)errno);
+	close(fd);
+	ret(hc, 0);
+}
+
 void vmm_hypercall(struct vmm_hc *hc)
 {
-	uint64_t a0 = hc->regs->rdi;
+	uint64_t a0 = hc->regs->rdi, a1 = hc->regs->rsi;
 
 	switch (hc->nr) {
 	case MINIVMM_HC_EXIT:
@@ -131,6 +186,12 @@ void vmm_hypercall(struct vmm_hc *hc)
 		/* KVM ignores a guest's wbinvd while no device is assigned,
 		 * and minivmm assigns none: nothing to write back. */
 		return ret(hc, 0);
+	case MINIVMM_HC_CONSOLE_WRITE:
+		return hc_console_write(hc, a0, a1);
+	case MINIVMM_HC_GET_INFO:
+		return hc_get_info(hc, a0, a1);
+	case MINIVMM_HC_SANDBOX_PROBE:
+		return hc_sandbox_probe(hc, a0);
 	default:
 		/* Unknown numbers have an error return: the guest decides. */
 		return ret(hc, MINIVMM_ENOSYS);

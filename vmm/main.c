@@ -66,11 +66,11 @@ int main(int argc, char **argv)
 
 	vmm_vm_create(&vm, &mem);
 	vmm_cpu_reset_pvh(&vm.vcpu, img.entry, (uint32_t)start_info);
+	stats.tsc_khz = vmm_cpu_tsc_khz(&vm.vcpu);
 	if (opts.stats) {
 		stats.hc_hist = calloc(VMM_HIST_BUCKETS, sizeof(uint32_t));
 		if (!stats.hc_hist)
 			err(VMM_STATUS_HOST, "calloc (hypercall histogram)");
-		stats.tsc_khz = vmm_cpu_tsc_khz(&vm.vcpu);
 	}
 	status = vmm_run(&vm, opts.timeout, &stats);
 	if (opts.stats)

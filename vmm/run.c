@@ -65,14 +65,15 @@ static uint64_t io_value(const uint8_t *data, unsigned size)
 	return v;
 }
 
-static int handle_hypercall(struct vmm_vm *vm, struct vmm_stats *stats,
-			    uint32_t nr)
+static int handle_hypercall(struct vmm_vm *vm, struct vmm_serial *serial,
+			    struct vmm_stats *stats, uint32_t nr)
 {
 	struct vmm_vcpu *vcpu = &vm->vcpu;
 	struct kvm_regs regs;
 	struct kvm_sregs sregs;
 	struct vmm_hc hc = { .nr = nr, .regs = &regs, .sregs = &sregs,
-			     .mem = &vm->mem };
+			     .mem = &vm->mem, .console = serial,
+			     .tsc_khz = stats->tsc_khz };
 
 	/* With sync regs KVM already copied both into kvm_run: no ioctl. */
 	if (vcpu->sync_regs) {
@@ -174,7 +175,8 @@ static int handle_io(struct vmm_vm *vm, struct vmm_serial *serial,
 	}
 	if (port == MINIVMM_HYPERCALL_PORT && out && size == 4 &&
 	    run->io.count == 1)
-		return handle_hypercall(vm, stats, (uint32_t)io_value(data, 4));
+		return handle_hypercall(vm, serial, stats,
+					(uint32_t)io_value(data, 4));
 	vmm_serial_flush(serial);
 	return unhandled_io(vm, run, data);
 }

@@ -52,6 +52,12 @@ static void serial_put(struct vmm_serial *s, uint8_t c)
 		vmm_serial_flush(s);
 }
 
+void vmm_serial_write(struct vmm_serial *s, const char *buf, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		serial_put(s, (uint8_t)buf[i]);
+}
+
 void vmm_serial_out(struct vmm_serial *s, uint16_t port, uint8_t val)
 {
 	bool dlab = s->lcr & UART_LCR_DLAB;

@@ -29,6 +29,7 @@ enum vmm_status {
 	VMM_STATUS_FAIL_ENTRY = 84,   /* KVM_EXIT_FAIL_ENTRY */
 	VMM_STATUS_UNKNOWN_EXIT = 85, /* an exit reason minivmm does not know */
 	VMM_STATUS_HYPERCALL = 86,    /* a hypercall with a bad argument */
+	VMM_STATUS_SANDBOX = 88,      /* a syscall the sandbox forbids */
 	VMM_STATUS_TIMEOUT = 124,     /* --timeout expired */
 };
 
@@ -75,6 +76,18 @@ struct vmm_mem {
  * it lies outside guest memory (overflow-safe: gpa + len may wrap).
  */
 void *vmm_mem_ptr(const struct vmm_mem *mem, uint64_t gpa, uint64_t len);
+
+/*
+ * Copy guest-physical [gpa, gpa + len) out of guest memory into (dst), or
+ * (src) into it, for a hypercall: the range must pass vmm_mem_ptr() and
+ * stay clear of page 0 (MINIVMM_GUARD_BYTES). Copying first means the
+ * guest cannot change what minivmm checked. Returns false, touching
+ * nothing, if the range is refused.
+ */
+bool vmm_guest_read(const struct vmm_mem *mem, uint64_t gpa, uint64_t len,
+		    void *dst);
+bool vmm_guest_write(const struct vmm_mem *mem, uint64_t gpa,
+		     const void *src, uint64_t len);
 
 /*
  * Map (size) bytes of zeroed guest memory. Pages are only touched, and
@@ -126,6 +139,8 @@ void vmm_serial_out(struct vmm_serial *s, uint16_t port, uint8_t val);
 uint8_t vmm_serial_in(struct vmm_serial *s, uint16_t port);
 /* Write out whatever is buffered (at exit, on a newline, when full). */
 void vmm_serial_flush(struct vmm_serial *s);
+/* Send (n) bytes to the console, after what is buffered. */
+void vmm_serial_write(struct vmm_serial *s, const char *buf, size_t n);
 
 /* ---- kvm.c: /dev/kvm, the VM and its vCPU ---- */
 
@@ -196,6 +211,8 @@ struct vmm_hc {
 	struct kvm_regs *regs;    /* in/out; the result goes to rax */
 	struct kvm_sregs *sregs;  /* in/out */
 	const struct vmm_mem *mem;
+	struct vmm_serial *console; /* where console_write goes */
+	uint32_t tsc_khz;         /* for get_info */
 	bool regs_dirty;          /* regs changed: write them back */
 	bool sregs_dirty;         /* sregs changed: write them back */
 	bool halt;                /* sleep until an interrupt arrives */

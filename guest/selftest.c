@@ -5,7 +5,9 @@
  * the command line (test=ud2|pf|spin|fail) to prove that failures are seen.
  */
 #include "guest.h"
+#include "minivmm_abi.h"
 #include "pvh.h"
+#include "x86.h"
 
 #define VEC_UD 6
 #define UNMAPPED_ADDR 0x100000000000ull /* 16 TiB: beyond the 4 GiB map */
@@ -57,12 +59,36 @@ static void check_printf(void)
 		guest_fail("snprintf gave \"%s\", want \"%s\"", buf, want);
 }
 
+/* On minivmm: the CPUID filter and get_info agree with what we see. */
+static void check_minivmm(void)
+{
+	struct cpuid_regs r = cpuid(1, 0);
+	struct minivmm_info info = { 0 };
+	uint64_t n;
+
+	if (!hv_has_hypercalls())
+		return;
+	if ((r.ecx & (1u << 5)) || !(r.ecx & (1u << 31)))
+		guest_fail("CPUID.1:ECX %#x: VMX shown or hypervisor bit hidden",
+			   r.ecx);
+	n = hv_hypercall(MINIVMM_HC_GET_INFO, (uintptr_t)&info, sizeof(info));
+	if (n != sizeof(info) || info.abi_version != MINIVMM_ABI_VERSION ||
+	    info.mem_bytes < (2u << 20))
+		guest_fail("get_info: %llu bytes, ABI %u, %llu bytes of memory",
+			   (unsigned long long)n, info.abi_version,
+			   (unsigned long long)info.mem_bytes);
+	if (hv_hypercall(MINIVMM_HC_GET_INFO, 0, sizeof(info)) !=
+	    MINIVMM_EINVAL)
+		guest_fail("get_info into page 0 was not refused");
+}
+
 void selftest_run(const void *start_info)
 {
 	check_start_info(start_info);
+	check_minivmm();
 	check_exceptions();
 	check_printf();
-	printf("selftest: boot info, exceptions, printf: ok\n");
+	printf("selftest: boot info, cpuid, exceptions, printf: ok\n");
 }
 
 void selftest_forced(void)

@@ -44,7 +44,7 @@ Test(boot, minivmm_passes)
 	SKIP_WITHOUT_KVM();
 	minivmm("");
 	assert_pass("minivmm");
-	cr_assert_not_null(strstr(r.out, "selftest: boot info, exceptions"));
+	cr_assert_not_null(strstr(r.out, "selftest: boot info, cpuid, exceptions"));
 }
 
 Test(boot, minivmm_passes_the_command_line)

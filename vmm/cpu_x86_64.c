@@ -13,58 +13,23 @@
 #include "vmm.h"
 
 #define CPUID_MAX_ENTRIES 256
-#define CPUID_HV_FIRST 0x40000000u /* the range hypervisors announce in */
-#define CPUID_HV_LAST 0x4fffffffu
-
-#define CPUID_1_ECX_VMX (1u << 5)
-#define CPUID_1_ECX_HYPERVISOR (1u << 31)
-#define CPUID_80000001_ECX_SVM (1u << 2)
 
 struct cpuid_buf {
 	struct kvm_cpuid2 hdr;
 	struct kvm_cpuid_entry2 e[CPUID_MAX_ENTRIES];
 };
 
-/*
- * Start from what KVM supports, hide nested virtualisation, announce a
- * hypervisor, and replace KVM's own 0x4000xxxx leaves with minivmm's.
- */
+/* KVM's supported CPUID, filtered (cpuid.c), set on the vCPU. */
 void vmm_cpu_set_cpuid(int kvm_fd, struct vmm_vcpu *vcpu)
 {
 	static struct cpuid_buf c;
-	uint32_t sig[3];
-	unsigned n = 0;
 
 	c.hdr.nent = CPUID_MAX_ENTRIES - 2; /* room for our two leaves */
 	if (ioctl(kvm_fd, KVM_GET_SUPPORTED_CPUID, &c.hdr) < 0)
 		err(VMM_STATUS_HOST, "KVM: ioctl (GET_SUPPORTED_CPUID) failed");
-	for (unsigned i = 0; i < c.hdr.nent; i++) {
-		struct kvm_cpuid_entry2 e = c.e[i];
-
-		if (e.function >= CPUID_HV_FIRST && e.function <= CPUID_HV_LAST)
-			continue;
-		if (e.function == 1)
-			e.ecx = (e.ecx & ~CPUID_1_ECX_VMX) |
-				CPUID_1_ECX_HYPERVISOR;
-		if (e.function == 0x80000001u)
-			e.ecx &= ~CPUID_80000001_ECX_SVM;
-		c.e[n++] = e;
-	}
-	memcpy(sig, MINIVMM_SIGNATURE, sizeof(sig));
-	c.e[n++] = (struct kvm_cpuid_entry2){
-		.function = MINIVMM_CPUID_SIGNATURE,
-		.eax = MINIVMM_CPUID_FEATURES,
-		.ebx = sig[0],
-		.ecx = sig[1],
-		.edx = sig[2],
-	};
-	c.e[n++] = (struct kvm_cpuid_entry2){
-		.function = MINIVMM_CPUID_FEATURES,
-		.eax = MINIVMM_FEATURE_HYPERCALL,
-		.ebx = MINIVMM_HYPERCALL_PORT,
-		.ecx = MINIVMM_ABI_VERSION,
-	};
-	c.hdr.nent = n;
+	c.hdr.nent = vmm_cpuid_filter(c.e, c.hdr.nent, CPUID_MAX_ENTRIES);
+	if (!c.hdr.nent)
+		errx(VMM_STATUS_HOST, "KVM: too many CPUID leaves");
 	if (ioctl(vcpu->fd, KVM_SET_CPUID2, &c.hdr) < 0)
 		err(VMM_STATUS_HOST, "KVM: ioctl (SET_CPUID2) failed");
 }

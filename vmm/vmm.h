@@ -168,9 +168,19 @@ struct vmm_vm {
  */
 void vmm_vm_create(struct vmm_vm *vm, const struct vmm_mem *mem);
 
+/* ---- cpuid.c: the CPUID the guest sees ---- */
+
+/*
+ * Filter KVM's supported CPUID (e, n) in place for the guest and append
+ * minivmm's two leaves; (room) is the array's capacity. Returns the new
+ * count, or 0 if there is no room.
+ */
+unsigned vmm_cpuid_filter(struct kvm_cpuid_entry2 *e, unsigned n,
+			  unsigned room);
+
 /* ---- cpu_x86_64.c: vCPU register state ---- */
 
-/* Give (vcpu) minivmm's CPUID: the host's supported leaves plus ours. */
+/* Give (vcpu) minivmm's CPUID: KVM's supported leaves, filtered. */
 void vmm_cpu_set_cpuid(int kvm_fd, struct vmm_vcpu *vcpu);
 
 /*

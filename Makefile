@@ -92,7 +92,7 @@ $(O)/vmm/%.o: vmm/%.c | $(DEPS_OK)
 
 $(O)/minivmm: $(VMM_OBJS)
 	$(call msg,LD,$@)
-	$(Q)$(CC) -o $@ $^ -lm
+	$(Q)$(CC) -o $@ $^ -lseccomp -lm
 
 # ---- the guest ----
 # NASM 2.16's -MD leaves out %include files, so -M writes the deps first.
@@ -149,7 +149,7 @@ $(O)/tests/%.o: tests/%.c | $(DEPS_OK)
 $(O)/tests/run-tests: $(TEST_OBJS) $(VMM_LIB_OBJS) $(HOST_PVOPS_OBJS) \
 		$(PATCHDATA_OBJS)
 	$(call msg,LD,$@)
-	$(Q)$(CC) -o $@ $^ -lcriterion -lcapstone -lm
+	$(Q)$(CC) -o $@ $^ -lcriterion -lcapstone -lseccomp -lm
 
 # ---- benchmark tools (host) ----
 BENCH_CFLAGS := $(HOST_CFLAGS) -Ipvops -Itests

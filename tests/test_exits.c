@@ -171,3 +171,37 @@ Test(exits, memory_too_small_for_the_guest)
 	spawn_run(enough, &r);
 	expect(0, NULL);
 }
+
+/* ---- the seccomp sandbox ---- */
+
+static void run_with(char *flag, char *path)
+{
+	char *argv[] = { MINIVMM, "--timeout", "30", flag, path, NULL };
+	char *plain[] = { MINIVMM, "--timeout", "30", path, NULL };
+
+	spawn_run(flag ? argv : plain, &r);
+}
+
+Test(exits, sandbox_refuses_and_reports_a_forbidden_open)
+{
+	SKIP_WITHOUT_KVM();
+	run_with(NULL, TINY("sandbox_open"));
+	expect(0, "sandbox: the guest's probe was refused: Operation not "
+		  "permitted");
+}
+
+Test(exits, sandbox_violation_stops_minivmm)
+{
+	SKIP_WITHOUT_KVM();
+	run_with(NULL, TINY("sandbox_socket"));
+	expect(VMM_STATUS_SANDBOX, "sandbox: forbidden syscall socket");
+}
+
+Test(exits, no_sandbox_lets_the_probes_through)
+{
+	SKIP_WITHOUT_KVM();
+	run_with("--no-sandbox", TINY("sandbox_open"));
+	expect(1, NULL);
+	run_with("--no-sandbox", TINY("sandbox_socket"));
+	expect(0, NULL);
+}

@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -148,8 +149,14 @@ static void hc_sandbox_probe(struct vmm_hc *hc, uint64_t which)
 		fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	else
 		return einval(hc);
-	if (fd < 0)
-		return ret(hc, (uint64_t)-(int64_t)errno);
+	if (fd < 0) {
+		int e = errno;
+
+		snprintf(hc->why, sizeof(hc->why),
+			 "sandbox: the guest's probe was refused: %s",
+			 strerror(e));
+		return ret(hc, (uint64_t)-(int64_t)e);
+	}
 	close(fd);
 	ret(hc, 0);
 }

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: MIT
 /*
  * main.c: minivmm's start-up order: options, guest memory, the PVH image
- * and start_info, then KVM, the vCPU's entry state and the exit loop. The
- * guest image is validated before /dev/kvm is even opened.
+ * and start_info, then KVM, the vCPU's entry state, the timeout, the
+ * seccomp sandbox, and the exit loop. The guest image is validated before
+ * /dev/kvm is even opened; nothing is set up after the sandbox.
  */
 #include <err.h>
 #include <fcntl.h>
@@ -72,6 +73,9 @@ int main(int argc, char **argv)
 		if (!stats.hc_hist)
 			err(VMM_STATUS_HOST, "calloc (hypercall histogram)");
 	}
+	vmm_timeout_arm(&vm.vcpu, opts.timeout);
+	if (!opts.no_sandbox)
+		vmm_sandbox_install(&vm);
 	status = vmm_run(&vm, opts.timeout, &stats);
 	if (opts.stats)
 		vmm_stats_print(&stats);

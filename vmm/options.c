@@ -26,6 +26,7 @@ static void usage(FILE *f, const char *prog)
 		"(exit 124)\n"
 		"  -s, --stats           print exit and hypercall counts at "
 		"exit\n"
+		"      --no-sandbox      no seccomp filter (for debugging)\n"
 		"  -h, --help            this text\n"
 		"  -V, --version         print the version\n\n"
 		"Exit status: the guest's own (0..63) from its exit hypercall,\n"
@@ -79,6 +80,7 @@ int vmm_parse_args(int argc, char **argv, struct vmm_opts *o)
 		{ "cmdline", required_argument, NULL, 'c' },
 		{ "timeout", required_argument, NULL, 't' },
 		{ "stats", no_argument, NULL, 's' },
+		{ "no-sandbox", no_argument, NULL, 'S' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -117,6 +119,9 @@ int vmm_parse_args(int argc, char **argv, struct vmm_opts *o)
 			break;
 		case 's':
 			o->stats = true;
+			break;
+		case 'S':
+			o->no_sandbox = true;
 			break;
 		case 'h':
 			usage(stdout, prog);

@@ -30,14 +30,14 @@ static void on_alarm(int sig)
 	alarm_run->immediate_exit = 1; /* also covers "not in KVM_RUN yet" */
 }
 
-static void arm_timeout(struct kvm_run *run, double seconds)
+void vmm_timeout_arm(struct vmm_vcpu *vcpu, double seconds)
 {
 	struct sigaction sa = { .sa_handler = on_alarm };
 	struct itimerval it = { 0 };
 
 	if (seconds <= 0)
 		return;
-	alarm_run = run;
+	alarm_run = vcpu->run;
 	sigemptyset(&sa.sa_mask);
 	if (sigaction(SIGALRM, &sa, NULL) < 0)
 		err(VMM_STATUS_HOST, "sigaction (SIGALRM)");
@@ -90,11 +90,10 @@ static int handle_hypercall(struct vmm_vm *vm, struct vmm_serial *serial,
 	vmm_hypercall(&hc);
 	if (hc.refused)
 		stats->refused_hypercalls++;
-	if (hc.stop) {
-		if (hc.why[0])
-			warnx("%s", hc.why);
+	if (hc.why[0]) /* a fatal reason, or a report like the probe's */
+		warnx("%s", hc.why);
+	if (hc.stop)
 		return hc.status;
-	}
 	if (vcpu->sync_regs) {
 		vcpu->run->kvm_dirty_regs |=
 			(hc.regs_dirty ? KVM_SYNC_X86_REGS : 0) |
@@ -242,7 +241,6 @@ int vmm_run(struct vmm_vm *vm, double timeout, struct vmm_stats *stats)
 	uint64_t t_exit = 0;
 
 	vmm_serial_init(&serial, 1);
-	arm_timeout(vcpu->run, timeout);
 	while (status == VMM_CONTINUE) {
 		if (ioctl(vcpu->fd, KVM_RUN, 0) < 0) {
 			if (errno != EINTR && errno != EAGAIN)

@@ -52,6 +52,7 @@ struct vmm_opts {
 	uint64_t mem_size;      /* bytes, VMM_MEM_MIN..VMM_MEM_MAX */
 	double timeout;         /* seconds, 0 = none */
 	bool stats;             /* --stats: print exit counts at exit */
+	bool no_sandbox;        /* --no-sandbox: no seccomp filter */
 };
 
 /*
@@ -243,6 +244,14 @@ void vmm_hypercall(struct vmm_hc *hc);
 /* The name of hypercall (nr) for messages and --stats, or NULL. */
 const char *vmm_hypercall_name(uint32_t nr);
 
+/* ---- sandbox.c: the seccomp filter ---- */
+
+/*
+ * Allow from now on only what the run loop needs (docs/sandbox.md). Call
+ * after every other setup step, timer included, before vmm_run().
+ */
+void vmm_sandbox_install(const struct vmm_vm *vm);
+
 /* ---- run.c: the exit loop ---- */
 
 #define VMM_HIST_NS 10      /* histogram bucket width */
@@ -265,9 +274,12 @@ struct vmm_stats {
 /* Count one hypercall that took (ns) to handle. */
 void vmm_stats_time_hypercall(struct vmm_stats *stats, uint64_t ns);
 
+/* Arm the --timeout alarm for (vcpu): (seconds) from now, 0 for none. */
+void vmm_timeout_arm(struct vmm_vcpu *vcpu, double seconds);
+
 /*
  * Run the vCPU until the guest exits or fails. Returns minivmm's exit
- * status. (timeout) is in seconds, 0 for none.
+ * status; (timeout) is only for messages (vmm_timeout_arm() set it).
  */
 int vmm_run(struct vmm_vm *vm, double timeout, struct vmm_stats *stats);
 

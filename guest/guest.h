@@ -161,6 +161,10 @@ void bench_run(void);
 /* Make (n) null hypercalls as fast as possible (minivmm only). */
 void bench_null_hypercalls(uint64_t n);
 
+/* ---- hostile.c: the guest against minivmm (hostile=SEED,COUNT[,END]) ---- */
+/* If hostile= is on the command line: run it and end the run; else return. */
+void hostile_run(void);
+
 /* ---- selftest.c: checks run at every boot ---- */
 /* Run the self-tests; calls guest_fail() on the first failure. */
 void selftest_run(const void *start_info);

@@ -31,6 +31,16 @@ WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
 	-Wcast-qual -Wwrite-strings -Wnull-dereference
 
 HOST_CFLAGS := -std=gnu11 -O2 -g $(WARN) -Iinclude -MMD -MP
+HOST_LDFLAGS :=
+# SAN=1: minivmm, the tests and the tools with ASan and UBSan (the guest is
+# freestanding and stays as it is). `make check` runs both builds.
+SAN ?= 0
+ifeq ($(SAN),1)
+SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all \
+	-fno-omit-frame-pointer
+HOST_CFLAGS += $(SAN_FLAGS)
+HOST_LDFLAGS += $(SAN_FLAGS)
+endif
 GUEST_CFLAGS := -std=gnu11 -O2 -g $(WARN) -Iinclude -Ipvops -MMD -MP \
 	-ffreestanding -fno-pic -fno-pie -mno-red-zone -mgeneral-regs-only \
 	-mcmodel=small -fno-stack-protector -fno-asynchronous-unwind-tables \
@@ -62,7 +72,7 @@ TEST_OBJS := $(TEST_SRCS:%.c=$(O)/%.o)
 
 DEPS_OK := $(O)/.deps-ok
 
-.PHONY: all run qemu qemu-gdb check bench clean
+.PHONY: all run qemu qemu-gdb check check-one check-sanitized bench clean
 all: $(O)/minivmm $(O)/guest.elf
 
 # ---- packages: installed once, before anything is compiled ----
@@ -92,7 +102,7 @@ $(O)/vmm/%.o: vmm/%.c | $(DEPS_OK)
 
 $(O)/minivmm: $(VMM_OBJS)
 	$(call msg,LD,$@)
-	$(Q)$(CC) -o $@ $^ -lseccomp -lm
+	$(Q)$(CC) $(HOST_LDFLAGS) -o $@ $^ -lseccomp -lm
 
 # ---- the guest ----
 # NASM 2.16's -MD leaves out %include files, so -M writes the deps first.
@@ -149,7 +159,7 @@ $(O)/tests/%.o: tests/%.c | $(DEPS_OK)
 $(O)/tests/run-tests: $(TEST_OBJS) $(VMM_LIB_OBJS) $(HOST_PVOPS_OBJS) \
 		$(PATCHDATA_OBJS)
 	$(call msg,LD,$@)
-	$(Q)$(CC) -o $@ $^ -lcriterion -lcapstone -lseccomp -lm
+	$(Q)$(CC) $(HOST_LDFLAGS) -o $@ $^ -lcriterion -lcapstone -lseccomp -lm
 
 # ---- benchmark tools (host) ----
 BENCH_CFLAGS := $(HOST_CFLAGS) -Ipvops -Itests
@@ -160,18 +170,18 @@ $(O)/bench/%.o: bench/%.c | $(DEPS_OK)
 
 $(O)/bench/launch: $(O)/bench/launch.o
 	$(call msg,LD,$@)
-	$(Q)$(CC) -o $@ $^
+	$(Q)$(CC) $(HOST_LDFLAGS) -o $@ $^
 
 $(O)/bench/report: $(O)/bench/report.o
 	$(call msg,LD,$@)
-	$(Q)$(CC) -o $@ $^
+	$(Q)$(CC) $(HOST_LDFLAGS) -o $@ $^
 
 # (not the relocation test patchlet: it calls into the tests)
 $(O)/bench/patch_bench: $(O)/bench/patch_bench.o $(O)/tests/pv_host.o \
 		$(HOST_PVOPS_OBJS) \
 		$(filter-out $(O)/patchdata/selftest.o,$(PATCHDATA_OBJS))
 	$(call msg,LD,$@)
-	$(Q)$(CC) -o $@ $^
+	$(Q)$(CC) $(HOST_LDFLAGS) -o $@ $^
 
 BENCH_TOOLS := $(addprefix $(O)/bench/,launch report patch_bench)
 
@@ -186,9 +196,17 @@ qemu-gdb: $(O)/guest.elf
 	@echo "QEMU waits for gdb: gdb -ex 'target remote :1234' $(O)/guest.elf"
 	scripts/run-qemu.sh --gdb $(O)/guest.elf "$(CMDLINE)"
 
-check: $(O)/tests/run-tests $(O)/minivmm $(O)/guest.elf $(TINY_ELFS) \
+# The suite twice: as built, then with minivmm and the tests under ASan and
+# UBSan (in $(O)/san). The sanitized run's Criterion summary comes last.
+check: check-one check-sanitized
+
+check-one: $(O)/tests/run-tests $(O)/minivmm $(O)/guest.elf $(TINY_ELFS) \
 		$(BENCH_TOOLS)
 	$(O)/tests/run-tests --jobs 2
+
+check-sanitized: check-one
+	@echo "check: again under AddressSanitizer and UBSan ($(O)/san)"
+	$(Q)$(MAKE) --no-print-directory O=$(O)/san SAN=1 check-one
 
 bench: $(O)/minivmm $(O)/guest.elf $(BENCH_TOOLS)
 	$(Q)scripts/deps.sh --bench

@@ -79,5 +79,6 @@ int main(int argc, char **argv)
 	status = vmm_run(&vm, opts.timeout, &stats);
 	if (opts.stats)
 		vmm_stats_print(&stats);
+	free(stats.hc_hist);
 	return status;
 }

@@ -72,7 +72,8 @@ TEST_OBJS := $(TEST_SRCS:%.c=$(O)/%.o)
 
 DEPS_OK := $(O)/.deps-ok
 
-.PHONY: all run qemu qemu-gdb check check-one check-sanitized bench clean
+.PHONY: all run qemu qemu-gdb check check-one check-sanitized bench fuzz \
+	clean
 all: $(O)/minivmm $(O)/guest.elf
 
 # ---- packages: installed once, before anything is compiled ----
@@ -184,6 +185,29 @@ $(O)/bench/patch_bench: $(O)/bench/patch_bench.o $(O)/tests/pv_host.o \
 	$(Q)$(CC) $(HOST_LDFLAGS) -o $@ $^
 
 BENCH_TOOLS := $(addprefix $(O)/bench/,launch report patch_bench)
+
+# ---- fuzzing: libFuzzer harnesses (clang), with ASan and UBSan ----
+FUZZ_SECONDS ?= 60
+FUZZERS := loader hypercall cmdline
+FUZZ_CFLAGS := -std=gnu11 -g -O1 -Wall -Wextra -Werror -Iinclude -Ivmm \
+	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
+FUZZ_VMM_SRCS := $(addprefix vmm/,loader_pvh.c start_info.c guestmem.c \
+	hypercall.c serial.c options.c)
+FUZZ_OK := $(O)/.deps-fuzz-ok
+
+$(FUZZ_OK): scripts/deps.sh
+	$(Q)mkdir -p $(@D)
+	$(Q)scripts/deps.sh --fuzz
+	$(Q)touch $@
+
+$(O)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_VMM_SRCS) include/*.h vmm/vmm.h \
+		| $(FUZZ_OK)
+	$(call msg,CLANG,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)clang $(FUZZ_CFLAGS) -o $@ $< $(FUZZ_VMM_SRCS)
+
+fuzz: $(FUZZERS:%=$(O)/fuzz/fuzz_%)
+	scripts/fuzz.sh $(O) $(FUZZ_SECONDS) $(FUZZERS)
 
 # ---- running ----
 run: $(O)/minivmm $(O)/guest.elf

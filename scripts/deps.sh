@@ -3,8 +3,8 @@
 # deps.sh: install, with apt-get, whatever building, running and testing
 # minivmm needs and this machine lacks (Debian 12). Prints what it installs;
 # prints nothing and does nothing when all is there. docs/dependencies.md
-# says why each package is needed. usage: deps.sh [--bench]
-# (--bench: also what `make bench` needs)
+# says why each package is needed. usage: deps.sh [--bench|--fuzz]
+# (--bench, --fuzz: also what `make bench` or `make fuzz` needs)
 set -eu
 
 missing=""
@@ -23,6 +23,13 @@ need_file /usr/include/seccomp.h libseccomp-dev
 if [ "${1:-}" = "--bench" ]; then
 	need_cmd strace strace
 	need_cmd gnuplot gnuplot-nox
+fi
+if [ "${1:-}" = "--fuzz" ]; then
+	need_cmd clang clang
+	# shellcheck disable=SC2144 # one match is enough
+	[ -e /usr/lib/llvm-14/lib/clang/14*/lib/linux/libclang_rt.fuzzer-x86_64.a ] ||
+		ls /usr/lib/llvm-*/lib/clang/*/lib/linux/libclang_rt.fuzzer-x86_64.a \
+			>/dev/null 2>&1 || missing="$missing libclang-rt-14-dev"
 fi
 
 [ -z "$missing" ] && exit 0

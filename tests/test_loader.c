@@ -228,3 +228,36 @@ Test(loader, refused_image_writes_nothing)
 	cr_assert_eq(load(sizeof(t.bytes)), -1);
 	cr_assert_eq(mem.host[TEST_TEXT_GPA], 0xaa, "wrote before checking");
 }
+
+/* Found by fuzz_loader: an entry inside a PT_LOAD of p_memsz 0 (never
+ * checked, never loaded) must not count as loaded. */
+Test(loader, entry_in_an_empty_segment_is_refused)
+{
+	t.ph[TEST_PH_TEXT].p_memsz = 0; /* filesz 16 > memsz: unchecked */
+	refused(sizeof(t.bytes), "not inside any loaded segment");
+}
+
+/* Found by fuzz_loader: program headers at an odd offset are read with
+ * memcpy, not through a misaligned pointer (UBSan). */
+Test(loader, unaligned_program_headers_load)
+{
+	static uint8_t shifted[sizeof(t.bytes) + 1];
+
+	memcpy(shifted, t.bytes, sizeof(Elf64_Ehdr));
+	memcpy(shifted + sizeof(Elf64_Ehdr) + 1, t.bytes + sizeof(Elf64_Ehdr),
+	       sizeof(t.bytes) - sizeof(Elf64_Ehdr));
+	((Elf64_Ehdr *)shifted)->e_phoff += 1;
+	for (unsigned i = 0; i < TEST_NPHDRS; i++) {
+		Elf64_Phdr ph;
+		uint8_t *at = shifted + sizeof(Elf64_Ehdr) + 1 + i * sizeof(ph);
+
+		memcpy(&ph, at, sizeof(ph));
+		ph.p_offset += 1; /* the contents moved by one byte too */
+		memcpy(at, &ph, sizeof(ph));
+	}
+	cr_assert_eq(pvh_load_elf(shifted, sizeof(shifted), &mem, &img, why,
+				  sizeof(why)),
+		     0, "%s", why);
+	cr_assert_eq(img.entry, TEST_TEXT_GPA);
+	cr_assert_eq(mem.host[TEST_TEXT_GPA], 0x90);
+}

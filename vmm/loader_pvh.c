@@ -2,8 +2,9 @@
 /*
  * loader_pvh.c: validate a PVH ELF64 image and copy its PT_LOAD segments
  * into guest memory. The file is untrusted: every offset, size and count is
- * checked (overflow-safe) before it is used. Pure functions, no KVM, so the
- * host tests drive them with generated malformed images.
+ * checked (overflow-safe) before it is used, and headers are copied out of
+ * the file first (it may be unaligned, as the fuzzer found). Pure
+ * functions, no KVM, so the host tests drive them with malformed images.
  */
 #include <elf.h>
 #include <stdarg.h>
@@ -31,11 +32,10 @@ static bool in_file(uint64_t off, uint64_t size, size_t len)
 	return off <= len && size <= len - off;
 }
 
-static int check_ehdr(const uint8_t *file, size_t len, char *err,
-		      size_t errlen)
+/* Check the ELF header, copying it to (eh) once it is known to fit. */
+static int check_ehdr(const uint8_t *file, size_t len, Elf64_Ehdr *eh,
+		      char *err, size_t errlen)
 {
-	const Elf64_Ehdr *eh = (const Elf64_Ehdr *)file;
-
 	if (len < EI_NIDENT || memcmp(file, ELFMAG, SELFMAG) != 0)
 		return fail(err, errlen, "not an ELF file (bad magic)");
 	if (file[EI_CLASS] != ELFCLASS64)
@@ -47,6 +47,7 @@ static int check_ehdr(const uint8_t *file, size_t len, char *err,
 		return fail(err, errlen,
 			    "truncated: %zu bytes, the ELF header needs %zu",
 			    len, sizeof(*eh));
+	memcpy(eh, file, sizeof(*eh));
 	if (file[EI_DATA] != ELFDATA2LSB || file[EI_VERSION] != EV_CURRENT)
 		return fail(err, errlen,
 			    "not a little-endian ELF version 1 image");
@@ -176,14 +177,14 @@ static int check_load(const Elf64_Phdr *phs, unsigned i, size_t len,
 int pvh_load_elf(const uint8_t *file, size_t len, struct vmm_mem *mem,
 		 struct pvh_image *img, char *err, size_t errlen)
 {
-	const Elf64_Ehdr *eh = (const Elf64_Ehdr *)file;
-	const Elf64_Phdr *phs;
+	Elf64_Ehdr ehdr, *eh = &ehdr;
+	Elf64_Phdr phs[PVH_MAX_PHDRS];
 	bool have_entry = false, entry_loaded = false;
 	uint32_t entry = 0;
 
-	if (check_ehdr(file, len, err, errlen) < 0)
+	if (check_ehdr(file, len, eh, err, errlen) < 0)
 		return -1;
-	phs = (const Elf64_Phdr *)(file + eh->e_phoff);
+	memcpy(phs, file + eh->e_phoff, eh->e_phnum * sizeof(phs[0]));
 	memset(img, 0, sizeof(*img));
 	img->load_lo = UINT64_MAX;
 
@@ -222,8 +223,9 @@ int pvh_load_elf(const uint8_t *file, size_t len, struct vmm_mem *mem,
 	for (unsigned i = 0; i < eh->e_phnum; i++) {
 		const Elf64_Phdr *ph = &phs[i];
 
-		if (ph->p_type == PT_LOAD && entry >= ph->p_paddr &&
-		    entry - ph->p_paddr < ph->p_filesz)
+		/* Only the segments pass 1 checked (p_memsz > 0) count. */
+		if (ph->p_type == PT_LOAD && ph->p_memsz != 0 &&
+		    entry >= ph->p_paddr && entry - ph->p_paddr < ph->p_filesz)
 			entry_loaded = true;
 	}
 	if (!entry_loaded)

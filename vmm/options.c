@@ -89,7 +89,7 @@ int vmm_parse_args(int argc, char **argv, struct vmm_opts *o)
 	int c;
 
 	*o = (struct vmm_opts){ .cmdline = "", .mem_size = VMM_MEM_DEFAULT };
-	optind = 1;
+	optind = 0; /* glibc: 0 also resets getopt's internal state */
 	while ((c = getopt_long(argc, argv, "m:c:t:shV", longopts, NULL)) !=
 	       -1) {
 		switch (c) {

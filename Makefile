@@ -48,7 +48,7 @@ GUEST_CFLAGS := -std=gnu11 -O2 -g $(WARN) -Iinclude -Ipvops -MMD -MP \
 # Tests pass string literals as argv: let them, in tests only.
 TEST_CFLAGS := $(HOST_CFLAGS) -Wno-write-strings -Ivmm -Ipvops \
 	-DBUILD_DIR='"$(O)"'
-NASMFLAGS := -f elf64 -g -F dwarf -I$(O)/include/ -Ipvops/
+NASMFLAGS := -f elf64 -g -F dwarf -I$(O)/include/ -Ipvops/ -Iguest/
 
 # ---- sources ----
 VMM_SRCS := $(wildcard vmm/*.c)

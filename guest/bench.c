@@ -54,35 +54,18 @@ static const struct bench_op {
 
 /* ---- the tables and what their sites become ---- */
 
-static void fill_table(struct pv_ops *ops, const struct pv_backend *like)
-{
-	/* Same functions as the mode's backend would install. */
-	const struct pv_target *t = like->direct;
-
-	ops->irq.save_fl.func = (const void *)t[PV_OP_SAVE_FL].addr;
-	ops->irq.restore_fl.func = (const void *)t[PV_OP_RESTORE_FL].addr;
-	ops->irq.irq_disable.func = (const void *)t[PV_OP_IRQ_DISABLE].addr;
-	ops->irq.irq_enable.func = (const void *)t[PV_OP_IRQ_ENABLE].addr;
-	ops->irq.safe_halt.func = (const void *)t[PV_OP_SAFE_HALT].addr;
-	ops->mmu.read_cr2.func = (const void *)t[PV_OP_READ_CR2].addr;
-	ops->mmu.read_cr3.func = (const void *)t[PV_OP_READ_CR3].addr;
-	ops->mmu.write_cr3 = (void (*)(unsigned long))t[PV_OP_WRITE_CR3].addr;
-	ops->mmu.flush_tlb_one =
-		(void (*)(unsigned long))t[PV_OP_FLUSH_TLB_ONE].addr;
-	ops->cpu.wbinvd = (void (*)(void))t[PV_OP_WBINVD].addr;
-}
-
 unsigned bench_backends(struct pv_backend *be)
 {
 	struct pv_backend native, hypercall;
 
 	pv_backend_offer(PV_MODE_NATIVE, &native);
 	pv_backend_offer(PV_MODE_HYPERCALL, &hypercall);
-	fill_table(&bench_ops_np, &native);
-	fill_table(&bench_ops_nd, &native);
-	fill_table(&bench_ops_ni, &native);
-	fill_table(&bench_ops_hp, &hypercall);
-	fill_table(&bench_ops_hi, &hypercall);
+	/* The same functions the modes put in pv_ops. */
+	pv_ops_fill(&bench_ops_np, native.direct);
+	pv_ops_fill(&bench_ops_nd, native.direct);
+	pv_ops_fill(&bench_ops_ni, native.direct);
+	pv_ops_fill(&bench_ops_hp, hypercall.direct);
+	pv_ops_fill(&bench_ops_hi, hypercall.direct);
 
 	be[0] = native; /* patchlets */
 	be[0].table = &bench_ops_np;

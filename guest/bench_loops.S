@@ -15,6 +15,7 @@
 
 %define PV_PATCH_SECTION .pv_patch_bench
 %include "pv_site.inc"
+%include "callee_saved.inc"
 %include "abi.inc"
 
 bits 64
@@ -27,13 +28,7 @@ extern bench_ops_np, bench_ops_nd, bench_ops_ni, bench_ops_hp, bench_ops_hi
 %macro BENCH_FN 2
 global %1
 %1:
-        push rbx
-        push rbp
-        push r12
-        push r13
-        push r14
-        push r15
-        sub rsp, 8                  ; sites see a 16-byte aligned rsp
+        SAVE_CALLEE_SAVED
         mov r12, rdi                ; iterations
         mov rbx, rsi                ; the op's argument
         call tsc_start
@@ -45,13 +40,7 @@ global %1
         jnz %%loop
         call tsc_end
         sub rax, r13
-        add rsp, 8
-        pop r15
-        pop r14
-        pop r13
-        pop r12
-        pop rbp
-        pop rbx
+        RESTORE_CALLEE_SAVED
         ret
 %endmacro
 

@@ -6,6 +6,7 @@
 ; for C to compare (guest/pvops_test.c). Canary n is CANARY + n.
 
 %include "pv_site.inc"
+%include "callee_saved.inc"
 
 %define CANARY 0xc0dec0de00000000
 
@@ -24,13 +25,7 @@ extern pv_ops
 %macro CONTRACT 3
 global contract_%1
 contract_%1:
-        push rbx                    ; the C ABI's callee-saved registers
-        push rbp
-        push r12
-        push r13
-        push r14
-        push r15
-        sub rsp, 8                  ; rsp 16-aligned at the site
+        SAVE_CALLEE_SAVED
         mov [rel contract_rsp], rsp
         mov rax, CANARY + 0
         mov rcx, CANARY + 1
@@ -63,13 +58,7 @@ contract_%1:
         mov [rel contract_regs + 13 * 8], r13
         mov [rel contract_regs + 14 * 8], r14
         mov [rel contract_regs + 15 * 8], r15
-        add rsp, 8
-        pop r15
-        pop r14
-        pop r13
-        pop r12
-        pop rbp
-        pop rbx
+        RESTORE_CALLEE_SAVED
         ret
 %endmacro
 

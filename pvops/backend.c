@@ -81,22 +81,21 @@ int pv_mode_parse(const char *s, size_t n, enum pv_mode *mode)
 	return -PV_EINVAL;
 }
 
-/* Every slot of pv_ops, in op order, as one array of function pointers. */
-static void set_ops(const struct pv_target *t)
+void pv_ops_fill(struct pv_ops *ops, const struct pv_target *t)
 {
 #define FN(op) ((const void *)t[op].addr)
-	pv_ops.irq.save_fl.func = FN(PV_OP_SAVE_FL);
-	pv_ops.irq.restore_fl.func = FN(PV_OP_RESTORE_FL);
-	pv_ops.irq.irq_disable.func = FN(PV_OP_IRQ_DISABLE);
-	pv_ops.irq.irq_enable.func = FN(PV_OP_IRQ_ENABLE);
-	pv_ops.irq.safe_halt.func = FN(PV_OP_SAFE_HALT);
-	pv_ops.mmu.read_cr2.func = FN(PV_OP_READ_CR2);
-	pv_ops.mmu.read_cr3.func = FN(PV_OP_READ_CR3);
-	pv_ops.mmu.write_cr3 = (void (*)(unsigned long))t[PV_OP_WRITE_CR3].addr;
-	pv_ops.mmu.flush_tlb_one =
-		(void (*)(unsigned long))t[PV_OP_FLUSH_TLB_ONE].addr;
-	pv_ops.cpu.wbinvd = (void (*)(void))t[PV_OP_WBINVD].addr;
+	ops->irq.save_fl.func = FN(PV_OP_SAVE_FL);
+	ops->irq.restore_fl.func = FN(PV_OP_RESTORE_FL);
+	ops->irq.irq_disable.func = FN(PV_OP_IRQ_DISABLE);
+	ops->irq.irq_enable.func = FN(PV_OP_IRQ_ENABLE);
+	ops->irq.safe_halt.func = FN(PV_OP_SAFE_HALT);
+	ops->mmu.read_cr2.func = FN(PV_OP_READ_CR2);
+	ops->mmu.read_cr3.func = FN(PV_OP_READ_CR3);
 #undef FN
+	ops->mmu.write_cr3 = (void (*)(unsigned long))t[PV_OP_WRITE_CR3].addr;
+	ops->mmu.flush_tlb_one =
+		(void (*)(unsigned long))t[PV_OP_FLUSH_TLB_ONE].addr;
+	ops->cpu.wbinvd = (void (*)(void))t[PV_OP_WBINVD].addr;
 }
 
 void pv_backend_offer(enum pv_mode mode, struct pv_backend *be)
@@ -116,7 +115,7 @@ void pv_backend_offer(enum pv_mode mode, struct pv_backend *be)
 
 void pv_backend_select(enum pv_mode mode, struct pv_backend *be)
 {
-	set_ops(mode == PV_MODE_HYPERCALL ? hypercall_targets
-					  : native_targets);
+	pv_ops_fill(&pv_ops, mode == PV_MODE_HYPERCALL ? hypercall_targets
+							: native_targets);
 	pv_backend_offer(mode, be);
 }

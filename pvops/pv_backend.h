@@ -85,6 +85,9 @@ int pv_patch_hypercall_port(const struct pv_patch_site *rec,
  */
 void pv_backend_offer(enum pv_mode mode, struct pv_backend *be);
 
+/* Point every slot of (ops) at the functions of (t), in op order. */
+void pv_ops_fill(struct pv_ops *ops, const struct pv_target *t);
+
 /*
  * Point pv_ops at (mode)'s functions and offer as above. Call before
  * pv_apply(), with interrupts off.

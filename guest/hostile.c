@@ -6,8 +6,9 @@
  * memory, lengths that overflow, the NULL page, reserved bits, addresses
  * that are not canonical. Each answer is checked against the ABI, tallied,
  * and printed for the tests to compare with minivmm's --stats. Then END:
- * pass (default), or one of the things that end a run by the ABI: an
- * unknown port, unbacked MMIO, a triple fault, an exit status out of range.
+ * pass (default), or one of the things that end a run by the ABI: a write
+ * to or a read from an unknown port, unbacked MMIO, a triple fault, an
+ * exit status out of range.
  */
 #include "guest.h"
 #include "minivmm_abi.h"
@@ -150,6 +151,8 @@ static NORETURN void hostile_end(const char *end)
 	printf("hostile: ending with %s\n", end);
 	if (!memcmp(end, "port", 5))
 		outb((uint16_t)(0x200 + rnd() % 0x100), (uint8_t)rnd());
+	else if (!memcmp(end, "portin", 7))
+		(void)inb((uint16_t)(0x200 + rnd() % 0x100));
 	else if (!memcmp(end, "mmio", 5))
 		*(volatile uint32_t *)(0xd0000000ul + (rnd() % 4096 & ~3ul)) =
 			(uint32_t)rnd();

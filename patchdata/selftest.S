@@ -8,8 +8,10 @@
 bits 64
 extern pv_reloc_probe
 
-; rax = pv_reloc_probe() + 1. Clobbers what a C call clobbers.
+; A whole function: rax = pv_reloc_probe() + 1. Clobbers what a C call
+; clobbers.
 PATCHLET pv_test_reloc_call, PV_PATCHLET_TEST, PV_CLOBBERS_NORMAL
         PATCHLET_CALL pv_reloc_probe
         inc rax
+        ret
 ENDPATCHLET

@@ -52,6 +52,7 @@ void elf_build(struct test_elf *t)
 	t->note_desc = (uint32_t *)((uint8_t *)(t->note + 1) + 4);
 	*t->note_desc = (uint32_t)TEST_TEXT_GPA;
 
-	memset(t->bytes + TEST_TEXT_OFF, 0x90, 16); /* recognisable bytes */
-	memset(t->bytes + TEST_DATA_OFF, 0x5a, 16);
+	/* Recognisable contents (data to the loader, not instructions). */
+	memset(t->bytes + TEST_TEXT_OFF, TEST_TEXT_FILL, 16);
+	memset(t->bytes + TEST_DATA_OFF, TEST_DATA_FILL, 16);
 }

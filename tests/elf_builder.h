@@ -19,6 +19,8 @@
 #define TEST_DATA_GPA 0x200000ull
 #define TEST_DATA_MEMSZ 0x1000ull /* 16 bytes of data, then "BSS" */
 #define TEST_MEM_SIZE (4ull << 20)
+#define TEST_TEXT_FILL 0x7e /* what the segments hold */
+#define TEST_DATA_FILL 0x5a
 
 enum { TEST_PH_TEXT, TEST_PH_DATA, TEST_PH_NOTE, TEST_NPHDRS };
 

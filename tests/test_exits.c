@@ -67,7 +67,7 @@ Test(exits, triple_fault)
 
 Test(exits, halt_forever_is_diagnosed_at_the_timeout)
 {
-	char *argv[] = { MINIVMM, "--timeout", "0.5", TINY("halt"), NULL };
+	char *argv[] = { MINIVMM, "--timeout", "2", TINY("halt"), NULL };
 
 	SKIP_WITHOUT_KVM();
 	spawn_run(argv, &r);

@@ -82,6 +82,7 @@ Test(hostile, every_documented_ending)
 {
 	SKIP_WITHOUT_KVM();
 	ends_with("port", VMM_STATUS_GUEST_IO, "unhandled port I/O: out to");
+	ends_with("portin", VMM_STATUS_GUEST_IO, "unhandled port I/O: in from");
 	ends_with("mmio", VMM_STATUS_GUEST_MMIO, "unhandled MMIO: write of");
 	ends_with("triple", VMM_STATUS_SHUTDOWN, "triple-faulted");
 	ends_with("exit", VMM_STATUS_HYPERCALL, "is out of range 0..63");

@@ -53,10 +53,10 @@ Test(loader, valid_image_loads_segments_and_entry)
 	cr_assert_eq(img.nsegs, 2);
 	cr_assert_eq(img.load_lo, TEST_TEXT_GPA);
 	cr_assert_eq(img.load_hi, TEST_DATA_GPA + TEST_DATA_MEMSZ);
-	cr_assert_eq(mem.host[TEST_TEXT_GPA], 0x90);
-	cr_assert_eq(mem.host[TEST_TEXT_GPA + 15], 0x90);
+	cr_assert_eq(mem.host[TEST_TEXT_GPA], TEST_TEXT_FILL);
+	cr_assert_eq(mem.host[TEST_TEXT_GPA + 15], TEST_TEXT_FILL);
 	cr_assert_eq(mem.host[TEST_TEXT_GPA + 16], 0xaa, "wrote past memsz");
-	cr_assert_eq(mem.host[TEST_DATA_GPA + 15], 0x5a);
+	cr_assert_eq(mem.host[TEST_DATA_GPA + 15], TEST_DATA_FILL);
 	for (uint64_t i = 16; i < TEST_DATA_MEMSZ; i++)
 		cr_assert_eq(mem.host[TEST_DATA_GPA + i], 0, "BSS byte %llu",
 			     (unsigned long long)i);
@@ -259,5 +259,5 @@ Test(loader, unaligned_program_headers_load)
 				  sizeof(why)),
 		     0, "%s", why);
 	cr_assert_eq(img.entry, TEST_TEXT_GPA);
-	cr_assert_eq(mem.host[TEST_TEXT_GPA], 0x90);
+	cr_assert_eq(mem.host[TEST_TEXT_GPA], TEST_TEXT_FILL);
 }

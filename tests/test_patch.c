@@ -20,6 +20,9 @@
 
 #define PROBE 0x5eedull
 
+/* What the buffer holds outside the sites: data, never run. */
+#define FILL 0xa5
+
 /* Sites and records live in the binary: within rel32 reach of it all. */
 static uint8_t text[4096] __attribute__((aligned(4096)));
 static struct pv_patch_site recs[16];
@@ -48,7 +51,7 @@ static void count_sync(void)
 
 static void setup(void)
 {
-	memset(text, 0xcc, sizeof(text));
+	memset(text, FILL, sizeof(text));
 	memset(features, 0, sizeof(features));
 	logbuf[0] = '\0';
 	syncs = 0;
@@ -100,7 +103,7 @@ Test(patch, native_patchlet_that_fits_goes_inline_with_nops)
 	cr_assert_eq(apply(1), 0, "%s", logbuf);
 	cr_assert_eq(memcmp(text, bytes(p), p->len), 0);
 	assert_nops(text + p->len, len - p->len);
-	cr_assert_eq(text[len], 0xcc, "wrote past the site");
+	cr_assert_eq(text[len], FILL, "wrote past the site");
 	cr_assert_eq(syncs, 1, "sync_core once after all writes");
 }
 
@@ -226,7 +229,7 @@ Test(patch, unknown_table_is_refused)
 Test(patch, a_site_that_is_not_the_indirect_call_is_refused)
 {
 	pv_host_make_op_site(text, &recs[0], PV_OP_WBINVD, PV_CLOBBERS_NORMAL);
-	text[0] = 0x90; /* an overlapping record got here first, say */
+	text[0] ^= 0xff; /* an overlapping record got here first, say */
 	cr_assert_eq(apply(1), -PV_EINVAL);
 	cr_assert_not_null(strstr(logbuf, "not an indirect call"), "%s",
 			   logbuf);
@@ -274,7 +277,6 @@ Test(patch, relocated_relative_call_still_reaches_its_target)
 			      PROT_READ | PROT_WRITE | PROT_EXEC),
 		     0);
 	cr_assert_eq(pv_copy_patchlet(p, text, (uintptr_t)text), 0);
-	text[p->len] = 0xc3; /* ret: test scaffolding, not patch data */
 	cr_assert_eq(fn(), PROBE + 1, "the moved call went astray");
 	/* Unrelocated, the same bytes would aim elsewhere. */
 	cr_assert_neq(memcmp(text, bytes(p), p->len), 0);
@@ -292,9 +294,10 @@ Test(patch, relocation_that_cannot_reach_is_refused)
 
 /* ---- feature alternatives ---- */
 
+/* A feature site of (len) bytes whose original is NOPs (from patchdata). */
 static void make_feature_site(unsigned len, unsigned feature, uint8_t flags)
 {
-	memset(text, 0x90, len);
+	pv_fill_nops(&ctx, text, len);
 	memset(&recs[0], 0, sizeof(recs[0]));
 	pv_host_set_rel(&recs[0].instr, text);
 	pv_host_set_rel(&recs[0].repl, &pv_alt_rdtscp_desc);
@@ -317,10 +320,12 @@ Test(patch, feature_present_replaces)
 
 Test(patch, feature_absent_keeps_the_original)
 {
+	uint8_t orig[8];
+
 	make_feature_site(8, PV_FEATURE_RDTSCP, 0);
+	memcpy(orig, text, 8);
 	cr_assert_eq(apply(1), 0, "%s", logbuf);
-	for (int i = 0; i < 8; i++)
-		cr_assert_eq(text[i], 0x90);
+	cr_assert_eq(memcmp(text, orig, 8), 0, "the original changed");
 }
 
 Test(patch, absent_flag_inverts_the_test)
@@ -333,7 +338,8 @@ Test(patch, absent_flag_inverts_the_test)
 	make_feature_site(6, PV_FEATURE_RDTSCP, PV_FLAG_ABSENT);
 	features[PV_FW_80000001_EDX] = 1u << 27;
 	cr_assert_eq(apply(1), 0, "%s", logbuf);
-	cr_assert_eq(text[0], 0x90, "replaced although the feature exists");
+	cr_assert_eq(memcmp(text, bytes(ctx.nops[6]), 6), 0,
+		     "replaced although the feature exists");
 }
 
 Test(patch, replacement_longer_than_its_site_is_refused)
@@ -394,7 +400,7 @@ Test(patch, callback_refuses_a_site_that_is_not_mov_edx)
 
 	make_port_site();
 	ctx.cb_data = &cb;
-	text[0] = 0x90;
+	text[0] ^= 0xff; /* no longer mov edx, imm32 */
 	cr_assert_eq(apply(1), -PV_EINVAL);
 	cr_assert_not_null(strstr(logbuf, "callback refused it"), "%s",
 			   logbuf);
@@ -405,10 +411,10 @@ Test(patch, callback_refuses_a_site_that_is_not_mov_edx)
 Test(patch, nop_fill_uses_whole_nops_of_every_length)
 {
 	for (unsigned n = 1; n <= 24; n++) {
-		memset(text, 0xcc, 32);
+		memset(text, FILL, 32);
 		pv_fill_nops(&ctx, text, n);
 		assert_nops(text, n);
-		cr_assert_eq(text[n], 0xcc);
+		cr_assert_eq(text[n], FILL);
 	}
 }
 

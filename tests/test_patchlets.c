@@ -71,7 +71,7 @@ static const struct expect expected[] = {
 	E(pv_tmpl_indirect, PV_PATCHLET_INDIRECT, "call qword ptr [rip]"),
 	E(pv_tmpl_mov_edx, PV_PATCHLET_TEST, "mov edx, 0"),
 	E(pv_alt_rdtscp, PV_PATCHLET_ALT, "rdtscp ; lfence "),
-	E(pv_test_reloc_call, PV_PATCHLET_TEST, "call *; inc rax"),
+	E(pv_test_reloc_call, PV_PATCHLET_TEST, "call *; inc rax; ret "),
 };
 
 #define NEXPECTED (sizeof(expected) / sizeof(expected[0]))

@@ -61,8 +61,9 @@ int main(int argc, char **argv)
 		ms[i] = now_ms() - t0;
 		rss[i] = (double)ru.ru_maxrss;
 		if (!WIFEXITED(status) || WEXITSTATUS(status) != want)
-			errx(1, "%s exited with status %d, expected %d", argv[3],
-			     WIFEXITED(status) ? WEXITSTATUS(status) : -1, want);
+			errx(
+			    1, "%s exited with status %d, expected %d", argv[3],
+			    WIFEXITED(status) ? WEXITSTATUS(status) : -1, want);
 	}
 	qsort(ms, (size_t)runs, sizeof(ms[0]), cmp_double);
 	qsort(rss, (size_t)runs, sizeof(rss[0]), cmp_double);

@@ -13,7 +13,7 @@
 #include "pv_bug.h"
 #include "pv_host.h"
 
-#define MAX_SITES 100000u
+#define MAX_SITES   100000u
 #define SITE_STRIDE 8u /* 6-byte sites, 8 bytes apart */
 
 /* In the binary, so sites, records and table are within rel32 reach. */
@@ -49,7 +49,7 @@ static double ns_per_site(const struct pv_patch_ctx *ctx, unsigned n,
 	double t[64];
 
 	for (unsigned r = 0; r < reps; r++) {
-		struct pv_patch_stats st = { 0 };
+		struct pv_patch_stats st = {0};
 		double t0;
 
 		for (unsigned i = 0; i < n; i++)
@@ -70,9 +70,9 @@ static double ns_per_site(const struct pv_patch_ctx *ctx, unsigned n,
 
 int main(void)
 {
-	static const unsigned sizes[] = { 100, 1000, 10000, 100000 };
+	static const unsigned sizes[] = {100, 1000, 10000, 100000};
 	struct pv_patch_ctx ctx;
-	struct pv_backend be = { .table = pv_host_table };
+	struct pv_backend be = {.table = pv_host_table};
 
 	pv_host_ctx(&ctx);
 	for (unsigned op = 0; op < PV_OP_COUNT; op++)

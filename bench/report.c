@@ -16,13 +16,13 @@
 #include <string.h>
 
 #define MAX_FACTS 64
-#define MAX_REPS 32
-#define NPATHS 6
-#define MAX_OPS 8
+#define MAX_REPS  32
+#define NPATHS	  6
+#define MAX_OPS	  8
 
 static const char *const paths[NPATHS] = {
-	"inline",          "native_patched",    "native_direct",
-	"native_indirect", "hypercall_patched", "hypercall_indirect",
+    "inline",	       "native_patched",    "native_direct",
+    "native_indirect", "hypercall_patched", "hypercall_indirect",
 };
 
 struct fact {
@@ -33,7 +33,7 @@ struct measure {
 	bool have;
 	double iters, insns;
 	double per_call[MAX_REPS]; /* (op - loop) / iterations */
-	double loop[MAX_REPS];     /* the empty loop, per iteration */
+	double loop[MAX_REPS];	   /* the empty loop, per iteration */
 	int reps;
 };
 
@@ -75,7 +75,8 @@ static void read_facts(const char *path)
 		*eq = '\0';
 		line[strcspn(line, "\n")] = '\0';
 		eq[1 + strcspn(eq + 1, "\n")] = '\0';
-		snprintf(facts[nfacts].key, sizeof(facts[0].key), "%.63s", line);
+		snprintf(facts[nfacts].key, sizeof(facts[0].key), "%.63s",
+			 line);
 		snprintf(facts[nfacts].val, sizeof(facts[0].val), "%.191s",
 			 eq + 1);
 		nfacts++;
@@ -175,8 +176,9 @@ static void read_log(const char *path)
 			if (p == NPATHS)
 				errx(1, "unknown path %s", path_name);
 			parse_bench(line, &ops[o][p]);
-		} else if (sscanf(line, "pvops: %u sites: %u native, %u "
-					"direct, %u indirect",
+		} else if (sscanf(line,
+				  "pvops: %u sites: %u native, %u "
+				  "direct, %u indirect",
 				  &a, &b, &c, &d) == 4) {
 			guest_sites = a;
 		} else if (strstr(line, "pvops: mode ") &&
@@ -187,8 +189,9 @@ static void read_log(const char *path)
 		} else if (!strncmp(line, "stats: hypercall handling:", 26)) {
 			unsigned long long n, med, p99;
 
-			if (sscanf(line, "stats: hypercall handling: %llu timed, "
-					 "median %llu ns, p99 %llu ns",
+			if (sscanf(line,
+				   "stats: hypercall handling: %llu timed, "
+				   "median %llu ns, p99 %llu ns",
 				   &n, &med, &p99) == 3) {
 				hc_median_ns = (double)med;
 				hc_p99_ns = (double)p99;
@@ -246,7 +249,8 @@ int main(int argc, char **argv)
 	fprintf(json, "},\n  \"ops\": [\n");
 
 	printf("cycles per call (ratio to inline), guest instructions per "
-	       "call in [ ]\n%-20s", "op");
+	       "call in [ ]\n%-20s",
+	       "op");
 	fprintf(dat, "op");
 	for (int p = 0; p < NPATHS; p++) {
 		printf(" %22s", paths[p]);
@@ -303,13 +307,12 @@ int main(int argc, char **argv)
 	fprintf(json, "},\n  \"launch\": {");
 	json_num(json, "minivmm_ms", fact_num("launch.minivmm.median_ms"),
 		 true);
-	json_num(json, "qemu_microvm_kvm_ms",
-		 fact_num("launch.qemu.median_ms"), true);
+	json_num(json, "qemu_microvm_kvm_ms", fact_num("launch.qemu.median_ms"),
+		 true);
 	json_num(json, "minivmm_rss_kib", fact_num("launch.minivmm.rss_kib"),
 		 true);
 	json_num(json, "qemu_rss_kib", fact_num("launch.qemu.rss_kib"), true);
-	json_num(json, "guest_mem_kib", fact_num("launch.guest_mem_kib"),
-		 true);
+	json_num(json, "guest_mem_kib", fact_num("launch.guest_mem_kib"), true);
 	json_num(json, "runs", fact_num("launch.runs"), false);
 	fprintf(json, "},\n  \"patching\": {\"host_ns_per_site\": {");
 	json_num(json, "100", fact_num("patch.ns_per_site.100"), true);

@@ -9,22 +9,22 @@
 #include "guest.h"
 #include "x86.h"
 
-#define MSR_APIC_BASE 0x1b
-#define APIC_BASE_ENABLE (1u << 11)
+#define MSR_APIC_BASE	    0x1b
+#define APIC_BASE_ENABLE    (1u << 11)
 #define APIC_BASE_ADDR_MASK 0xfffff000ull
 
-#define APIC_TPR 0x080
-#define APIC_EOI 0x0b0
-#define APIC_SVR 0x0f0
-#define APIC_LVT_TIMER 0x320
-#define APIC_LVT_LINT0 0x350
-#define APIC_LVT_LINT1 0x360
-#define APIC_TIMER_INIT 0x380
+#define APIC_TPR	   0x080
+#define APIC_EOI	   0x0b0
+#define APIC_SVR	   0x0f0
+#define APIC_LVT_TIMER	   0x320
+#define APIC_LVT_LINT0	   0x350
+#define APIC_LVT_LINT1	   0x360
+#define APIC_TIMER_INIT	   0x380
 #define APIC_TIMER_CURRENT 0x390
-#define APIC_TIMER_DIVIDE 0x3e0
+#define APIC_TIMER_DIVIDE  0x3e0
 
-#define APIC_SVR_ENABLE 0x100
-#define APIC_LVT_MASKED 0x10000
+#define APIC_SVR_ENABLE	 0x100
+#define APIC_LVT_MASKED	 0x10000
 #define APIC_DIVIDE_BY_1 0xb
 
 #define PIC1_DATA 0x21

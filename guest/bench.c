@@ -11,32 +11,31 @@
 #include "pv_backend.h"
 #include "x86.h"
 
-#define BENCH_REPS 9
-#define RFLAGS_TF 0x100ull
-#define ITERS_NATIVE 2000u   /* paths without an exit */
-#define ITERS_EXIT 200u      /* paths with one exit per call */
+#define BENCH_REPS   9
+#define RFLAGS_TF    0x100ull
+#define ITERS_NATIVE 2000u /* paths without an exit */
+#define ITERS_EXIT   200u  /* paths with one exit per call */
 
 /* The tables the benchmark sites call through (bench_loops.S). */
 struct pv_ops bench_ops_np, bench_ops_nd, bench_ops_ni, bench_ops_hp,
-	bench_ops_hi;
+    bench_ops_hi;
 
 typedef uint64_t bench_fn(uint64_t iters, uint64_t arg);
 
-#define PATHS(op)                                                           \
-	bench_inline_##op, bench_native_patched_##op,                       \
-		bench_native_direct_##op, bench_native_indirect_##op,       \
-		bench_hypercall_patched_##op, bench_hypercall_indirect_##op
-extern bench_fn bench_loop, bench_exit_null, PATHS(save_fl),
-	PATHS(restore_fl), PATHS(irq_pair), PATHS(read_cr2), PATHS(read_cr3),
-	PATHS(write_cr3);
+#define PATHS(op)                                                              \
+	bench_inline_##op, bench_native_patched_##op,                          \
+	    bench_native_direct_##op, bench_native_indirect_##op,              \
+	    bench_hypercall_patched_##op, bench_hypercall_indirect_##op
+extern bench_fn bench_loop, bench_exit_null, PATHS(save_fl), PATHS(restore_fl),
+    PATHS(irq_pair), PATHS(read_cr2), PATHS(read_cr3), PATHS(write_cr3);
 void step_on(void);
 void step_off(void);
 
 enum bench_arg { ARG_NONE, ARG_FLAGS, ARG_CR3 };
 
 static const char *const path_names[6] = {
-	"inline",          "native_patched",    "native_direct",
-	"native_indirect", "hypercall_patched", "hypercall_indirect",
+    "inline",	       "native_patched",    "native_direct",
+    "native_indirect", "hypercall_patched", "hypercall_indirect",
 };
 
 static const struct bench_op {
@@ -44,12 +43,12 @@ static const struct bench_op {
 	enum bench_arg arg;
 	bench_fn *paths[6];
 } bench_ops[] = {
-	{ "save_fl", ARG_NONE, { PATHS(save_fl) } },
-	{ "restore_fl", ARG_FLAGS, { PATHS(restore_fl) } },
-	{ "irq_disable_enable", ARG_NONE, { PATHS(irq_pair) } },
-	{ "read_cr2", ARG_NONE, { PATHS(read_cr2) } },
-	{ "read_cr3", ARG_NONE, { PATHS(read_cr3) } },
-	{ "write_cr3", ARG_CR3, { PATHS(write_cr3) } },
+    {"save_fl", ARG_NONE, {PATHS(save_fl)}},
+    {"restore_fl", ARG_FLAGS, {PATHS(restore_fl)}},
+    {"irq_disable_enable", ARG_NONE, {PATHS(irq_pair)}},
+    {"read_cr2", ARG_NONE, {PATHS(read_cr2)}},
+    {"read_cr3", ARG_NONE, {PATHS(read_cr3)}},
+    {"write_cr3", ARG_CR3, {PATHS(write_cr3)}},
 };
 
 /* ---- the tables and what their sites become ---- */
@@ -72,10 +71,10 @@ unsigned bench_backends(struct pv_backend *be)
 	be[1] = native; /* direct calls only */
 	be[1].table = &bench_ops_nd;
 	memset(be[1].native, 0, sizeof(be[1].native));
-	be[2] = (struct pv_backend){ .table = &bench_ops_ni };
+	be[2] = (struct pv_backend){.table = &bench_ops_ni};
 	be[3] = hypercall;
 	be[3].table = &bench_ops_hp;
-	be[4] = (struct pv_backend){ .table = &bench_ops_hi };
+	be[4] = (struct pv_backend){.table = &bench_ops_hi};
 	return 5;
 }
 
@@ -166,9 +165,9 @@ void bench_run(void)
 				 path_names[p]);
 			measure(what, op->paths[p],
 				hc ? ITERS_EXIT : ITERS_NATIVE, arg,
-				count_insns(op->paths[p],
-					    op->arg == ARG_FLAGS ? arg | RFLAGS_TF
-								 : arg));
+				count_insns(op->paths[p], op->arg == ARG_FLAGS
+							      ? arg | RFLAGS_TF
+							      : arg));
 		}
 	}
 	printf("BENCH end\n");

@@ -11,11 +11,11 @@
 #include "pv_ops.h"
 #include "x86.h"
 
-#define COM1 MINIVMM_SERIAL_PORT
-#define UART_IER 1
-#define UART_FCR 2
-#define UART_LCR 3
-#define UART_LSR 5
+#define COM1	      MINIVMM_SERIAL_PORT
+#define UART_IER      1
+#define UART_FCR      2
+#define UART_LCR      3
+#define UART_LSR      5
 #define UART_LSR_THRE 0x20
 
 static bool use_hypercall;
@@ -41,8 +41,10 @@ void console_write(const char *s, size_t n)
 
 	if (use_hypercall) {
 		/* Chunks of printf are far below MINIVMM_CONSOLE_MAX. */
-		if (hv_hypercall(MINIVMM_HC_CONSOLE_WRITE, (uintptr_t)s, n) != n)
-			use_hypercall = false; /* refused: say it the slow way */
+		if (hv_hypercall(MINIVMM_HC_CONSOLE_WRITE, (uintptr_t)s, n) !=
+		    n)
+			use_hypercall =
+			    false; /* refused: say it the slow way */
 	}
 	if (!use_hypercall)
 		while (n--)

@@ -11,7 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define NORETURN __attribute__((noreturn))
+#define NORETURN	  __attribute__((noreturn))
 #define PRINTF_LIKE(f, a) __attribute__((format(printf, f, a)))
 
 /* ---- string.c: the mem and str functions the compiler may call ---- */
@@ -54,8 +54,8 @@ enum guest_hv { HV_NONE, HV_MINIVMM, HV_KVM, HV_OTHER };
 
 struct guest_hv_info {
 	enum guest_hv kind;
-	char signature[13];     /* CPUID 0x40000000 ebx:ecx:edx, NUL-ended */
-	uint32_t features;      /* minivmm: CPUID 0x40000001.eax */
+	char signature[13]; /* CPUID 0x40000000 ebx:ecx:edx, NUL-ended */
+	uint32_t features;  /* minivmm: CPUID 0x40000001.eax */
 	uint16_t hypercall_port;
 	uint32_t abi_version;
 };
@@ -112,7 +112,7 @@ extern const char fault_ud2_insn[], fault_ud2_resume[];
 void trap_handler(struct trap_frame *f);
 
 /* ---- apic.c: the local APIC and its timer ---- */
-#define APIC_TIMER_VECTOR 0x40
+#define APIC_TIMER_VECTOR    0x40
 #define APIC_SPURIOUS_VECTOR 0xff
 
 /*
@@ -150,7 +150,8 @@ const struct pv_backend *paravirt_backend(const void *table);
 /* Every op's effect, the register contract, the patched bytes. */
 void pvops_selftest(void);
 
-/* ---- bench.c and bench_loops.S: the benchmark (`bench` on the cmdline) ---- */
+/* ---- bench.c and bench_loops.S: the benchmark (`bench` on the cmdline) ----
+ */
 struct pv_backend;
 /* Fill the benchmark's tables; write their backends to (be), return how
  * many (at most BENCH_BACKENDS). Before patching. */

@@ -155,12 +155,12 @@ static NORETURN void hostile_end(const char *end)
 		(void)inb((uint16_t)(0x200 + rnd() % 0x100));
 	else if (!memcmp(end, "mmio", 5))
 		*(volatile uint32_t *)(0xd0000000ul + (rnd() % 4096 & ~3ul)) =
-			(uint32_t)rnd();
+		    (uint32_t)rnd();
 	else if (!memcmp(end, "triple", 7))
 		__asm__ volatile("lidt %0; ud2" : : "m"(empty_idt));
 	else if (!memcmp(end, "exit", 5))
-		hv_hypercall(MINIVMM_HC_EXIT, MINIVMM_EXIT_MAX + 1 + rnd() % 1000,
-			     0);
+		hv_hypercall(MINIVMM_HC_EXIT,
+			     MINIVMM_EXIT_MAX + 1 + rnd() % 1000, 0);
 	else if (!memcmp(end, "pass", 5))
 		guest_pass();
 	guest_fail("hostile: END %s did not end the run", end);
@@ -170,7 +170,7 @@ static NORETURN void hostile_end(const char *end)
 static bool parse(const char *v, int n, uint64_t *seed, uint64_t *count,
 		  char *end, size_t end_size)
 {
-	uint64_t *field[2] = { seed, count };
+	uint64_t *field[2] = {seed, count};
 	int i = 0;
 
 	for (int f = 0; f < 2; f++) {
@@ -194,8 +194,8 @@ static bool parse(const char *v, int n, uint64_t *seed, uint64_t *count,
 
 void hostile_run(void)
 {
-	struct minivmm_info info = { 0 };
-	struct tally t = { 0 };
+	struct minivmm_info info = {0};
+	struct tally t = {0};
 	uint64_t seed, count;
 	char end[16];
 	const char *v;
@@ -207,8 +207,8 @@ void hostile_run(void)
 		guest_fail("hostile=SEED,COUNT[,END] expected");
 	if (!hv_has_hypercalls())
 		guest_fail("hostile: needs minivmm's hypercalls");
-	if (hv_hypercall(MINIVMM_HC_GET_INFO, (uintptr_t)&info,
-			 sizeof(info)) != sizeof(info))
+	if (hv_hypercall(MINIVMM_HC_GET_INFO, (uintptr_t)&info, sizeof(info)) !=
+	    sizeof(info))
 		guest_fail("hostile: get_info failed");
 	rng_state = seed * 0x9e3779b97f4a7c15ull + 1;
 	printf("hostile: seed %llu, %llu calls, memory %llu bytes\n",

@@ -16,8 +16,8 @@ NORETURN void guest_main(uint32_t start_info)
 	uint64_t n;
 
 	cmdline_init(si->cmdline_paddr && si->cmdline_paddr < (1ull << 32)
-			     ? (const char *)(uintptr_t)si->cmdline_paddr
-			     : NULL);
+			 ? (const char *)(uintptr_t)si->cmdline_paddr
+			 : NULL);
 	if (cmdline_has("exit"))
 		guest_exit(0); /* launch timing: leave as soon as C runs */
 	if (cmdline_number("hcloop", &n)) {

@@ -14,7 +14,7 @@
 
 extern const struct pv_patch_site __pv_patch_start[], __pv_patch_end[];
 extern const struct pv_patch_site __pv_patch_bench_start[],
-	__pv_patch_bench_end[];
+    __pv_patch_bench_end[];
 
 static enum pv_mode mode;
 /* [0]: pv_ops, the mode's backend; then the benchmark's tables. */
@@ -61,8 +61,8 @@ void paravirt_init(void)
 
 	mode = choose_mode(hv);
 	cpu_features_read(features);
-	cb_data.hypercall_port = hv->kind == HV_MINIVMM ? hv->hypercall_port
-							: 0;
+	cb_data.hypercall_port =
+	    hv->kind == HV_MINIVMM ? hv->hypercall_port : 0;
 	pv_backend_select(mode, &backends[0]);
 	pv_ctx_init_patchdata(&ctx);
 	ctx.backends = backends;
@@ -78,8 +78,8 @@ void paravirt_init(void)
 	r = pv_apply(__pv_patch_start, __pv_patch_end, &ctx, &stats);
 	t1 = rdtsc_plain();
 	if (r == 0)
-		r = pv_apply(__pv_patch_bench_start, __pv_patch_bench_end,
-			     &ctx, &bench_stats);
+		r = pv_apply(__pv_patch_bench_start, __pv_patch_bench_end, &ctx,
+			     &bench_stats);
 	if (r < 0)
 		guest_fail("pvops: patching stopped at a refused record "
 			   "(error %d)",

@@ -126,7 +126,8 @@ static void format(struct sink *s, const char *fmt, va_list ap)
 		case 'p':
 			num[0] = '0';
 			num[1] = 'x';
-			n = 2 + utoa((uintptr_t)va_arg(ap, void *), 16, num + 2);
+			n = 2 +
+			    utoa((uintptr_t)va_arg(ap, void *), 16, num + 2);
 			emit_padded(s, num, n, width, left, ' ');
 			break;
 		case '%':
@@ -166,7 +167,7 @@ int printf(const char *fmt, ...)
 
 int snprintf(char *buf, size_t size, const char *fmt, ...)
 {
-	struct sink s = { .buf = buf, .size = size, .len = 0 };
+	struct sink s = {.buf = buf, .size = size, .len = 0};
 	va_list ap;
 
 	va_start(ap, fmt);

@@ -12,36 +12,36 @@
 #include "pv_feature.h"
 #include "x86.h"
 
-#define VEC_PF 14
-#define PTE_P 0x1ull
-#define PTE_W 0x2ull
-#define PTE_PS 0x80ull
-#define PAGE_2M (2ull << 20)
-#define ALT_VA (1ull << 39)      /* PML4 slot 1: mapped in the alt root only */
-#define PAGE_A (4ull << 20)      /* two 2 MiB frames for the remap test */
-#define PAGE_B (6ull << 20)
-#define MAGIC_A 0xa11ce0000000000aull
-#define MAGIC_B 0xb0b000000000000bull
-#define TICK_SHORT 20000u        /* bus clocks: soon, but after the check */
-#define TICK_LONG 2000000u
-#define SPIN_LIMIT 100000000ull
+#define VEC_PF	       14
+#define PTE_P	       0x1ull
+#define PTE_W	       0x2ull
+#define PTE_PS	       0x80ull
+#define PAGE_2M	       (2ull << 20)
+#define ALT_VA	       (1ull << 39) /* PML4 slot 1: mapped in the alt root only */
+#define PAGE_A	       (4ull << 20) /* two 2 MiB frames for the remap test */
+#define PAGE_B	       (6ull << 20)
+#define MAGIC_A	       0xa11ce0000000000aull
+#define MAGIC_B	       0xb0b000000000000bull
+#define TICK_SHORT     20000u /* bus clocks: soon, but after the check */
+#define TICK_LONG      2000000u
+#define SPIN_LIMIT     100000000ull
 #define TICK_POLLS_MAX 100000u
-#define CANARY 0xc0dec0de00000000ull
-#define RELOC_PROBE 0x5eedull
+#define CANARY	       0xc0dec0de00000000ull
+#define RELOC_PROBE    0x5eedull
 
 extern const struct pv_patch_site __pv_patch_start[], __pv_patch_end[];
 extern const struct pv_patch_site __pv_patch_bench_start[],
-	__pv_patch_bench_end[];
+    __pv_patch_bench_end[];
 extern uint64_t contract_regs[16], contract_rsp;
 extern char reloc_scratch[];
 
 /* The second root and its tables: zero in the image, no clearing. */
 static uint64_t alt_pml4[512]
-	__attribute__((aligned(4096), section(".data.pagetables"))) = { 0 };
+    __attribute__((aligned(4096), section(".data.pagetables"))) = {0};
 static uint64_t alt_pdpt[512]
-	__attribute__((aligned(4096), section(".data.pagetables"))) = { 0 };
+    __attribute__((aligned(4096), section(".data.pagetables"))) = {0};
 static uint64_t alt_pd[512]
-	__attribute__((aligned(4096), section(".data.pagetables"))) = { 0 };
+    __attribute__((aligned(4096), section(".data.pagetables"))) = {0};
 
 static bool if_set(void)
 {
@@ -171,8 +171,7 @@ static void check_mmu_ops(void)
 			   (unsigned long long)ALT_VA);
 	if (cr2 != ALT_VA || f.rip != (uintptr_t)fault_read_insn)
 		guest_fail("read_cr2 gave %#llx for a fault at %#llx",
-			   (unsigned long long)cr2,
-			   (unsigned long long)ALT_VA);
+			   (unsigned long long)cr2, (unsigned long long)ALT_VA);
 }
 
 static void check_wbinvd(void)
@@ -188,10 +187,10 @@ static void check_wbinvd(void)
 /* ---- the register contract ---- */
 
 typedef void contract_fn(uint64_t arg);
-extern contract_fn contract_save_fl, contract_restore_fl,
-	contract_irq_disable, contract_irq_enable, contract_safe_halt,
-	contract_read_cr2, contract_read_cr3, contract_write_cr3,
-	contract_flush_tlb_one, contract_wbinvd;
+extern contract_fn contract_save_fl, contract_restore_fl, contract_irq_disable,
+    contract_irq_enable, contract_safe_halt, contract_read_cr2,
+    contract_read_cr3, contract_write_cr3, contract_flush_tlb_one,
+    contract_wbinvd;
 
 static void check_contract(unsigned op, contract_fn *fn, uint64_t arg,
 			   uint16_t allowed)

@@ -9,7 +9,7 @@
 #include "pvh.h"
 #include "x86.h"
 
-#define VEC_UD 6
+#define VEC_UD	      6
 #define UNMAPPED_ADDR 0x100000000000ull /* 16 TiB: beyond the 4 GiB map */
 
 extern char __kernel_start[], __kernel_end[]; /* guest.ld */
@@ -63,14 +63,15 @@ static void check_printf(void)
 static void check_minivmm(void)
 {
 	struct cpuid_regs r = cpuid(1, 0);
-	struct minivmm_info info = { 0 };
+	struct minivmm_info info = {0};
 	uint64_t n;
 
 	if (!hv_has_hypercalls())
 		return;
 	if ((r.ecx & (1u << 5)) || !(r.ecx & (1u << 31)))
-		guest_fail("CPUID.1:ECX %#x: VMX shown or hypervisor bit hidden",
-			   r.ecx);
+		guest_fail(
+		    "CPUID.1:ECX %#x: VMX shown or hypervisor bit hidden",
+		    r.ecx);
 	n = hv_hypercall(MINIVMM_HC_GET_INFO, (uintptr_t)&info, sizeof(info));
 	if (n != sizeof(info) || info.abi_version != MINIVMM_ABI_VERSION ||
 	    info.mem_bytes < (2u << 20))

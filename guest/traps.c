@@ -9,10 +9,10 @@
 #include "guest.h"
 #include "pv_ops.h"
 
-#define IDT_VECTORS 256
+#define IDT_VECTORS    256
 #define GATE_INTERRUPT 0x8e /* present, DPL 0, 64-bit interrupt gate */
-#define SEL_CODE64 0x08     /* entry.S */
-#define VEC_DB 1
+#define SEL_CODE64     0x08 /* entry.S */
+#define VEC_DB	       1
 
 struct idt_gate {
 	uint16_t offset_lo;
@@ -34,13 +34,12 @@ extern const char irq_stub_timer[], irq_stub_spurious[];
 
 /* In .data, not .bss: zero in the image, so boot need not clear it. */
 static struct idt_gate idt[IDT_VECTORS]
-	__attribute__((aligned(16), section(".data"))) = { { 0 } };
+    __attribute__((aligned(16), section(".data"))) = {{0}};
 
 static const char *const trap_names[32] = {
-	"#DE", "#DB", "NMI", "#BP", "#OF", "#BR", "#UD", "#NM",
-	"#DF", "CSO", "#TS", "#NP", "#SS", "#GP", "#PF", "#15",
-	"#MF", "#AC", "#MC", "#XM", "#VE", "#CP", "#22", "#23",
-	"#24", "#25", "#26", "#27", "#HV", "#VC", "#SX", "#31",
+    "#DE", "#DB", "NMI", "#BP", "#OF", "#BR", "#UD", "#NM", "#DF", "CSO", "#TS",
+    "#NP", "#SS", "#GP", "#PF", "#15", "#MF", "#AC", "#MC", "#XM", "#VE", "#CP",
+    "#22", "#23", "#24", "#25", "#26", "#27", "#HV", "#VC", "#SX", "#31",
 };
 
 static volatile uint64_t *step_counter;
@@ -55,17 +54,17 @@ static struct {
 static void set_gate(unsigned vector, uint64_t handler)
 {
 	idt[vector] = (struct idt_gate){
-		.offset_lo = (uint16_t)handler,
-		.selector = SEL_CODE64,
-		.type = GATE_INTERRUPT,
-		.offset_mid = (uint16_t)(handler >> 16),
-		.offset_hi = (uint32_t)(handler >> 32),
+	    .offset_lo = (uint16_t)handler,
+	    .selector = SEL_CODE64,
+	    .type = GATE_INTERRUPT,
+	    .offset_mid = (uint16_t)(handler >> 16),
+	    .offset_hi = (uint32_t)(handler >> 32),
 	};
 }
 
 void traps_init(void)
 {
-	struct idt_ptr p = { .limit = sizeof(idt) - 1, .base = (uintptr_t)idt };
+	struct idt_ptr p = {.limit = sizeof(idt) - 1, .base = (uintptr_t)idt};
 
 	for (unsigned v = 0; v < 32; v++)
 		set_gate(v, trap_stubs[v]);

@@ -15,16 +15,16 @@
  * signature "minivmm" padded with NUL bytes.
  */
 #define MINIVMM_CPUID_SIGNATURE 0x40000000u
-#define MINIVMM_SIGNATURE "minivmm\0\0\0\0\0"
-#define MINIVMM_SIGNATURE_LEN 12
+#define MINIVMM_SIGNATURE	"minivmm\0\0\0\0\0"
+#define MINIVMM_SIGNATURE_LEN	12
 
 /*
  * CPUID 0x40000001: eax = feature bits, ebx = hypercall I/O port,
  * ecx = ABI version.
  */
-#define MINIVMM_CPUID_FEATURES 0x40000001u
+#define MINIVMM_CPUID_FEATURES	  0x40000001u
 #define MINIVMM_FEATURE_HYPERCALL (1u << 0) /* port-I/O hypercalls work */
-#define MINIVMM_ABI_VERSION 1u
+#define MINIVMM_ABI_VERSION	  1u
 
 /*
  * A hypercall is one 32-bit `out dx, eax`: dx = the hypercall port
@@ -36,20 +36,20 @@
 #define MINIVMM_HYPERCALL_PORT 0x0b00u
 
 enum minivmm_hypercall {
-	MINIVMM_HC_EXIT = 0,          /* exit(rdi = status 0..EXIT_MAX) */
-	MINIVMM_HC_NULL = 1,          /* nothing: the cost of one exit */
-	MINIVMM_HC_SAVE_FL = 2,       /* rax = the vCPU's RFLAGS */
-	MINIVMM_HC_RESTORE_FL = 3,    /* RFLAGS.IF = rdi.IF */
-	MINIVMM_HC_IRQ_DISABLE = 4,   /* RFLAGS.IF = 0 */
-	MINIVMM_HC_IRQ_ENABLE = 5,    /* RFLAGS.IF = 1 */
-	MINIVMM_HC_SAFE_HALT = 6,     /* RFLAGS.IF = 1, sleep until an irq */
-	MINIVMM_HC_READ_CR2 = 7,      /* rax = CR2 */
-	MINIVMM_HC_READ_CR3 = 8,      /* rax = CR3 */
-	MINIVMM_HC_WRITE_CR3 = 9,     /* CR3 = rdi */
+	MINIVMM_HC_EXIT = 0,	       /* exit(rdi = status 0..EXIT_MAX) */
+	MINIVMM_HC_NULL = 1,	       /* nothing: the cost of one exit */
+	MINIVMM_HC_SAVE_FL = 2,	       /* rax = the vCPU's RFLAGS */
+	MINIVMM_HC_RESTORE_FL = 3,     /* RFLAGS.IF = rdi.IF */
+	MINIVMM_HC_IRQ_DISABLE = 4,    /* RFLAGS.IF = 0 */
+	MINIVMM_HC_IRQ_ENABLE = 5,     /* RFLAGS.IF = 1 */
+	MINIVMM_HC_SAFE_HALT = 6,      /* RFLAGS.IF = 1, sleep until an irq */
+	MINIVMM_HC_READ_CR2 = 7,       /* rax = CR2 */
+	MINIVMM_HC_READ_CR3 = 8,       /* rax = CR3 */
+	MINIVMM_HC_WRITE_CR3 = 9,      /* CR3 = rdi */
 	MINIVMM_HC_FLUSH_TLB_ONE = 10, /* drop the translation of rdi */
-	MINIVMM_HC_WBINVD = 11,       /* write back and invalidate caches */
+	MINIVMM_HC_WBINVD = 11,	       /* write back and invalidate caches */
 	MINIVMM_HC_CONSOLE_WRITE = 12, /* write rsi bytes at gpa rdi */
-	MINIVMM_HC_GET_INFO = 13,     /* struct minivmm_info to gpa rdi */
+	MINIVMM_HC_GET_INFO = 13,      /* struct minivmm_info to gpa rdi */
 	MINIVMM_HC_SANDBOX_PROBE = 14, /* tests: try a forbidden syscall */
 	MINIVMM_HC_COUNT = 15,
 };
@@ -71,7 +71,7 @@ struct minivmm_info {
 };
 
 /* MINIVMM_HC_SANDBOX_PROBE's argument: which forbidden syscall to try. */
-#define MINIVMM_PROBE_OPEN 0   /* openat: refused with EPERM, reported */
+#define MINIVMM_PROBE_OPEN   0 /* openat: refused with EPERM, reported */
 #define MINIVMM_PROBE_SOCKET 1 /* socket: a violation, minivmm stops */
 
 /* Largest status the guest may pass to MINIVMM_HC_EXIT. */
@@ -80,7 +80,7 @@ struct minivmm_info {
 /* Error results in rax (as unsigned 64-bit values). */
 #define MINIVMM_ENOSYS ((unsigned long long)-38)
 #define MINIVMM_EINVAL ((unsigned long long)-22)
-#define MINIVMM_EPERM ((unsigned long long)-1)
+#define MINIVMM_EPERM  ((unsigned long long)-1)
 
 /*
  * QEMU isa-debug-exit compatible port: a write of v ends the run with

@@ -12,8 +12,8 @@
 
 #define PV_PRINTF(f, a) __attribute__((format(printf, f, a)))
 
-static void PV_PRINTF(2, 3) pv_log(const struct pv_patch_ctx *ctx,
-				  const char *fmt, ...)
+static void PV_PRINTF(2, 3)
+    pv_log(const struct pv_patch_ctx *ctx, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -25,22 +25,22 @@ static void PV_PRINTF(2, 3) pv_log(const struct pv_patch_ctx *ctx,
 }
 
 static const char *const op_names[PV_OP_COUNT] = {
-	[PV_OP_SAVE_FL] = "save_fl",
-	[PV_OP_RESTORE_FL] = "restore_fl",
-	[PV_OP_IRQ_DISABLE] = "irq_disable",
-	[PV_OP_IRQ_ENABLE] = "irq_enable",
-	[PV_OP_SAFE_HALT] = "safe_halt",
-	[PV_OP_READ_CR2] = "read_cr2",
-	[PV_OP_READ_CR3] = "read_cr3",
-	[PV_OP_WRITE_CR3] = "write_cr3",
-	[PV_OP_FLUSH_TLB_ONE] = "flush_tlb_one",
-	[PV_OP_WBINVD] = "wbinvd",
+    [PV_OP_SAVE_FL] = "save_fl",
+    [PV_OP_RESTORE_FL] = "restore_fl",
+    [PV_OP_IRQ_DISABLE] = "irq_disable",
+    [PV_OP_IRQ_ENABLE] = "irq_enable",
+    [PV_OP_SAFE_HALT] = "safe_halt",
+    [PV_OP_READ_CR2] = "read_cr2",
+    [PV_OP_READ_CR3] = "read_cr3",
+    [PV_OP_WRITE_CR3] = "write_cr3",
+    [PV_OP_FLUSH_TLB_ONE] = "flush_tlb_one",
+    [PV_OP_WBINVD] = "wbinvd",
 };
 
 static const char *const action_names[PV_ACT_COUNT] = {
-	[PV_ACT_NATIVE] = "native",     [PV_ACT_DIRECT] = "direct",
-	[PV_ACT_INDIRECT] = "indirect", [PV_ACT_REPLACED] = "replaced",
-	[PV_ACT_KEPT] = "kept",         [PV_ACT_CALLBACK] = "callback",
+    [PV_ACT_NATIVE] = "native",	    [PV_ACT_DIRECT] = "direct",
+    [PV_ACT_INDIRECT] = "indirect", [PV_ACT_REPLACED] = "replaced",
+    [PV_ACT_KEPT] = "kept",	    [PV_ACT_CALLBACK] = "callback",
 };
 
 const char *pv_op_name(unsigned op)
@@ -53,14 +53,15 @@ const char *pv_action_name(enum pv_action act)
 	return (unsigned)act < PV_ACT_COUNT ? action_names[act] : "?";
 }
 
-static int PV_PRINTF(4, 5) refuse(const struct pv_patch_ctx *ctx,
-				  const struct pv_patch_site *rec, int code,
-				  const char *why, ...)
+static int PV_PRINTF(4, 5)
+    refuse(const struct pv_patch_ctx *ctx, const struct pv_patch_site *rec,
+	   int code, const char *why, ...)
 {
 	va_list ap;
 
 	pv_log(ctx, "pvops: refused site %p (kind %u, key %u, %u bytes): ",
-	       (const void *)pv_site_addr(rec), rec->kind, rec->key, rec->instr_len);
+	       (const void *)pv_site_addr(rec), rec->kind, rec->key,
+	       rec->instr_len);
 	if (ctx->vlog) {
 		va_start(ap, why);
 		ctx->vlog(why, ap);
@@ -131,8 +132,7 @@ static bool same_bytes(const uint8_t *a, const uint8_t *b, unsigned n)
 
 /* Is (site, len) exactly `call [rip + disp32]` aiming at (slot)? */
 static bool is_indirect_call(const struct pv_patch_ctx *ctx,
-			     const uint8_t *site, unsigned len,
-			     uintptr_t slot)
+			     const uint8_t *site, unsigned len, uintptr_t slot)
 {
 	const struct pv_patchlet *t = ctx->indirect_tmpl;
 	int32_t disp;
@@ -253,7 +253,8 @@ static int plan_callback(const struct pv_patch_site *rec,
 	int n = fn(rec, pv_site_addr(rec), len, buf, ctx);
 
 	if (n < 0)
-		return refuse(ctx, rec, n, "callback refused it (error %d)", -n);
+		return refuse(ctx, rec, n, "callback refused it (error %d)",
+			      -n);
 	if ((unsigned)n > len)
 		return refuse(ctx, rec, -PV_ENOSPC,
 			      "callback wrote %u bytes into a %u-byte site",
@@ -308,15 +309,14 @@ static void log_site(const struct pv_patch_ctx *ctx,
 	}
 	p[-1] = '\0';
 	pv_log(ctx, "pvops: %p %-13s len %2u %-8s %s\n", (const void *)before,
-	       rec->kind == PV_KIND_OP ? pv_op_name(rec->key)
+	       rec->kind == PV_KIND_OP	      ? pv_op_name(rec->key)
 	       : rec->kind == PV_KIND_FEATURE ? "feature"
 					      : "callback",
 	       len, pv_action_name(act), line);
 }
 
-int pv_apply(const struct pv_patch_site *begin,
-	     const struct pv_patch_site *end, const struct pv_patch_ctx *ctx,
-	     struct pv_patch_stats *stats)
+int pv_apply(const struct pv_patch_site *begin, const struct pv_patch_site *end,
+	     const struct pv_patch_ctx *ctx, struct pv_patch_stats *stats)
 {
 	uint8_t buf[PV_MAX_SITE_LEN];
 

@@ -15,10 +15,10 @@
 #include "pv_abi.h"
 
 /* Negative errno-style results. */
-#define PV_ENOENT 2    /* a record points at nothing we know */
-#define PV_EINVAL 22   /* a malformed record or site */
-#define PV_ENOSPC 28   /* a replacement longer than its site */
-#define PV_ERANGE 34   /* a rel32 that cannot reach */
+#define PV_ENOENT 2  /* a record points at nothing we know */
+#define PV_EINVAL 22 /* a malformed record or site */
+#define PV_ENOSPC 28 /* a replacement longer than its site */
+#define PV_ERANGE 34 /* a rel32 that cannot reach */
 
 /* A direct-call target: its address and the registers it changes. */
 struct pv_target {
@@ -28,8 +28,8 @@ struct pv_target {
 
 /* What the sites calling through one ops table may become. */
 struct pv_backend {
-	const void *table;                              /* the ops table */
-	const struct pv_patchlet *native[PV_OP_COUNT];  /* NULL: none */
+	const void *table;			       /* the ops table */
+	const struct pv_patchlet *native[PV_OP_COUNT]; /* NULL: none */
 	struct pv_target direct[PV_OP_COUNT];
 };
 
@@ -40,8 +40,8 @@ struct pv_patch_ctx;
  * write the new bytes to (buf) and return how many (the engine pads the
  * rest with NOPs), or a negative PV_E* code to refuse the site.
  */
-typedef int pv_callback_fn(const struct pv_patch_site *rec,
-			   const uint8_t *orig, unsigned len, uint8_t *buf,
+typedef int pv_callback_fn(const struct pv_patch_site *rec, const uint8_t *orig,
+			   unsigned len, uint8_t *buf,
 			   const struct pv_patch_ctx *ctx);
 
 struct pv_patch_ctx {
@@ -49,23 +49,23 @@ struct pv_patch_ctx {
 	unsigned nbackends;
 	const uint32_t *features; /* pv_feature.h words */
 	unsigned nfeature_words;
-	const struct pv_patchlet *nops[9]; /* nops[n]: an n-byte NOP */
-	const struct pv_patchlet *call_tmpl;     /* call rel32 */
+	const struct pv_patchlet *nops[9];	 /* nops[n]: an n-byte NOP */
+	const struct pv_patchlet *call_tmpl;	 /* call rel32 */
 	const struct pv_patchlet *indirect_tmpl; /* call [rip + disp32] */
-	const void *cb_data;    /* for the callbacks */
-	bool debug;             /* log every site, bytes before and after */
+	const void *cb_data;			 /* for the callbacks */
+	bool debug; /* log every site, bytes before and after */
 	/* printf-style sink for refusals and the debug table; NULL: silent */
 	int (*vlog)(const char *fmt, va_list ap);
-	void (*sync_core)(void);          /* serialise after writing; or NULL */
+	void (*sync_core)(void); /* serialise after writing; or NULL */
 };
 
 /* What the engine did with a site. */
 enum pv_action {
-	PV_ACT_NATIVE,   /* OP: the native patchlet, inline */
-	PV_ACT_DIRECT,   /* OP: call rel32 to the backend */
+	PV_ACT_NATIVE,	 /* OP: the native patchlet, inline */
+	PV_ACT_DIRECT,	 /* OP: call rel32 to the backend */
 	PV_ACT_INDIRECT, /* OP: left as the indirect call */
 	PV_ACT_REPLACED, /* FEATURE: the replacement went in */
-	PV_ACT_KEPT,     /* FEATURE: the original stays */
+	PV_ACT_KEPT,	 /* FEATURE: the original stays */
 	PV_ACT_CALLBACK, /* CALLBACK: the callback's bytes went in */
 	PV_ACT_COUNT,
 };
@@ -107,9 +107,8 @@ int pv_plan_site(const struct pv_patch_site *rec,
  * The caller makes sure nothing executes a site while it is rewritten
  * (one CPU, interrupts off).
  */
-int pv_apply(const struct pv_patch_site *begin,
-	     const struct pv_patch_site *end, const struct pv_patch_ctx *ctx,
-	     struct pv_patch_stats *stats);
+int pv_apply(const struct pv_patch_site *begin, const struct pv_patch_site *end,
+	     const struct pv_patch_ctx *ctx, struct pv_patch_stats *stats);
 
 /* Copy patchlet (p) to (dst), which will live at (runtime), relocating it. */
 int pv_copy_patchlet(const struct pv_patchlet *p, uint8_t *dst,

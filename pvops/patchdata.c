@@ -8,18 +8,17 @@
 #include "pv_backend.h"
 
 const struct pv_patchlet *const pv_native_patchlets[PV_OP_COUNT] = {
-	[PV_OP_SAVE_FL] = &pv_native_save_fl_desc,
-	[PV_OP_RESTORE_FL] = &pv_native_restore_fl_desc,
-	[PV_OP_IRQ_DISABLE] = &pv_native_irq_disable_desc,
-	[PV_OP_IRQ_ENABLE] = &pv_native_irq_enable_desc,
-	[PV_OP_SAFE_HALT] = &pv_native_safe_halt_desc,
-	[PV_OP_READ_CR2] = &pv_native_read_cr2_desc,
-	[PV_OP_READ_CR3] = &pv_native_read_cr3_desc,
-	[PV_OP_WRITE_CR3] = &pv_native_write_cr3_desc,
-	[PV_OP_FLUSH_TLB_ONE] = &pv_native_flush_tlb_one_desc,
-	[PV_OP_WBINVD] = &pv_native_wbinvd_desc,
+    [PV_OP_SAVE_FL] = &pv_native_save_fl_desc,
+    [PV_OP_RESTORE_FL] = &pv_native_restore_fl_desc,
+    [PV_OP_IRQ_DISABLE] = &pv_native_irq_disable_desc,
+    [PV_OP_IRQ_ENABLE] = &pv_native_irq_enable_desc,
+    [PV_OP_SAFE_HALT] = &pv_native_safe_halt_desc,
+    [PV_OP_READ_CR2] = &pv_native_read_cr2_desc,
+    [PV_OP_READ_CR3] = &pv_native_read_cr3_desc,
+    [PV_OP_WRITE_CR3] = &pv_native_write_cr3_desc,
+    [PV_OP_FLUSH_TLB_ONE] = &pv_native_flush_tlb_one_desc,
+    [PV_OP_WBINVD] = &pv_native_wbinvd_desc,
 };
-
 
 void pv_ctx_init_patchdata(struct pv_patch_ctx *ctx)
 {

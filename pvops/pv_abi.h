@@ -15,16 +15,16 @@
  * struct pv_ops (pv_ops.h checks this at compile time).
  */
 enum pv_op {
-	PV_OP_SAVE_FL = 0,       /* irq.save_fl: rax = RFLAGS */
-	PV_OP_RESTORE_FL = 1,    /* irq.restore_fl(rdi): RFLAGS.IF = rdi.IF */
-	PV_OP_IRQ_DISABLE = 2,   /* irq.irq_disable: cli */
-	PV_OP_IRQ_ENABLE = 3,    /* irq.irq_enable: sti */
-	PV_OP_SAFE_HALT = 4,     /* irq.safe_halt: sti; hlt */
-	PV_OP_READ_CR2 = 5,      /* mmu.read_cr2: rax = CR2 */
-	PV_OP_READ_CR3 = 6,      /* mmu.read_cr3: rax = CR3 */
-	PV_OP_WRITE_CR3 = 7,     /* mmu.write_cr3(rdi) */
+	PV_OP_SAVE_FL = 0,	 /* irq.save_fl: rax = RFLAGS */
+	PV_OP_RESTORE_FL = 1,	 /* irq.restore_fl(rdi): RFLAGS.IF = rdi.IF */
+	PV_OP_IRQ_DISABLE = 2,	 /* irq.irq_disable: cli */
+	PV_OP_IRQ_ENABLE = 3,	 /* irq.irq_enable: sti */
+	PV_OP_SAFE_HALT = 4,	 /* irq.safe_halt: sti; hlt */
+	PV_OP_READ_CR2 = 5,	 /* mmu.read_cr2: rax = CR2 */
+	PV_OP_READ_CR3 = 6,	 /* mmu.read_cr3: rax = CR3 */
+	PV_OP_WRITE_CR3 = 7,	 /* mmu.write_cr3(rdi) */
 	PV_OP_FLUSH_TLB_ONE = 8, /* mmu.flush_tlb_one(rdi): invlpg */
-	PV_OP_WBINVD = 9,        /* cpu.wbinvd */
+	PV_OP_WBINVD = 9,	 /* cpu.wbinvd */
 	PV_OP_COUNT = 10,
 };
 
@@ -60,14 +60,16 @@ enum pv_reg {
 
 /* Record kinds: what a struct pv_patch_site asks of the engine. */
 enum pv_kind {
-	PV_KIND_OP = 0,       /* a pv-op call site: native, direct or indirect */
-	PV_KIND_FEATURE = 1,  /* use the replacement if a CPU feature is (not) there */
+	PV_KIND_OP = 0, /* a pv-op call site: native, direct or indirect */
+	PV_KIND_FEATURE =
+	    1, /* use the replacement if a CPU feature is (not) there */
 	PV_KIND_CALLBACK = 2, /* a C callback computes the new bytes at boot */
 	PV_KIND_COUNT = 3,
 };
 
 /* struct pv_patch_site.flags */
-#define PV_FLAG_ABSENT 0x01 /* PV_KIND_FEATURE: apply if the feature is absent */
+#define PV_FLAG_ABSENT                                                         \
+	0x01 /* PV_KIND_FEATURE: apply if the feature is absent */
 
 /*
  * One patch record, in section .pv_patch. Offsets are self-relative:
@@ -79,18 +81,18 @@ enum pv_kind {
  *   CALLBACK: repl -> the callback (pv_patch.h, pv_callback_fn).
  */
 struct pv_patch_site {
-	int32_t instr;     /* -> the site's bytes */
-	int32_t repl;      /* -> kind-specific, see above */
+	int32_t instr; /* -> the site's bytes */
+	int32_t repl;  /* -> kind-specific, see above */
 	uint16_t key;
-	uint8_t kind;      /* enum pv_kind */
+	uint8_t kind; /* enum pv_kind */
 	uint8_t flags;
 	uint8_t instr_len; /* bytes at the site */
 	uint8_t pad;
 	uint16_t clobbers; /* register mask */
 };
 
-#define PV_PATCH_SITE_SIZE 16 /* the NASM macros emit this many bytes */
-#define PV_MAX_SITE_LEN 32    /* longest site the engine patches */
+#define PV_PATCH_SITE_SIZE     16 /* the NASM macros emit this many bytes */
+#define PV_MAX_SITE_LEN	       32 /* longest site the engine patches */
 #define PV_PATCHLET_MAX_RELOCS 3
 
 /*
@@ -100,9 +102,9 @@ struct pv_patch_site {
  * leaving the patchlet) that must be adjusted when the bytes move.
  */
 struct pv_patchlet {
-	int32_t start;    /* -> first byte (the global start label) */
-	uint8_t len;      /* end label - start label */
-	uint8_t op;       /* enum pv_op it implements, or PV_PATCHLET_* */
+	int32_t start;	   /* -> first byte (the global start label) */
+	uint8_t len;	   /* end label - start label */
+	uint8_t op;	   /* enum pv_op it implements, or PV_PATCHLET_* */
 	uint16_t clobbers; /* registers the bytes change */
 	uint8_t nrelocs;
 	uint8_t relocs[PV_PATCHLET_MAX_RELOCS];
@@ -112,10 +114,10 @@ struct pv_patchlet {
 
 /* Patchlet roles other than an op (struct pv_patchlet.op). */
 enum pv_patchlet_role {
-	PV_PATCHLET_NOP = 0x80,      /* a multi-byte NOP, len = its size */
+	PV_PATCHLET_NOP = 0x80,	     /* a multi-byte NOP, len = its size */
 	PV_PATCHLET_CALL = 0x81,     /* call rel32 template */
 	PV_PATCHLET_INDIRECT = 0x82, /* call [rip + disp32] template */
-	PV_PATCHLET_ALT = 0x83,      /* an alternative's replacement */
+	PV_PATCHLET_ALT = 0x83,	     /* an alternative's replacement */
 	PV_PATCHLET_TEST = 0x84,     /* used only by the tests */
 };
 

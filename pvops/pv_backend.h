@@ -14,7 +14,7 @@
 #include "pv_ops.h"
 
 enum pv_mode {
-	PV_MODE_NATIVE,    /* sites become the native patchlets */
+	PV_MODE_NATIVE,	   /* sites become the native patchlets */
 	PV_MODE_HYPERCALL, /* sites become direct calls to hypercall stubs */
 	PV_MODE_UNPATCHED, /* sites stay indirect calls to native C */
 	PV_MODE_COUNT,
@@ -39,27 +39,24 @@ void native_wbinvd(void);
 
 /* ---- thunks.S: callee-save wrappers of the callee-save natives ---- */
 extern const char native_save_fl_thunk[], native_restore_fl_thunk[],
-	native_irq_disable_thunk[], native_irq_enable_thunk[],
-	native_safe_halt_thunk[], native_read_cr2_thunk[],
-	native_read_cr3_thunk[];
+    native_irq_disable_thunk[], native_irq_enable_thunk[],
+    native_safe_halt_thunk[], native_read_cr2_thunk[], native_read_cr3_thunk[];
 
 /* ---- hypercall.S: one stub per op (callee-save), plus the null call ---- */
 extern const char pv_hc_save_fl[], pv_hc_restore_fl[], pv_hc_irq_disable[],
-	pv_hc_irq_enable[], pv_hc_safe_halt[], pv_hc_read_cr2[],
-	pv_hc_read_cr3[], pv_hc_write_cr3[], pv_hc_flush_tlb_one[],
-	pv_hc_wbinvd[], pv_hc_null[];
+    pv_hc_irq_enable[], pv_hc_safe_halt[], pv_hc_read_cr2[], pv_hc_read_cr3[],
+    pv_hc_write_cr3[], pv_hc_flush_tlb_one[], pv_hc_wbinvd[], pv_hc_null[];
 
 /* ---- patchdata/: the descriptors the NASM PATCHLET macro emits ---- */
 extern const struct pv_patchlet pv_native_save_fl_desc,
-	pv_native_restore_fl_desc, pv_native_irq_disable_desc,
-	pv_native_irq_enable_desc, pv_native_safe_halt_desc,
-	pv_native_read_cr2_desc, pv_native_read_cr3_desc,
-	pv_native_write_cr3_desc, pv_native_flush_tlb_one_desc,
-	pv_native_wbinvd_desc;
+    pv_native_restore_fl_desc, pv_native_irq_disable_desc,
+    pv_native_irq_enable_desc, pv_native_safe_halt_desc,
+    pv_native_read_cr2_desc, pv_native_read_cr3_desc, pv_native_write_cr3_desc,
+    pv_native_flush_tlb_one_desc, pv_native_wbinvd_desc;
 extern const struct pv_patchlet pv_nop1_desc, pv_nop2_desc, pv_nop3_desc,
-	pv_nop4_desc, pv_nop5_desc, pv_nop6_desc, pv_nop7_desc, pv_nop8_desc;
+    pv_nop4_desc, pv_nop5_desc, pv_nop6_desc, pv_nop7_desc, pv_nop8_desc;
 extern const struct pv_patchlet pv_tmpl_call_desc, pv_tmpl_indirect_desc,
-	pv_tmpl_mov_edx_desc;
+    pv_tmpl_mov_edx_desc;
 /* The RDTSCP replacement (a feature alternative) and the patchlet with a
  * relative call that the relocation tests move (calls pv_reloc_probe). */
 extern const struct pv_patchlet pv_alt_rdtscp_desc, pv_test_reloc_call_desc;

@@ -10,10 +10,10 @@
 __attribute__((noreturn)) void pv_bug(const char *file, int line,
 				      const char *cond);
 
-#define PV_BUG_ON(cond)                                                     \
-	do {                                                                \
-		if (__builtin_expect(!!(cond), 0))                          \
-			pv_bug(__FILE__, __LINE__, #cond);                  \
+#define PV_BUG_ON(cond)                                                        \
+	do {                                                                   \
+		if (__builtin_expect(!!(cond), 0))                             \
+			pv_bug(__FILE__, __LINE__, #cond);                     \
 	} while (0)
 
 #endif /* PV_BUG_H */

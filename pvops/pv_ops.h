@@ -21,11 +21,11 @@ struct pv_callee_save {
 };
 
 struct pv_irq_ops {
-	struct pv_callee_save save_fl;     /* rax = RFLAGS */
-	struct pv_callee_save restore_fl;  /* RFLAGS.IF = rdi.IF */
+	struct pv_callee_save save_fl;	  /* rax = RFLAGS */
+	struct pv_callee_save restore_fl; /* RFLAGS.IF = rdi.IF */
 	struct pv_callee_save irq_disable;
 	struct pv_callee_save irq_enable;
-	struct pv_callee_save safe_halt;   /* enable and halt, atomically */
+	struct pv_callee_save safe_halt; /* enable and halt, atomically */
 };
 
 struct pv_mmu_ops {
@@ -45,8 +45,8 @@ struct pv_ops {
 	struct pv_cpu_ops cpu;
 };
 
-#define PV_SLOT_CHECK(field, op)                                            \
-	_Static_assert(offsetof(struct pv_ops, field) == (op) * 8,         \
+#define PV_SLOT_CHECK(field, op)                                               \
+	_Static_assert(offsetof(struct pv_ops, field) == (op)*8,               \
 		       #field " is not slot " #op)
 PV_SLOT_CHECK(irq.save_fl, PV_OP_SAVE_FL);
 PV_SLOT_CHECK(irq.restore_fl, PV_OP_RESTORE_FL);
@@ -71,11 +71,11 @@ static inline unsigned long pv_save_fl(void)
 {
 	unsigned long rax;
 
-	__asm__ volatile(PV_SITE(pv_ops)
-			 : "=a"(rax)
-			 : PV_SITE_OPERANDS(PV_OP_SAVE_FL,
-					    PV_CLOBBERS_CALLEE_SAVE)
-			 : "memory", "cc");
+	__asm__ volatile(
+	    PV_SITE(pv_ops)
+	    : "=a"(rax)
+	    : PV_SITE_OPERANDS(PV_OP_SAVE_FL, PV_CLOBBERS_CALLEE_SAVE)
+	    : "memory", "cc");
 	return rax;
 }
 
@@ -85,21 +85,20 @@ static inline void pv_restore_fl(unsigned long flags)
 
 	__asm__ volatile(PV_SITE(pv_ops)
 			 : "=a"(rax)
-			 : "D"(flags),
-			   PV_SITE_OPERANDS(PV_OP_RESTORE_FL,
-					    PV_CLOBBERS_CALLEE_SAVE)
+			 : "D"(flags), PV_SITE_OPERANDS(PV_OP_RESTORE_FL,
+							PV_CLOBBERS_CALLEE_SAVE)
 			 : "memory", "cc");
 }
 
-#define PV_CALLEE_SAVE_VOID(name, op)                                       \
-	static inline void name(void)                                       \
-	{                                                                   \
-		unsigned long rax;                                          \
-		__asm__ volatile(PV_SITE(pv_ops)                            \
-				 : "=a"(rax)                                \
-				 : PV_SITE_OPERANDS(op,                     \
-						    PV_CLOBBERS_CALLEE_SAVE) \
-				 : "memory", "cc");                         \
+#define PV_CALLEE_SAVE_VOID(name, op)                                          \
+	static inline void name(void)                                          \
+	{                                                                      \
+		unsigned long rax;                                             \
+		__asm__ volatile(                                              \
+		    PV_SITE(pv_ops)                                            \
+		    : "=a"(rax)                                                \
+		    : PV_SITE_OPERANDS(op, PV_CLOBBERS_CALLEE_SAVE)            \
+		    : "memory", "cc");                                         \
 	}
 
 PV_CALLEE_SAVE_VOID(pv_irq_disable, PV_OP_IRQ_DISABLE)
@@ -110,11 +109,11 @@ static inline unsigned long pv_read_cr2(void)
 {
 	unsigned long rax;
 
-	__asm__ volatile(PV_SITE(pv_ops)
-			 : "=a"(rax)
-			 : PV_SITE_OPERANDS(PV_OP_READ_CR2,
-					    PV_CLOBBERS_CALLEE_SAVE)
-			 : "memory", "cc");
+	__asm__ volatile(
+	    PV_SITE(pv_ops)
+	    : "=a"(rax)
+	    : PV_SITE_OPERANDS(PV_OP_READ_CR2, PV_CLOBBERS_CALLEE_SAVE)
+	    : "memory", "cc");
 	return rax;
 }
 
@@ -122,26 +121,25 @@ static inline unsigned long pv_read_cr3(void)
 {
 	unsigned long rax;
 
-	__asm__ volatile(PV_SITE(pv_ops)
-			 : "=a"(rax)
-			 : PV_SITE_OPERANDS(PV_OP_READ_CR3,
-					    PV_CLOBBERS_CALLEE_SAVE)
-			 : "memory", "cc");
+	__asm__ volatile(
+	    PV_SITE(pv_ops)
+	    : "=a"(rax)
+	    : PV_SITE_OPERANDS(PV_OP_READ_CR3, PV_CLOBBERS_CALLEE_SAVE)
+	    : "memory", "cc");
 	return rax;
 }
 
 /* ---- normal ops: the site clobbers what a C call clobbers ---- */
 
-#define PV_NORMAL_1(name, op)                                               \
-	static inline void name(unsigned long arg)                          \
-	{                                                                   \
-		unsigned long rdi = arg, rax, rcx, rdx, rsi;                \
-		__asm__ volatile(PV_SITE(pv_ops)                            \
-				 : "+D"(rdi), "=a"(rax), "=c"(rcx),         \
-				   "=d"(rdx), "=S"(rsi)                     \
-				 : PV_SITE_OPERANDS(op, PV_CLOBBERS_NORMAL) \
-				 : "memory", "cc", "r8", "r9", "r10",       \
-				   "r11");                                  \
+#define PV_NORMAL_1(name, op)                                                  \
+	static inline void name(unsigned long arg)                             \
+	{                                                                      \
+		unsigned long rdi = arg, rax, rcx, rdx, rsi;                   \
+		__asm__ volatile(PV_SITE(pv_ops)                               \
+				 : "+D"(rdi), "=a"(rax), "=c"(rcx), "=d"(rdx), \
+				   "=S"(rsi)                                   \
+				 : PV_SITE_OPERANDS(op, PV_CLOBBERS_NORMAL)    \
+				 : "memory", "cc", "r8", "r9", "r10", "r11");  \
 	}
 
 PV_NORMAL_1(pv_write_cr3, PV_OP_WRITE_CR3)
@@ -152,8 +150,7 @@ static inline void pv_wbinvd(void)
 	unsigned long rdi, rax, rcx, rdx, rsi;
 
 	__asm__ volatile(PV_SITE(pv_ops)
-			 : "=D"(rdi), "=a"(rax), "=c"(rcx), "=d"(rdx),
-			   "=S"(rsi)
+			 : "=D"(rdi), "=a"(rax), "=c"(rcx), "=d"(rdx), "=S"(rsi)
 			 : PV_SITE_OPERANDS(PV_OP_WBINVD, PV_CLOBBERS_NORMAL)
 			 : "memory", "cc", "r8", "r9", "r10", "r11");
 }

@@ -12,28 +12,32 @@
 #include "pv_abi.h"
 
 #define PV_STR_(x) #x
-#define PV_STR(x) PV_STR_(x)
+#define PV_STR(x)  PV_STR_(x)
 
 /*
  * Operands the wrapper must provide: [pv_slot] "i" (8 * op),
  * [pv_op] "i" (op), [pv_kind] "i" (PV_KIND_OP), [pv_clob] "i" (clobbers).
  */
-#define PV_SITE(table)                                                      \
-	"771:\n\t"                                                          \
-	"call *" PV_STR(table) "+%c[pv_slot](%%rip)\n\t"                    \
-	"772:\n\t"                                                          \
-	".pushsection .pv_patch, \"a\"\n\t"                                 \
-	".balign 4\n\t"                                                     \
-	".long 771b - .\n\t"          /* instr */                           \
-	".long " PV_STR(table) " - .\n\t" /* repl: the table */             \
-	".word %c[pv_op]\n\t"         /* key */                             \
-	".byte %c[pv_kind], 0\n\t"    /* kind, flags */                     \
-	".byte 772b - 771b, 0\n\t"    /* instr_len, pad */                  \
-	".word %c[pv_clob]\n\t"       /* clobbers */                        \
-	".popsection\n\t"
+/* clang-format off: the asm text reads best one directive a line */
+#define PV_SITE(table)                                                         \
+	"771:\n\t"                                                             \
+	"call *" PV_STR(                                                       \
+	    table) "+%c[pv_slot](%%rip)\n\t"                                   \
+		   "772:\n\t"                                                  \
+		   ".pushsection .pv_patch, \"a\"\n\t"                         \
+		   ".balign 4\n\t"                                             \
+		   ".long 771b - .\n\t" /* instr */                            \
+		   ".long " PV_STR(                                            \
+		       table) " - .\n\t"		 /* repl: the table */ \
+			      ".word %c[pv_op]\n\t"	 /* key */             \
+			      ".byte %c[pv_kind], 0\n\t" /* kind, flags */     \
+			      ".byte 772b - 771b, 0\n\t" /* instr_len, pad */  \
+			      ".word %c[pv_clob]\n\t"	 /* clobbers */        \
+			      ".popsection\n\t"
+/* clang-format on */
 
-#define PV_SITE_OPERANDS(op, clobbers)                                      \
-	[pv_slot] "i"((op) * 8), [pv_op] "i"(op), [pv_kind] "i"(PV_KIND_OP), \
-		[pv_clob] "i"(clobbers)
+#define PV_SITE_OPERANDS(op, clobbers)                                         \
+	[pv_slot] "i"((op)*8), [pv_op] "i"(op), [pv_kind] "i"(PV_KIND_OP),     \
+	    [pv_clob] "i"(clobbers)
 
 #endif /* PV_SITE_H */

@@ -29,20 +29,31 @@ void elf_build(struct test_elf *t)
 	t->eh->e_phnum = TEST_NPHDRS;
 
 	t->ph[TEST_PH_TEXT] = (Elf64_Phdr){
-		.p_type = PT_LOAD, .p_flags = PF_R | PF_X,
-		.p_offset = TEST_TEXT_OFF, .p_paddr = TEST_TEXT_GPA,
-		.p_vaddr = TEST_TEXT_GPA, .p_filesz = 16, .p_memsz = 16,
-		.p_align = 0x1000,
+	    .p_type = PT_LOAD,
+	    .p_flags = PF_R | PF_X,
+	    .p_offset = TEST_TEXT_OFF,
+	    .p_paddr = TEST_TEXT_GPA,
+	    .p_vaddr = TEST_TEXT_GPA,
+	    .p_filesz = 16,
+	    .p_memsz = 16,
+	    .p_align = 0x1000,
 	};
 	t->ph[TEST_PH_DATA] = (Elf64_Phdr){
-		.p_type = PT_LOAD, .p_flags = PF_R | PF_W,
-		.p_offset = TEST_DATA_OFF, .p_paddr = TEST_DATA_GPA,
-		.p_vaddr = TEST_DATA_GPA, .p_filesz = 16,
-		.p_memsz = TEST_DATA_MEMSZ, .p_align = 0x1000,
+	    .p_type = PT_LOAD,
+	    .p_flags = PF_R | PF_W,
+	    .p_offset = TEST_DATA_OFF,
+	    .p_paddr = TEST_DATA_GPA,
+	    .p_vaddr = TEST_DATA_GPA,
+	    .p_filesz = 16,
+	    .p_memsz = TEST_DATA_MEMSZ,
+	    .p_align = 0x1000,
 	};
 	t->ph[TEST_PH_NOTE] = (Elf64_Phdr){
-		.p_type = PT_NOTE, .p_flags = PF_R, .p_offset = TEST_NOTE_OFF,
-		.p_filesz = sizeof(Elf64_Nhdr) + 4 + 4, .p_align = 4,
+	    .p_type = PT_NOTE,
+	    .p_flags = PF_R,
+	    .p_offset = TEST_NOTE_OFF,
+	    .p_filesz = sizeof(Elf64_Nhdr) + 4 + 4,
+	    .p_align = 4,
 	};
 
 	t->note->n_namesz = sizeof(PVH_NOTE_NAME);

@@ -11,16 +11,16 @@
 #include <stdint.h>
 
 /* Layout of the image elf_build() makes. */
-#define TEST_IMG_SIZE 0x400
-#define TEST_NOTE_OFF 0x100
-#define TEST_TEXT_OFF 0x200
-#define TEST_DATA_OFF 0x300
-#define TEST_TEXT_GPA 0x100000ull /* also the PVH entry */
-#define TEST_DATA_GPA 0x200000ull
+#define TEST_IMG_SIZE	0x400
+#define TEST_NOTE_OFF	0x100
+#define TEST_TEXT_OFF	0x200
+#define TEST_DATA_OFF	0x300
+#define TEST_TEXT_GPA	0x100000ull /* also the PVH entry */
+#define TEST_DATA_GPA	0x200000ull
 #define TEST_DATA_MEMSZ 0x1000ull /* 16 bytes of data, then "BSS" */
-#define TEST_MEM_SIZE (4ull << 20)
-#define TEST_TEXT_FILL 0x7e /* what the segments hold */
-#define TEST_DATA_FILL 0x5a
+#define TEST_MEM_SIZE	(4ull << 20)
+#define TEST_TEXT_FILL	0x7e /* what the segments hold */
+#define TEST_DATA_FILL	0x5a
 
 enum { TEST_PH_TEXT, TEST_PH_DATA, TEST_PH_NOTE, TEST_NPHDRS };
 

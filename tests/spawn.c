@@ -41,8 +41,8 @@ void spawn_run(char *const argv[], struct spawn_result *r)
 	r->out[r->len] = '\0';
 	close(fds[0]);
 	cr_assert_eq(waitpid(pid, &wstatus, 0), pid);
-	r->status = WIFEXITED(wstatus) ? WEXITSTATUS(wstatus)
-				       : 128 + WTERMSIG(wstatus);
+	r->status =
+	    WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) : 128 + WTERMSIG(wstatus);
 }
 
 unsigned spawn_count_lines(const struct spawn_result *r, const char *prefix)
@@ -61,16 +61,18 @@ unsigned spawn_count_lines(const struct spawn_result *r, const char *prefix)
 
 void boot_minivmm(struct spawn_result *r, char *cmdline)
 {
-	char *argv[] = { BUILD_DIR "/minivmm", "--timeout", "60", "--cmdline",
-			 cmdline, BUILD_DIR "/guest.elf", NULL };
+	char *argv[] = {
+	    BUILD_DIR "/minivmm",   "--timeout", "60", "--cmdline", cmdline,
+	    BUILD_DIR "/guest.elf", NULL};
 
 	spawn_run(argv, r);
 }
 
 void boot_qemu(struct spawn_result *r, char *accel, char *cmdline)
 {
-	char *argv[] = { "scripts/run-qemu.sh", "--accel", accel, "--timeout",
-			 "60", BUILD_DIR "/guest.elf", cmdline, NULL };
+	char *argv[] = {
+	    "scripts/run-qemu.sh",  "--accel", accel, "--timeout", "60",
+	    BUILD_DIR "/guest.elf", cmdline,   NULL};
 
 	spawn_run(argv, r);
 }
@@ -91,8 +93,8 @@ void assert_guest_fail(const struct spawn_result *r, const char *reason)
 	cr_assert_eq(r->status, 1, "status %d:\n%s", r->status, r->out);
 	cr_assert_eq(spawn_count_lines(r, "RESULT: "), 1, "%s", r->out);
 	cr_assert_eq(spawn_count_lines(r, "RESULT: fail"), 1, "%s", r->out);
-	cr_assert_not_null(strstr(r->out, reason), "no \"%s\" in:\n%s",
-			   reason, r->out);
+	cr_assert_not_null(strstr(r->out, reason), "no \"%s\" in:\n%s", reason,
+			   r->out);
 }
 
 bool spawn_have_kvm(void)

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * spawn.h: run minivmm or QEMU as a child process and capture what it
- * prints, and judge a guest run, for the integration tests. Paths are relative to the build
- * directory the Makefile passes in BUILD_DIR.
+ * prints, and judge a guest run, for the integration tests. Paths are relative
+ * to the build directory the Makefile passes in BUILD_DIR.
  */
 #ifndef SPAWN_H
 #define SPAWN_H
@@ -11,7 +11,7 @@
 #include <stddef.h>
 
 struct spawn_result {
-	int status;   /* exit status, or 128 + signal number */
+	int status;	 /* exit status, or 128 + signal number */
 	char out[65536]; /* stdout and stderr interleaved, NUL-terminated */
 	size_t len;
 };
@@ -35,10 +35,10 @@ void assert_guest_fail(const struct spawn_result *r, const char *reason);
 bool spawn_have_kvm(void);
 
 /* Skip the calling test, loudly, if KVM is absent. */
-#define SKIP_WITHOUT_KVM()                                                  \
-	do {                                                                \
-		if (!spawn_have_kvm())                                      \
-			cr_skip_test("SKIPPED: /dev/kvm is not usable here"); \
+#define SKIP_WITHOUT_KVM()                                                     \
+	do {                                                                   \
+		if (!spawn_have_kvm())                                         \
+			cr_skip_test("SKIPPED: /dev/kvm is not usable here");  \
 	} while (0)
 
 #endif /* SPAWN_H */

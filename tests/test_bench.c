@@ -39,12 +39,11 @@ TestSuite(bench, .timeout = 120);
 
 Test(bench, guest_bench_mode_reports_every_op_and_path)
 {
-	static const char *const ops[] = { "save_fl", "restore_fl",
-					   "irq_disable_enable", "read_cr2",
-					   "read_cr3", "write_cr3" };
-	static const char *const paths[] = { "inline", "native_patched",
-					     "native_direct",
-					     "native_indirect" };
+	static const char *const ops[] = {
+	    "save_fl",	"restore_fl", "irq_disable_enable",
+	    "read_cr2", "read_cr3",   "write_cr3"};
+	static const char *const paths[] = {"inline", "native_patched",
+					    "native_direct", "native_indirect"};
 	unsigned long long insns;
 
 	boot_qemu(&r, "tcg", "pvops=native bench");
@@ -62,14 +61,17 @@ Test(bench, guest_bench_mode_reports_every_op_and_path)
 		       "hypercall paths outside minivmm");
 	/* pushfq; pop rax: 2 instructions inline, plus one NOP patched. */
 	cr_assert_eq(sscanf(strstr(bench_line("save_fl", "inline"), "insns="),
-			    "insns=%llu", &insns), 1);
+			    "insns=%llu", &insns),
+		     1);
 	cr_assert_eq(insns, 2);
-	cr_assert_eq(sscanf(strstr(bench_line("save_fl", "native_patched"),
-				   "insns="),
-			    "insns=%llu", &insns), 1);
+	cr_assert_eq(
+	    sscanf(strstr(bench_line("save_fl", "native_patched"), "insns="),
+		   "insns=%llu", &insns),
+	    1);
 	cr_assert_eq(insns, 3);
 	cr_assert_eq(sscanf(strstr(bench_line("read_cr3", "inline"), "insns="),
-			    "insns=%llu", &insns), 1);
+			    "insns=%llu", &insns),
+		     1);
 	cr_assert_eq(insns, 1);
 }
 
@@ -78,19 +80,36 @@ Test(bench, report_writes_the_promised_fields)
 	char log[] = "/tmp/minivmm-bench-log-XXXXXX";
 	char facts[] = "/tmp/minivmm-bench-facts-XXXXXX";
 	char json[64], dat[64], *body;
-	char *argv[] = { BUILD_DIR "/bench/report", facts, log, json, dat,
-			 NULL };
+	char *argv[] = {BUILD_DIR "/bench/report", facts, log, json, dat, NULL};
 	static const char *const keys[] = {
-		"\"machine\"", "\"cpu\"", "\"tsc_khz\"", "\"kernel\"",
-		"\"kvm\"", "\"ops\"", "\"op\": \"save_fl\"",
-		"\"path\": \"native_patched\"", "\"cycles\"", "\"spread\"",
-		"\"guest_insns\"", "\"baselines\"", "\"exit_null_cycles\"",
-		"\"loop_cycles\"", "\"hypercall_host\"", "\"median_ns\"",
-		"\"p99_ns\"", "\"syscalls_per_hypercall\": 1.00", "\"launch\"",
-		"\"minivmm_ms\": 4.00", "\"qemu_microvm_kvm_ms\"",
-		"\"minivmm_rss_kib\"", "\"guest_mem_kib\"", "\"patching\"",
-		"\"host_ns_per_site\"", "\"10000\": 30.00", "\"guest_sites\"",
-		"\"guest_patch_cycles\"",
+	    "\"machine\"",
+	    "\"cpu\"",
+	    "\"tsc_khz\"",
+	    "\"kernel\"",
+	    "\"kvm\"",
+	    "\"ops\"",
+	    "\"op\": \"save_fl\"",
+	    "\"path\": \"native_patched\"",
+	    "\"cycles\"",
+	    "\"spread\"",
+	    "\"guest_insns\"",
+	    "\"baselines\"",
+	    "\"exit_null_cycles\"",
+	    "\"loop_cycles\"",
+	    "\"hypercall_host\"",
+	    "\"median_ns\"",
+	    "\"p99_ns\"",
+	    "\"syscalls_per_hypercall\": 1.00",
+	    "\"launch\"",
+	    "\"minivmm_ms\": 4.00",
+	    "\"qemu_microvm_kvm_ms\"",
+	    "\"minivmm_rss_kib\"",
+	    "\"guest_mem_kib\"",
+	    "\"patching\"",
+	    "\"host_ns_per_site\"",
+	    "\"10000\": 30.00",
+	    "\"guest_sites\"",
+	    "\"guest_patch_cycles\"",
 	};
 	FILE *f;
 	long n;
@@ -130,8 +149,12 @@ Test(bench, report_writes_the_promised_fields)
 Test(bench, report_refuses_a_log_without_results)
 {
 	char log[] = "/tmp/minivmm-bench-empty-XXXXXX";
-	char *argv[] = { BUILD_DIR "/bench/report", log, log, "/dev/null",
-			 "/dev/null", NULL };
+	char *argv[] = {BUILD_DIR "/bench/report",
+			log,
+			log,
+			"/dev/null",
+			"/dev/null",
+			NULL};
 
 	close(mkstemp(log));
 	write_file(log, "RESULT: pass\n");
@@ -143,8 +166,9 @@ Test(bench, report_refuses_a_log_without_results)
 
 Test(bench, hcloop_makes_exactly_n_null_hypercalls)
 {
-	char *argv[] = { BUILD_DIR "/minivmm", "--stats", "--cmdline",
-			 "hcloop=123", BUILD_DIR "/guest.elf", NULL };
+	char *argv[] = {
+	    BUILD_DIR "/minivmm",   "--stats", "--cmdline", "hcloop=123",
+	    BUILD_DIR "/guest.elf", NULL};
 
 	SKIP_WITHOUT_KVM();
 	spawn_run(argv, &r);

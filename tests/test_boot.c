@@ -13,7 +13,7 @@
 #include "spawn.h"
 
 #define MINIVMM BUILD_DIR "/minivmm"
-#define GUEST BUILD_DIR "/guest.elf"
+#define GUEST	BUILD_DIR "/guest.elf"
 
 static struct spawn_result r;
 
@@ -44,7 +44,8 @@ Test(boot, minivmm_passes)
 	SKIP_WITHOUT_KVM();
 	minivmm("");
 	assert_pass("minivmm");
-	cr_assert_not_null(strstr(r.out, "selftest: boot info, cpuid, exceptions"));
+	cr_assert_not_null(
+	    strstr(r.out, "selftest: boot info, cpuid, exceptions"));
 }
 
 Test(boot, minivmm_passes_the_command_line)
@@ -89,8 +90,8 @@ Test(boot, minivmm_forced_failure)
 
 Test(boot, minivmm_stops_a_guest_that_spins)
 {
-	char *argv[] = { MINIVMM, "--timeout", "1", "--cmdline", "test=spin",
-			 GUEST, NULL };
+	char *argv[] = {MINIVMM,     "--timeout", "1", "--cmdline",
+			"test=spin", GUEST,	  NULL};
 
 	SKIP_WITHOUT_KVM();
 	spawn_run(argv, &r);
@@ -103,7 +104,7 @@ Test(boot, minivmm_stops_a_guest_that_spins)
 
 Test(boot, minivmm_stats_count_exits_and_hypercalls)
 {
-	char *argv[] = { MINIVMM, "--stats", GUEST, NULL };
+	char *argv[] = {MINIVMM, "--stats", GUEST, NULL};
 
 	SKIP_WITHOUT_KVM();
 	spawn_run(argv, &r);
@@ -143,8 +144,8 @@ Test(boot, qemu_microvm_kvm_reports_page_fault)
 
 Test(boot, minivmm_console_over_the_uart)
 {
-	char *argv[] = { MINIVMM, "--stats", "--cmdline", "console=uart",
-			 GUEST, NULL };
+	char *argv[] = {MINIVMM,	"--stats", "--cmdline",
+			"console=uart", GUEST,	   NULL};
 
 	SKIP_WITHOUT_KVM();
 	spawn_run(argv, &r);
@@ -154,7 +155,7 @@ Test(boot, minivmm_console_over_the_uart)
 
 Test(boot, minivmm_console_over_hypercalls_by_default)
 {
-	char *argv[] = { MINIVMM, "--stats", GUEST, NULL };
+	char *argv[] = {MINIVMM, "--stats", GUEST, NULL};
 
 	SKIP_WITHOUT_KVM();
 	spawn_run(argv, &r);

@@ -15,18 +15,17 @@ static struct kvm_cpuid_entry2 e[16];
 static unsigned setup_table(void)
 {
 	memset(e, 0, sizeof(e));
-	e[0] = (struct kvm_cpuid_entry2){ .function = 0, .eax = 0xd };
-	e[1] = (struct kvm_cpuid_entry2){ .function = 1, .ecx = 0xffffffff,
-					  .edx = 0xffffffff };
-	e[2] = (struct kvm_cpuid_entry2){ .function = 7, .index = 0,
-					  .ebx = 0xffffffff, .ecx = 0xffffffff };
-	e[3] = (struct kvm_cpuid_entry2){ .function = 0xa, .eax = 0x7300805 };
-	e[4] = (struct kvm_cpuid_entry2){ .function = 0x40000000,
-					  .ebx = 0x4b4d564b };
-	e[5] = (struct kvm_cpuid_entry2){ .function = 0x40000001,
-					  .eax = 0xffff };
-	e[6] = (struct kvm_cpuid_entry2){ .function = 0x80000001,
-					  .ecx = 0xffffffff, .edx = 0x1234 };
+	e[0] = (struct kvm_cpuid_entry2){.function = 0, .eax = 0xd};
+	e[1] = (struct kvm_cpuid_entry2){
+	    .function = 1, .ecx = 0xffffffff, .edx = 0xffffffff};
+	e[2] = (struct kvm_cpuid_entry2){
+	    .function = 7, .index = 0, .ebx = 0xffffffff, .ecx = 0xffffffff};
+	e[3] = (struct kvm_cpuid_entry2){.function = 0xa, .eax = 0x7300805};
+	e[4] = (struct kvm_cpuid_entry2){.function = 0x40000000,
+					 .ebx = 0x4b4d564b};
+	e[5] = (struct kvm_cpuid_entry2){.function = 0x40000001, .eax = 0xffff};
+	e[6] = (struct kvm_cpuid_entry2){
+	    .function = 0x80000001, .ecx = 0xffffffff, .edx = 0x1234};
 	return 7;
 }
 
@@ -43,7 +42,7 @@ Test(cpuid, filters_and_replaces)
 {
 	unsigned n = vmm_cpuid_filter(e, setup_table(), 16);
 	const struct kvm_cpuid_entry2 *l;
-	char sig[13] = { 0 };
+	char sig[13] = {0};
 
 	cr_assert_eq(n, 7, "%u entries", n);
 	l = leaf(n, 1);

@@ -13,14 +13,14 @@
 #include "spawn.h"
 #include "vmm.h"
 
-#define MINIVMM BUILD_DIR "/minivmm"
+#define MINIVMM	   BUILD_DIR "/minivmm"
 #define TINY(name) BUILD_DIR "/tests/guests/" name ".elf"
 
 static struct spawn_result r;
 
 static void run_guest(char *path)
 {
-	char *argv[] = { MINIVMM, "--timeout", "30", path, NULL };
+	char *argv[] = {MINIVMM, "--timeout", "30", path, NULL};
 
 	spawn_run(argv, &r);
 }
@@ -30,8 +30,8 @@ static void expect(int status, const char *msg)
 	cr_assert_eq(r.status, status, "status %d, want %d:\n%s", r.status,
 		     status, r.out);
 	if (msg)
-		cr_assert_not_null(strstr(r.out, msg), "no \"%s\" in:\n%s",
-				   msg, r.out);
+		cr_assert_not_null(strstr(r.out, msg), "no \"%s\" in:\n%s", msg,
+				   r.out);
 }
 
 TestSuite(exits, .timeout = 60);
@@ -55,7 +55,8 @@ Test(exits, unbacked_mmio)
 {
 	SKIP_WITHOUT_KVM();
 	run_guest(TINY("mmio"));
-	expect(VMM_STATUS_GUEST_MMIO, "guest-physical 0xd0000000 (value 0x1234)");
+	expect(VMM_STATUS_GUEST_MMIO,
+	       "guest-physical 0xd0000000 (value 0x1234)");
 }
 
 Test(exits, triple_fault)
@@ -67,7 +68,7 @@ Test(exits, triple_fault)
 
 Test(exits, halt_forever_is_diagnosed_at_the_timeout)
 {
-	char *argv[] = { MINIVMM, "--timeout", "2", TINY("halt"), NULL };
+	char *argv[] = {MINIVMM, "--timeout", "2", TINY("halt"), NULL};
 
 	SKIP_WITHOUT_KVM();
 	spawn_run(argv, &r);
@@ -143,7 +144,7 @@ Test(exits, not_an_elf)
 
 Test(exits, bad_option_is_a_usage_error)
 {
-	char *argv[] = { MINIVMM, "--mem", "1K", BUILD_DIR "/guest.elf", NULL };
+	char *argv[] = {MINIVMM, "--mem", "1K", BUILD_DIR "/guest.elf", NULL};
 
 	spawn_run(argv, &r);
 	expect(VMM_STATUS_USAGE, "--mem 1K");
@@ -151,8 +152,8 @@ Test(exits, bad_option_is_a_usage_error)
 
 Test(exits, help_and_version)
 {
-	char *help[] = { MINIVMM, "--help", NULL };
-	char *version[] = { MINIVMM, "--version", NULL };
+	char *help[] = {MINIVMM, "--help", NULL};
+	char *version[] = {MINIVMM, "--version", NULL};
 
 	spawn_run(help, &r);
 	expect(0, "usage: ");
@@ -162,8 +163,8 @@ Test(exits, help_and_version)
 
 Test(exits, memory_too_small_for_the_guest)
 {
-	char *small[] = { MINIVMM, "--mem", "2M", TINY("big_bss"), NULL };
-	char *enough[] = { MINIVMM, TINY("big_bss"), NULL };
+	char *small[] = {MINIVMM, "--mem", "2M", TINY("big_bss"), NULL};
+	char *enough[] = {MINIVMM, TINY("big_bss"), NULL};
 
 	spawn_run(small, &r);
 	expect(VMM_STATUS_IMAGE, "outside guest memory");
@@ -176,8 +177,8 @@ Test(exits, memory_too_small_for_the_guest)
 
 static void run_with(char *flag, char *path)
 {
-	char *argv[] = { MINIVMM, "--timeout", "30", flag, path, NULL };
-	char *plain[] = { MINIVMM, "--timeout", "30", path, NULL };
+	char *argv[] = {MINIVMM, "--timeout", "30", flag, path, NULL};
+	char *plain[] = {MINIVMM, "--timeout", "30", path, NULL};
 
 	spawn_run(flag ? argv : plain, &r);
 }

@@ -8,7 +8,7 @@
 #include "vmm.h"
 
 static uint8_t backing[4096];
-static const struct vmm_mem mem = { .host = backing, .size = 4096 };
+static const struct vmm_mem mem = {.host = backing, .size = 4096};
 
 Test(guestmem, inside_and_at_the_edges)
 {

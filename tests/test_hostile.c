@@ -18,8 +18,14 @@ static struct spawn_result r;
 static void hostile(const char *spec)
 {
 	char cmdline[64];
-	char *argv[] = { BUILD_DIR "/minivmm", "--stats", "--timeout", "120",
-			 "--cmdline", cmdline, BUILD_DIR "/guest.elf", NULL };
+	char *argv[] = {BUILD_DIR "/minivmm",
+			"--stats",
+			"--timeout",
+			"120",
+			"--cmdline",
+			cmdline,
+			BUILD_DIR "/guest.elf",
+			NULL};
 
 	snprintf(cmdline, sizeof(cmdline), "hostile=%s", spec);
 	spawn_run(argv, &r);
@@ -32,8 +38,9 @@ static void assert_tallies_match(unsigned long long calls)
 	const char *g = strstr(r.out, "hostile: "), *s;
 
 	for (; g; g = strstr(g + 1, "hostile: "))
-		if (sscanf(g, "hostile: %llu calls: %llu unknown (ENOSYS), "
-			      "%llu refused (EINVAL), %llu answered",
+		if (sscanf(g,
+			   "hostile: %llu calls: %llu unknown (ENOSYS), "
+			   "%llu refused (EINVAL), %llu answered",
 			   &n, &unknown, &refused, &answered) == 4)
 			break;
 	cr_assert_not_null(g, "no tally from the guest:\n%s", r.out);
@@ -43,8 +50,8 @@ static void assert_tallies_match(unsigned long long calls)
 	cr_assert_gt(refused, 0);
 	s = strstr(r.out, " unknown=");
 	cr_assert_not_null(s, "no --stats:\n%s", r.out);
-	cr_assert_eq(sscanf(s, " unknown=%llu refused=%llu", &s_unknown,
-			    &s_refused), 2);
+	cr_assert_eq(
+	    sscanf(s, " unknown=%llu refused=%llu", &s_unknown, &s_refused), 2);
 	cr_assert_eq(s_unknown, unknown, "minivmm counted %llu unknown",
 		     s_unknown);
 	cr_assert_eq(s_refused, refused, "minivmm counted %llu refused",
@@ -55,7 +62,7 @@ TestSuite(hostile, .timeout = 180);
 
 Test(hostile, three_seeds_answered_as_documented)
 {
-	static const char *const seeds[] = { "1,5000", "2,5000", "3,5000" };
+	static const char *const seeds[] = {"1,5000", "2,5000", "3,5000"};
 
 	SKIP_WITHOUT_KVM();
 	for (unsigned i = 0; i < 3; i++) {

@@ -14,7 +14,7 @@
 #define IF 0x200ull
 
 static uint8_t backing[64 * 4096];
-static const struct vmm_mem mem = { .host = backing, .size = sizeof(backing) };
+static const struct vmm_mem mem = {.host = backing, .size = sizeof(backing)};
 static struct kvm_regs regs;
 static struct kvm_sregs sregs;
 static struct vmm_hc hc;
@@ -22,11 +22,11 @@ static struct vmm_hc hc;
 /* Make hypercall (nr) with (a0) in rdi on a vCPU with RFLAGS = (flags). */
 static void call(uint32_t nr, uint64_t a0, uint64_t flags)
 {
-	regs = (struct kvm_regs){ .rdi = a0, .rflags = flags, .rip = 0x1000,
-				  .rax = nr, .rbx = 0xb0b };
-	sregs = (struct kvm_sregs){ .cr2 = 0xdead000, .cr3 = 0x5000 };
-	hc = (struct vmm_hc){ .nr = nr, .regs = &regs, .sregs = &sregs,
-			      .mem = &mem };
+	regs = (struct kvm_regs){
+	    .rdi = a0, .rflags = flags, .rip = 0x1000, .rax = nr, .rbx = 0xb0b};
+	sregs = (struct kvm_sregs){.cr2 = 0xdead000, .cr3 = 0x5000};
+	hc = (struct vmm_hc){
+	    .nr = nr, .regs = &regs, .sregs = &sregs, .mem = &mem};
 	vmm_hypercall(&hc);
 }
 
@@ -52,8 +52,8 @@ Test(hypercall, exit_passes_the_status_through)
 
 Test(hypercall, exit_status_out_of_range_stops_with_its_own_status)
 {
-	static const uint64_t bad[] = { MINIVMM_EXIT_MAX + 1, 255, 256,
-					1ull << 32, UINT64_MAX };
+	static const uint64_t bad[] = {MINIVMM_EXIT_MAX + 1, 255, 256,
+				       1ull << 32, UINT64_MAX};
 
 	for (unsigned i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		call(MINIVMM_HC_EXIT, bad[i], 0x2);
@@ -66,7 +66,7 @@ Test(hypercall, exit_status_out_of_range_stops_with_its_own_status)
 
 Test(hypercall, unknown_numbers_return_enosys)
 {
-	static const uint32_t bad[] = { MINIVMM_HC_COUNT, 1000, UINT32_MAX };
+	static const uint32_t bad[] = {MINIVMM_HC_COUNT, 1000, UINT32_MAX};
 
 	for (unsigned i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		call(bad[i], 0, 0x2);
@@ -158,12 +158,12 @@ Test(hypercall, write_cr3_inside_memory)
 Test(hypercall, write_cr3_refuses_bad_roots)
 {
 	static const uint64_t bad[] = {
-		sizeof(backing),         /* the root page is past the end */
-		sizeof(backing) + 4096,
-		0x000ffffffffff000ull,  /* far beyond memory */
-		0x7001,                  /* a PCID while PCIDE is off */
-		1ull << 63,              /* no-flush bit */
-		1ull << 52,              /* reserved */
+	    sizeof(backing), /* the root page is past the end */
+	    sizeof(backing) + 4096,
+	    0x000ffffffffff000ull, /* far beyond memory */
+	    0x7001,		   /* a PCID while PCIDE is off */
+	    1ull << 63,		   /* no-flush bit */
+	    1ull << 52,		   /* reserved */
 	};
 
 	for (unsigned i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
@@ -201,15 +201,18 @@ Test(hypercall, console_write_copies_the_guest_bytes_out)
 {
 	struct vmm_serial con;
 	int fds[2];
-	char got[16] = { 0 };
+	char got[16] = {0};
 
 	cr_assert_eq(pipe(fds), 0);
 	vmm_serial_init(&con, fds[1]);
 	memcpy(backing + 0x2000, "hello\n", 6);
-	regs = (struct kvm_regs){ .rdi = 0x2000, .rsi = 6, .rbx = 0xb0b,
-				  .rip = 0x1000 };
-	hc = (struct vmm_hc){ .nr = MINIVMM_HC_CONSOLE_WRITE, .regs = &regs,
-			      .sregs = &sregs, .mem = &mem, .console = &con };
+	regs = (struct kvm_regs){
+	    .rdi = 0x2000, .rsi = 6, .rbx = 0xb0b, .rip = 0x1000};
+	hc = (struct vmm_hc){.nr = MINIVMM_HC_CONSOLE_WRITE,
+			     .regs = &regs,
+			     .sregs = &sregs,
+			     .mem = &mem,
+			     .console = &con};
 	vmm_hypercall(&hc);
 	returned(6);
 	cr_assert_eq(read(fds[0], got, sizeof(got) - 1), 6);
@@ -220,23 +223,26 @@ Test(hypercall, console_write_copies_the_guest_bytes_out)
 
 static void call2(uint32_t nr, uint64_t a0, uint64_t a1)
 {
-	regs = (struct kvm_regs){ .rdi = a0, .rsi = a1, .rip = 0x1000,
-				  .rbx = 0xb0b };
-	hc = (struct vmm_hc){ .nr = nr, .regs = &regs, .sregs = &sregs,
-			      .mem = &mem, .tsc_khz = 1234 };
+	regs = (struct kvm_regs){
+	    .rdi = a0, .rsi = a1, .rip = 0x1000, .rbx = 0xb0b};
+	hc = (struct vmm_hc){.nr = nr,
+			     .regs = &regs,
+			     .sregs = &sregs,
+			     .mem = &mem,
+			     .tsc_khz = 1234};
 	vmm_hypercall(&hc);
 }
 
 Test(hypercall, console_write_refuses_hostile_ranges)
 {
 	static const uint64_t bad[][2] = {
-		{ sizeof(backing) - 4, 8 },          /* runs past the end */
-		{ sizeof(backing), 1 },              /* starts at the end */
-		{ UINT64_MAX - 2, 8 },               /* wraps around */
-		{ 0x2000, UINT64_MAX },              /* overflowing length */
-		{ 0x2000, MINIVMM_CONSOLE_MAX + 1 }, /* too long */
-		{ 0, 16 },                           /* NULL page */
-		{ MINIVMM_GUARD_BYTES - 1, 2 },      /* touches page 0 */
+	    {sizeof(backing) - 4, 8},	       /* runs past the end */
+	    {sizeof(backing), 1},	       /* starts at the end */
+	    {UINT64_MAX - 2, 8},	       /* wraps around */
+	    {0x2000, UINT64_MAX},	       /* overflowing length */
+	    {0x2000, MINIVMM_CONSOLE_MAX + 1}, /* too long */
+	    {0, 16},			       /* NULL page */
+	    {MINIVMM_GUARD_BYTES - 1, 2},      /* touches page 0 */
 	};
 
 	for (unsigned i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
@@ -267,10 +273,10 @@ Test(hypercall, get_info_writes_the_struct)
 Test(hypercall, get_info_refuses_hostile_ranges)
 {
 	static const uint64_t bad[][2] = {
-		{ 0x3000, sizeof(struct minivmm_info) - 1 }, /* no room */
-		{ sizeof(backing) - 8, 64 },
-		{ UINT64_MAX - 4, 64 },
-		{ 0x10, 64 },                                /* NULL page */
+	    {0x3000, sizeof(struct minivmm_info) - 1}, /* no room */
+	    {sizeof(backing) - 8, 64},
+	    {UINT64_MAX - 4, 64},
+	    {0x10, 64}, /* NULL page */
 	};
 
 	memset(backing, 0, sizeof(backing));

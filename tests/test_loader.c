@@ -42,8 +42,8 @@ static int load(size_t len)
 static void refused(size_t len, const char *what)
 {
 	cr_assert_eq(load(len), -1, "loaded although %s", what);
-	cr_assert_not_null(strstr(why, what), "reason \"%s\" lacks \"%s\"",
-			   why, what);
+	cr_assert_not_null(strstr(why, what), "reason \"%s\" lacks \"%s\"", why,
+			   what);
 }
 
 Test(loader, valid_image_loads_segments_and_entry)

@@ -23,7 +23,7 @@ static int parse(struct vmm_opts *o, int argc, char **argv)
 
 Test(options, defaults)
 {
-	char *argv[] = { "minivmm", "g.elf", NULL };
+	char *argv[] = {"minivmm", "g.elf", NULL};
 	struct vmm_opts o;
 
 	cr_assert_eq(parse(&o, 2, argv), -1);
@@ -36,8 +36,8 @@ Test(options, defaults)
 
 Test(options, all_options)
 {
-	char *argv[] = { "minivmm", "--mem", "128M", "--cmdline", "a b",
-			 "--timeout", "2.5", "--stats", "g.elf", NULL };
+	char *argv[] = {"minivmm",   "--mem", "128M",	 "--cmdline", "a b",
+			"--timeout", "2.5",   "--stats", "g.elf",     NULL};
 	struct vmm_opts o;
 
 	cr_assert_eq(parse(&o, 9, argv), -1);
@@ -65,14 +65,14 @@ Test(options, sizes)
 Test(options, bad_values_are_usage_errors)
 {
 	static char *bad[][4] = {
-		{ "minivmm", "--mem", "1M", "g.elf" },
-		{ "minivmm", "--mem", "4G", "g.elf" },
-		{ "minivmm", "--mem", "3000", "g.elf" },
-		{ "minivmm", "--mem", "lots", "g.elf" },
-		{ "minivmm", "--timeout", "-1", "g.elf" },
-		{ "minivmm", "--timeout", "nan", "g.elf" },
-		{ "minivmm", "--timeout", "1e9", "g.elf" },
-		{ "minivmm", "--bogus", "x", "g.elf" },
+	    {"minivmm", "--mem", "1M", "g.elf"},
+	    {"minivmm", "--mem", "4G", "g.elf"},
+	    {"minivmm", "--mem", "3000", "g.elf"},
+	    {"minivmm", "--mem", "lots", "g.elf"},
+	    {"minivmm", "--timeout", "-1", "g.elf"},
+	    {"minivmm", "--timeout", "nan", "g.elf"},
+	    {"minivmm", "--timeout", "1e9", "g.elf"},
+	    {"minivmm", "--bogus", "x", "g.elf"},
 	};
 	struct vmm_opts o;
 
@@ -83,8 +83,8 @@ Test(options, bad_values_are_usage_errors)
 
 Test(options, exactly_one_guest)
 {
-	char *none[] = { "minivmm", NULL };
-	char *two[] = { "minivmm", "a.elf", "b.elf", NULL };
+	char *none[] = {"minivmm", NULL};
+	char *two[] = {"minivmm", "a.elf", "b.elf", NULL};
 	struct vmm_opts o;
 
 	cr_assert_eq(parse(&o, 1, none), VMM_STATUS_USAGE);

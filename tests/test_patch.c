@@ -56,7 +56,7 @@ static void setup(void)
 	logbuf[0] = '\0';
 	syncs = 0;
 	pv_host_ctx(&ctx);
-	be = (struct pv_backend){ .table = pv_host_table };
+	be = (struct pv_backend){.table = pv_host_table};
 	ctx.backends = &be;
 	ctx.nbackends = 1;
 	ctx.features = features;
@@ -88,7 +88,7 @@ static void assert_nops(const uint8_t *p, unsigned n)
 
 static int apply(unsigned nrecs)
 {
-	struct pv_patch_stats st = { 0 };
+	struct pv_patch_stats st = {0};
 
 	return pv_apply(recs, recs + nrecs, &ctx, &st);
 }
@@ -128,7 +128,7 @@ Test(patch, too_long_native_falls_back_to_a_direct_call)
 
 	pv_host_make_op_site(text, &recs[0], PV_OP_WBINVD, PV_CLOBBERS_NORMAL);
 	be.native[PV_OP_WBINVD] = eight;
-	be.direct[PV_OP_WBINVD] = (struct pv_target){ (uintptr_t)target, 0 };
+	be.direct[PV_OP_WBINVD] = (struct pv_target){(uintptr_t)target, 0};
 	cr_assert_eq(pv_plan_site(&recs[0], &ctx, buf, &act), 0);
 	cr_assert_eq(act, PV_ACT_DIRECT);
 }
@@ -137,13 +137,12 @@ Test(patch, direct_call_displacement)
 {
 	static const uint8_t target[1];
 	const struct pv_patchlet *call = &pv_tmpl_call_desc;
-	unsigned len = pv_host_make_op_site(text + 100, &recs[0],
-					    PV_OP_READ_CR3,
-					    PV_CLOBBERS_CALLEE_SAVE);
+	unsigned len = pv_host_make_op_site(
+	    text + 100, &recs[0], PV_OP_READ_CR3, PV_CLOBBERS_CALLEE_SAVE);
 	int32_t rel;
 
 	be.direct[PV_OP_READ_CR3] =
-		(struct pv_target){ (uintptr_t)target, PV_CLOBBERS_CALLEE_SAVE };
+	    (struct pv_target){(uintptr_t)target, PV_CLOBBERS_CALLEE_SAVE};
 	cr_assert_eq(apply(1), 0, "%s", logbuf);
 	cr_assert_eq(memcmp(text + 100, bytes(call), call->len - 4u), 0);
 	memcpy(&rel, text + 100 + call->len - 4, 4);
@@ -161,8 +160,7 @@ Test(patch, direct_call_out_of_rel32_reach_stays_indirect)
 
 	memcpy(orig, text, len);
 	be.direct[PV_OP_READ_CR3] = (struct pv_target){
-		(uintptr_t)text + (3ull << 30), PV_CLOBBERS_CALLEE_SAVE
-	};
+	    (uintptr_t)text + (3ull << 30), PV_CLOBBERS_CALLEE_SAVE};
 	cr_assert_eq(pv_plan_site(&recs[0], &ctx, buf, &act), 0);
 	cr_assert_eq(act, PV_ACT_INDIRECT);
 	cr_assert_eq(memcmp(buf, orig, len), 0);
@@ -178,7 +176,7 @@ Test(patch, clobbers_outside_the_contract_are_not_used)
 	pv_host_make_op_site(text, &recs[0], PV_OP_SAVE_FL,
 			     PV_CLOBBERS_CALLEE_SAVE);
 	be.direct[PV_OP_SAVE_FL] =
-		(struct pv_target){ (uintptr_t)target, PV_CLOBBERS_NORMAL };
+	    (struct pv_target){(uintptr_t)target, PV_CLOBBERS_NORMAL};
 	cr_assert_eq(pv_plan_site(&recs[0], &ctx, buf, &act), 0);
 	cr_assert_eq(act, PV_ACT_INDIRECT);
 	/* A patchlet that changes rax at a site that allows nothing. */
@@ -212,8 +210,7 @@ Test(patch, unknown_kind_is_refused)
 	pv_host_make_op_site(text, &recs[0], PV_OP_WBINVD, PV_CLOBBERS_NORMAL);
 	recs[0].kind = PV_KIND_COUNT;
 	cr_assert_eq(apply(1), -PV_EINVAL);
-	cr_assert_not_null(strstr(logbuf, "unknown record kind"), "%s",
-			   logbuf);
+	cr_assert_not_null(strstr(logbuf, "unknown record kind"), "%s", logbuf);
 }
 
 Test(patch, unknown_table_is_refused)
@@ -273,9 +270,9 @@ Test(patch, relocated_relative_call_still_reaches_its_target)
 	uint64_t (*fn)(void) = (uint64_t(*)(void))(uintptr_t)text;
 
 	cr_assert_eq(p->nrelocs, 1);
-	cr_assert_eq(mprotect(text, sizeof(text),
-			      PROT_READ | PROT_WRITE | PROT_EXEC),
-		     0);
+	cr_assert_eq(
+	    mprotect(text, sizeof(text), PROT_READ | PROT_WRITE | PROT_EXEC),
+	    0);
 	cr_assert_eq(pv_copy_patchlet(p, text, (uintptr_t)text), 0);
 	cr_assert_eq(fn(), PROBE + 1, "the moved call went astray");
 	/* Unrelocated, the same bytes would aim elsewhere. */
@@ -373,7 +370,7 @@ static void make_port_site(void)
 
 Test(patch, callback_writes_the_hypercall_port)
 {
-	static const struct pv_cb_data cb = { .hypercall_port = 0xb00 };
+	static const struct pv_cb_data cb = {.hypercall_port = 0xb00};
 	uint32_t imm;
 
 	make_port_site();
@@ -396,14 +393,13 @@ Test(patch, callback_without_a_port_keeps_the_placeholder)
 
 Test(patch, callback_refuses_a_site_that_is_not_mov_edx)
 {
-	static const struct pv_cb_data cb = { .hypercall_port = 0xb00 };
+	static const struct pv_cb_data cb = {.hypercall_port = 0xb00};
 
 	make_port_site();
 	ctx.cb_data = &cb;
 	text[0] ^= 0xff; /* no longer mov edx, imm32 */
 	cr_assert_eq(apply(1), -PV_EINVAL);
-	cr_assert_not_null(strstr(logbuf, "callback refused it"), "%s",
-			   logbuf);
+	cr_assert_not_null(strstr(logbuf, "callback refused it"), "%s", logbuf);
 }
 
 /* ---- the rest of the engine ---- */
@@ -425,14 +421,15 @@ Test(patch, debug_log_shows_bytes_before_and_after)
 	be.native[PV_OP_IRQ_ENABLE] = &pv_native_irq_enable_desc;
 	ctx.debug = true;
 	cr_assert_eq(apply(1), 0);
-	cr_assert_not_null(strstr(logbuf, "irq_enable    len  6 native   ff 15"),
-			   "%s", logbuf);
+	cr_assert_not_null(
+	    strstr(logbuf, "irq_enable    len  6 native   ff 15"), "%s",
+	    logbuf);
 	cr_assert_not_null(strstr(logbuf, "-> fb "), "%s", logbuf);
 }
 
 Test(patch, many_sites_each_written_once_and_counted)
 {
-	struct pv_patch_stats st = { 0 };
+	struct pv_patch_stats st = {0};
 
 	for (unsigned i = 0; i < 16; i++)
 		pv_host_make_op_site(text + 8 * i, &recs[i], i % PV_OP_COUNT,

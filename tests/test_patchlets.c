@@ -46,32 +46,35 @@ struct expect {
 	const char *insns; /* Capstone's text, "mnemonic op_str; ..." */
 };
 
-#define E(name, op, insns) { #name, &name##_desc, name##_start, name##_end, op, insns }
+#define E(name, op, insns)                                                     \
+	{                                                                      \
+#name, &name##_desc, name##_start, name##_end, op, insns       \
+	}
 
 static const struct expect expected[] = {
-	E(pv_native_save_fl, PV_OP_SAVE_FL, "pushfq ; pop rax"),
-	E(pv_native_restore_fl, PV_OP_RESTORE_FL, "push rdi; popfq "),
-	E(pv_native_irq_disable, PV_OP_IRQ_DISABLE, "cli "),
-	E(pv_native_irq_enable, PV_OP_IRQ_ENABLE, "sti "),
-	E(pv_native_safe_halt, PV_OP_SAFE_HALT, "sti ; hlt "),
-	E(pv_native_read_cr2, PV_OP_READ_CR2, "mov rax, cr2"),
-	E(pv_native_read_cr3, PV_OP_READ_CR3, "mov rax, cr3"),
-	E(pv_native_write_cr3, PV_OP_WRITE_CR3, "mov cr3, rdi"),
-	E(pv_native_flush_tlb_one, PV_OP_FLUSH_TLB_ONE, "invlpg byte ptr [rdi]"),
-	E(pv_native_wbinvd, PV_OP_WBINVD, "wbinvd "),
-	E(pv_nop1, PV_PATCHLET_NOP, "nop "),
-	E(pv_nop2, PV_PATCHLET_NOP, "nop "),
-	E(pv_nop3, PV_PATCHLET_NOP, "nop dword ptr [rax]"),
-	E(pv_nop4, PV_PATCHLET_NOP, "nop dword ptr [rax]"),
-	E(pv_nop5, PV_PATCHLET_NOP, "nop dword ptr [rax + rax]"),
-	E(pv_nop6, PV_PATCHLET_NOP, "nop word ptr [rax + rax]"),
-	E(pv_nop7, PV_PATCHLET_NOP, "nop dword ptr [rax]"),
-	E(pv_nop8, PV_PATCHLET_NOP, "nop dword ptr [rax + rax]"),
-	E(pv_tmpl_call, PV_PATCHLET_CALL, "call *"),
-	E(pv_tmpl_indirect, PV_PATCHLET_INDIRECT, "call qword ptr [rip]"),
-	E(pv_tmpl_mov_edx, PV_PATCHLET_TEST, "mov edx, 0"),
-	E(pv_alt_rdtscp, PV_PATCHLET_ALT, "rdtscp ; lfence "),
-	E(pv_test_reloc_call, PV_PATCHLET_TEST, "call *; inc rax; ret "),
+    E(pv_native_save_fl, PV_OP_SAVE_FL, "pushfq ; pop rax"),
+    E(pv_native_restore_fl, PV_OP_RESTORE_FL, "push rdi; popfq "),
+    E(pv_native_irq_disable, PV_OP_IRQ_DISABLE, "cli "),
+    E(pv_native_irq_enable, PV_OP_IRQ_ENABLE, "sti "),
+    E(pv_native_safe_halt, PV_OP_SAFE_HALT, "sti ; hlt "),
+    E(pv_native_read_cr2, PV_OP_READ_CR2, "mov rax, cr2"),
+    E(pv_native_read_cr3, PV_OP_READ_CR3, "mov rax, cr3"),
+    E(pv_native_write_cr3, PV_OP_WRITE_CR3, "mov cr3, rdi"),
+    E(pv_native_flush_tlb_one, PV_OP_FLUSH_TLB_ONE, "invlpg byte ptr [rdi]"),
+    E(pv_native_wbinvd, PV_OP_WBINVD, "wbinvd "),
+    E(pv_nop1, PV_PATCHLET_NOP, "nop "),
+    E(pv_nop2, PV_PATCHLET_NOP, "nop "),
+    E(pv_nop3, PV_PATCHLET_NOP, "nop dword ptr [rax]"),
+    E(pv_nop4, PV_PATCHLET_NOP, "nop dword ptr [rax]"),
+    E(pv_nop5, PV_PATCHLET_NOP, "nop dword ptr [rax + rax]"),
+    E(pv_nop6, PV_PATCHLET_NOP, "nop word ptr [rax + rax]"),
+    E(pv_nop7, PV_PATCHLET_NOP, "nop dword ptr [rax]"),
+    E(pv_nop8, PV_PATCHLET_NOP, "nop dword ptr [rax + rax]"),
+    E(pv_tmpl_call, PV_PATCHLET_CALL, "call *"),
+    E(pv_tmpl_indirect, PV_PATCHLET_INDIRECT, "call qword ptr [rip]"),
+    E(pv_tmpl_mov_edx, PV_PATCHLET_TEST, "mov edx, 0"),
+    E(pv_alt_rdtscp, PV_PATCHLET_ALT, "rdtscp ; lfence "),
+    E(pv_test_reloc_call, PV_PATCHLET_TEST, "call *; inc rax; ret "),
 };
 
 #define NEXPECTED (sizeof(expected) / sizeof(expected[0]))
@@ -124,8 +127,7 @@ Test(patchlets, every_op_has_a_native_patchlet_that_fits_a_site)
 static void render(const struct pv_patchlet *p, char *out, size_t size,
 		   cs_insn **insn, size_t *count)
 {
-	size_t n = cs_disasm(cs, pv_patchlet_bytes(p), p->len, 0x1000, 0,
-			     insn);
+	size_t n = cs_disasm(cs, pv_patchlet_bytes(p), p->len, 0x1000, 0, insn);
 	size_t used = 0, bytes = 0;
 
 	out[0] = '\0';
@@ -172,8 +174,8 @@ Test(patchlets, relative_branches_are_all_relocated)
 			continue; /* a template: C writes its rel32 */
 		render(p, text, sizeof(text), &insn, &n);
 		for (size_t k = 0; k < n; k++) {
-			unsigned end = (unsigned)(insn[k].address - 0x1000) +
-				       insn[k].size;
+			unsigned end =
+			    (unsigned)(insn[k].address - 0x1000) + insn[k].size;
 			bool listed = false;
 
 			if (!cs_insn_group(cs, &insn[k],
@@ -185,7 +187,8 @@ Test(patchlets, relative_branches_are_all_relocated)
 				  expected[i].name, end - insn[k].size);
 			found++;
 		}
-		cr_assert_eq(found, p->nrelocs, "%s: %u relocations, %u branches",
+		cr_assert_eq(found, p->nrelocs,
+			     "%s: %u relocations, %u branches",
 			     expected[i].name, p->nrelocs, found);
 		cs_free(insn, n);
 	}
@@ -194,15 +197,17 @@ Test(patchlets, relative_branches_are_all_relocated)
 /* Capstone register id -> pv_reg bit, for the 64/32-bit GPR names. */
 static int gpr_bit(unsigned reg)
 {
-	static const struct { unsigned r64, r32; } map[16] = {
-		{ X86_REG_RAX, X86_REG_EAX }, { X86_REG_RCX, X86_REG_ECX },
-		{ X86_REG_RDX, X86_REG_EDX }, { X86_REG_RBX, X86_REG_EBX },
-		{ X86_REG_RSP, X86_REG_ESP }, { X86_REG_RBP, X86_REG_EBP },
-		{ X86_REG_RSI, X86_REG_ESI }, { X86_REG_RDI, X86_REG_EDI },
-		{ X86_REG_R8, X86_REG_R8D },  { X86_REG_R9, X86_REG_R9D },
-		{ X86_REG_R10, X86_REG_R10D }, { X86_REG_R11, X86_REG_R11D },
-		{ X86_REG_R12, X86_REG_R12D }, { X86_REG_R13, X86_REG_R13D },
-		{ X86_REG_R14, X86_REG_R14D }, { X86_REG_R15, X86_REG_R15D },
+	static const struct {
+		unsigned r64, r32;
+	} map[16] = {
+	    {X86_REG_RAX, X86_REG_EAX},	 {X86_REG_RCX, X86_REG_ECX},
+	    {X86_REG_RDX, X86_REG_EDX},	 {X86_REG_RBX, X86_REG_EBX},
+	    {X86_REG_RSP, X86_REG_ESP},	 {X86_REG_RBP, X86_REG_EBP},
+	    {X86_REG_RSI, X86_REG_ESI},	 {X86_REG_RDI, X86_REG_EDI},
+	    {X86_REG_R8, X86_REG_R8D},	 {X86_REG_R9, X86_REG_R9D},
+	    {X86_REG_R10, X86_REG_R10D}, {X86_REG_R11, X86_REG_R11D},
+	    {X86_REG_R12, X86_REG_R12D}, {X86_REG_R13, X86_REG_R13D},
+	    {X86_REG_R14, X86_REG_R14D}, {X86_REG_R15, X86_REG_R15D},
 	};
 
 	for (int i = 0; i < 16; i++)
@@ -226,9 +231,9 @@ Test(patchlets, written_registers_are_declared_clobbers)
 			cs_regs rd, wr;
 			uint8_t nrd, nwr;
 
-			cr_assert_eq(cs_regs_access(cs, &insn[k], rd, &nrd, wr,
-						    &nwr),
-				     CS_ERR_OK);
+			cr_assert_eq(
+			    cs_regs_access(cs, &insn[k], rd, &nrd, wr, &nwr),
+			    CS_ERR_OK);
 			for (unsigned w = 0; w < nwr; w++) {
 				int bit = gpr_bit(wr[w]);
 

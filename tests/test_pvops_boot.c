@@ -20,8 +20,9 @@ static void summary(unsigned *n, unsigned *p, unsigned *d, unsigned *i)
 	const char *line = strstr(r.out, "pvops: ");
 
 	for (; line; line = strstr(line + 1, "pvops: "))
-		if (sscanf(line, "pvops: %u sites: %u native, %u direct, %u "
-				 "indirect",
+		if (sscanf(line,
+			   "pvops: %u sites: %u native, %u direct, %u "
+			   "indirect",
 			   n, p, d, i) == 4)
 			return;
 	cr_assert_fail("no pvops summary line in:\n%s", r.out);
@@ -73,12 +74,13 @@ Test(pvops_boot, minivmm_unpatched)
 
 Test(pvops_boot, minivmm_hypercall_stats_count_every_op)
 {
-	char *argv[] = { BUILD_DIR "/minivmm", "--stats", "--cmdline",
-			 "pvops=hypercall", BUILD_DIR "/guest.elf", NULL };
+	char *argv[] = {
+	    BUILD_DIR "/minivmm",   "--stats", "--cmdline", "pvops=hypercall",
+	    BUILD_DIR "/guest.elf", NULL};
 	static const char *const ops[] = {
-		"save_fl", "restore_fl", "irq_disable", "irq_enable",
-		"safe_halt", "read_cr2", "read_cr3", "write_cr3",
-		"flush_tlb_one", "wbinvd",
+	    "save_fl",	     "restore_fl", "irq_disable", "irq_enable",
+	    "safe_halt",     "read_cr2",   "read_cr3",	  "write_cr3",
+	    "flush_tlb_one", "wbinvd",
 	};
 	const char *line;
 
@@ -100,14 +102,16 @@ Test(pvops_boot, minivmm_hypercall_stats_count_every_op)
 
 Test(pvops_boot, native_mode_makes_no_pvop_hypercall)
 {
-	char *argv[] = { BUILD_DIR "/minivmm", "--stats", "--cmdline",
-			 "pvops=native", BUILD_DIR "/guest.elf", NULL };
+	char *argv[] = {
+	    BUILD_DIR "/minivmm",   "--stats", "--cmdline", "pvops=native",
+	    BUILD_DIR "/guest.elf", NULL};
 
 	SKIP_WITHOUT_KVM();
 	spawn_run(argv, &r);
 	assert_guest_pass(&r, "minivmm");
-	cr_assert_not_null(strstr(r.out, "stats: hypercalls: exit=1 null=0 "
-					 "save_fl=0 restore_fl=0 irq_disable=0"),
+	cr_assert_not_null(strstr(r.out,
+				  "stats: hypercalls: exit=1 null=0 "
+				  "save_fl=0 restore_fl=0 irq_disable=0"),
 			   "%s", r.out);
 }
 

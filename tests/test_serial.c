@@ -39,7 +39,7 @@ static void put(const char *str)
 
 Test(serial, lines_come_out_whole)
 {
-	char buf[64] = { 0 };
+	char buf[64] = {0};
 
 	put("hello ");
 	cr_assert_eq(s.len, 6, "a partial line is held back");
@@ -50,7 +50,7 @@ Test(serial, lines_come_out_whole)
 
 Test(serial, flush_writes_a_partial_line)
 {
-	char buf[8] = { 0 };
+	char buf[8] = {0};
 
 	put("abc");
 	vmm_serial_flush(&s);

@@ -30,8 +30,8 @@ TestSuite(start_info, .init = setup, .fini = teardown);
 
 Test(start_info, header_memmap_and_cmdline)
 {
-	uint64_t gpa = pvh_write_start_info(&mem, "pvops=native test=x", why,
-					    sizeof(why));
+	uint64_t gpa =
+	    pvh_write_start_info(&mem, "pvops=native test=x", why, sizeof(why));
 	const struct hvm_start_info *si;
 	const struct hvm_memmap_table_entry *map;
 	uint64_t ram = 0;
@@ -57,7 +57,7 @@ Test(start_info, header_memmap_and_cmdline)
 			ram += map[i].size;
 	}
 	cr_assert_eq(map[si->memmap_entries - 1].addr +
-			     map[si->memmap_entries - 1].size,
+			 map[si->memmap_entries - 1].size,
 		     mem.size, "memory map does not end at the end of memory");
 	cr_assert_lt(ram, mem.size, "the legacy hole must not be RAM");
 	cr_assert_gt(ram, mem.size - (1u << 20));

@@ -38,14 +38,14 @@ void vmm_cpu_set_cpuid(int kvm_fd, struct vmm_vcpu *vcpu)
 static struct kvm_segment flat_segment(uint16_t selector, uint8_t type)
 {
 	return (struct kvm_segment){
-		.base = 0,
-		.limit = 0xffffffff,
-		.selector = selector,
-		.type = type,
-		.present = 1,
-		.db = 1,
-		.s = 1,
-		.g = 1,
+	    .base = 0,
+	    .limit = 0xffffffff,
+	    .selector = selector,
+	    .type = type,
+	    .present = 1,
+	    .db = 1,
+	    .s = 1,
+	    .g = 1,
 	};
 }
 
@@ -54,19 +54,22 @@ void vmm_cpu_reset_pvh(struct vmm_vcpu *vcpu, uint32_t entry,
 {
 	struct kvm_sregs sregs;
 	struct kvm_regs regs = {
-		.rip = entry,
-		.rbx = start_info,
-		.rflags = 0x2, /* bit 1 is always set; IF clear */
+	    .rip = entry,
+	    .rbx = start_info,
+	    .rflags = 0x2, /* bit 1 is always set; IF clear */
 	};
 
 	if (ioctl(vcpu->fd, KVM_GET_SREGS, &sregs) < 0)
 		err(VMM_STATUS_HOST, "KVM: ioctl (GET_SREGS) failed");
 	sregs.cs = flat_segment(0x08, 0xb);
 	sregs.ds = sregs.es = sregs.fs = sregs.gs = sregs.ss =
-		flat_segment(0x10, 0x3);
+	    flat_segment(0x10, 0x3);
 	/* The protocol wants an active 32-bit TSS; type 11 = busy TSS. */
 	sregs.tr = (struct kvm_segment){
-		.selector = 0x18, .limit = 0x67, .type = 11, .present = 1,
+	    .selector = 0x18,
+	    .limit = 0x67,
+	    .type = 11,
+	    .present = 1,
 	};
 	sregs.cr0 = 0x11; /* PE, ET; paging off */
 	sregs.cr3 = 0;
@@ -85,7 +88,8 @@ void vmm_cpu_dump(struct vmm_vcpu *vcpu)
 
 	if (ioctl(vcpu->fd, KVM_GET_REGS, &r) < 0 ||
 	    ioctl(vcpu->fd, KVM_GET_SREGS, &s) < 0) {
-		warn("KVM: ioctl (GET_REGS/GET_SREGS) failed, no register dump");
+		warn(
+		    "KVM: ioctl (GET_REGS/GET_SREGS) failed, no register dump");
 		return;
 	}
 	fprintf(stderr,
@@ -121,7 +125,7 @@ void vmm_cpu_flush_tlb(struct vmm_vcpu *vcpu, const struct kvm_sregs *sregs)
 
 void vmm_cpu_halt(struct vmm_vcpu *vcpu)
 {
-	struct kvm_mp_state mp = { .mp_state = KVM_MP_STATE_HALTED };
+	struct kvm_mp_state mp = {.mp_state = KVM_MP_STATE_HALTED};
 
 	if (ioctl(vcpu->fd, KVM_SET_MP_STATE, &mp) < 0)
 		err(VMM_STATUS_HOST, "KVM: ioctl (SET_MP_STATE) failed");

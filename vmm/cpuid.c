@@ -10,23 +10,23 @@
 #include "vmm.h"
 
 #define CPUID_HV_FIRST 0x40000000u /* the range hypervisors announce in */
-#define CPUID_HV_LAST 0x4fffffffu
+#define CPUID_HV_LAST  0x4fffffffu
 
-#define BIT(n) (1u << (n))
-#define CPUID_1_ECX_MONITOR BIT(3)  /* monitor/mwait: would sleep a vCPU */
-#define CPUID_1_ECX_VMX BIT(5)      /* no nested virtualisation */
-#define CPUID_1_ECX_SMX BIT(6)      /* no trusted execution (GETSEC) */
+#define BIT(n)		       (1u << (n))
+#define CPUID_1_ECX_MONITOR    BIT(3) /* monitor/mwait: would sleep a vCPU */
+#define CPUID_1_ECX_VMX	       BIT(5) /* no nested virtualisation */
+#define CPUID_1_ECX_SMX	       BIT(6) /* no trusted execution (GETSEC) */
 #define CPUID_1_ECX_HYPERVISOR BIT(31)
-#define CPUID_7_ECX_WAITPKG BIT(5)  /* umwait/tpause: same as mwait */
+#define CPUID_7_ECX_WAITPKG    BIT(5) /* umwait/tpause: same as mwait */
 #define CPUID_80000001_ECX_SVM BIT(2)
-#define CPUID_PMU_LEAF 0xau         /* no performance monitoring unit */
+#define CPUID_PMU_LEAF	       0xau /* no performance monitoring unit */
 
 static void filter_entry(struct kvm_cpuid_entry2 *e)
 {
 	switch (e->function) {
 	case 1:
-		e->ecx &= ~(CPUID_1_ECX_MONITOR | CPUID_1_ECX_VMX |
-			    CPUID_1_ECX_SMX);
+		e->ecx &=
+		    ~(CPUID_1_ECX_MONITOR | CPUID_1_ECX_VMX | CPUID_1_ECX_SMX);
 		e->ecx |= CPUID_1_ECX_HYPERVISOR;
 		break;
 	case 7:
@@ -44,8 +44,7 @@ static void filter_entry(struct kvm_cpuid_entry2 *e)
 	}
 }
 
-unsigned vmm_cpuid_filter(struct kvm_cpuid_entry2 *e, unsigned n,
-			  unsigned room)
+unsigned vmm_cpuid_filter(struct kvm_cpuid_entry2 *e, unsigned n, unsigned room)
 {
 	uint32_t sig[3];
 	unsigned out = 0;
@@ -62,17 +61,17 @@ unsigned vmm_cpuid_filter(struct kvm_cpuid_entry2 *e, unsigned n,
 		return 0;
 	memcpy(sig, MINIVMM_SIGNATURE, sizeof(sig));
 	e[out++] = (struct kvm_cpuid_entry2){
-		.function = MINIVMM_CPUID_SIGNATURE,
-		.eax = MINIVMM_CPUID_FEATURES,
-		.ebx = sig[0],
-		.ecx = sig[1],
-		.edx = sig[2],
+	    .function = MINIVMM_CPUID_SIGNATURE,
+	    .eax = MINIVMM_CPUID_FEATURES,
+	    .ebx = sig[0],
+	    .ecx = sig[1],
+	    .edx = sig[2],
 	};
 	e[out++] = (struct kvm_cpuid_entry2){
-		.function = MINIVMM_CPUID_FEATURES,
-		.eax = MINIVMM_FEATURE_HYPERCALL,
-		.ebx = MINIVMM_HYPERCALL_PORT,
-		.ecx = MINIVMM_ABI_VERSION,
+	    .function = MINIVMM_CPUID_FEATURES,
+	    .eax = MINIVMM_FEATURE_HYPERCALL,
+	    .ebx = MINIVMM_HYPERCALL_PORT,
+	    .ecx = MINIVMM_ABI_VERSION,
 	};
 	return out;
 }

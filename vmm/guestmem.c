@@ -19,8 +19,7 @@ void *vmm_mem_ptr(const struct vmm_mem *mem, uint64_t gpa, uint64_t len)
 }
 
 /* The range as a host pointer, or NULL: bounds, then the guard page. */
-static void *guest_range(const struct vmm_mem *mem, uint64_t gpa,
-			 uint64_t len)
+static void *guest_range(const struct vmm_mem *mem, uint64_t gpa, uint64_t len)
 {
 	if (len && gpa < MINIVMM_GUARD_BYTES)
 		return NULL;
@@ -38,8 +37,8 @@ bool vmm_guest_read(const struct vmm_mem *mem, uint64_t gpa, uint64_t len,
 	return true;
 }
 
-bool vmm_guest_write(const struct vmm_mem *mem, uint64_t gpa,
-		     const void *src, uint64_t len)
+bool vmm_guest_write(const struct vmm_mem *mem, uint64_t gpa, const void *src,
+		     uint64_t len)
 {
 	void *p = guest_range(mem, gpa, len);
 

@@ -14,27 +14,27 @@
 
 #include "vmm.h"
 
-#define RFLAGS_IF 0x200ull
+#define RFLAGS_IF	0x200ull
 #define RFLAGS_RESERVED (~0x3fffffull) /* bits 22..63 */
-#define CR3_ADDR_MASK 0x000ffffffffff000ull
-#define CR3_LOW_BITS 0x18ull /* PWT, PCD: the rest of 0..11 is PCID (off) */
+#define CR3_ADDR_MASK	0x000ffffffffff000ull
+#define CR3_LOW_BITS	0x18ull /* PWT, PCD: the rest of 0..11 is PCID (off) */
 
 static const char *const hc_names[MINIVMM_HC_COUNT] = {
-	[MINIVMM_HC_EXIT] = "exit",
-	[MINIVMM_HC_NULL] = "null",
-	[MINIVMM_HC_SAVE_FL] = "save_fl",
-	[MINIVMM_HC_RESTORE_FL] = "restore_fl",
-	[MINIVMM_HC_IRQ_DISABLE] = "irq_disable",
-	[MINIVMM_HC_IRQ_ENABLE] = "irq_enable",
-	[MINIVMM_HC_SAFE_HALT] = "safe_halt",
-	[MINIVMM_HC_READ_CR2] = "read_cr2",
-	[MINIVMM_HC_READ_CR3] = "read_cr3",
-	[MINIVMM_HC_WRITE_CR3] = "write_cr3",
-	[MINIVMM_HC_FLUSH_TLB_ONE] = "flush_tlb_one",
-	[MINIVMM_HC_WBINVD] = "wbinvd",
-	[MINIVMM_HC_CONSOLE_WRITE] = "console_write",
-	[MINIVMM_HC_GET_INFO] = "get_info",
-	[MINIVMM_HC_SANDBOX_PROBE] = "sandbox_probe",
+    [MINIVMM_HC_EXIT] = "exit",
+    [MINIVMM_HC_NULL] = "null",
+    [MINIVMM_HC_SAVE_FL] = "save_fl",
+    [MINIVMM_HC_RESTORE_FL] = "restore_fl",
+    [MINIVMM_HC_IRQ_DISABLE] = "irq_disable",
+    [MINIVMM_HC_IRQ_ENABLE] = "irq_enable",
+    [MINIVMM_HC_SAFE_HALT] = "safe_halt",
+    [MINIVMM_HC_READ_CR2] = "read_cr2",
+    [MINIVMM_HC_READ_CR3] = "read_cr3",
+    [MINIVMM_HC_WRITE_CR3] = "write_cr3",
+    [MINIVMM_HC_FLUSH_TLB_ONE] = "flush_tlb_one",
+    [MINIVMM_HC_WBINVD] = "wbinvd",
+    [MINIVMM_HC_CONSOLE_WRITE] = "console_write",
+    [MINIVMM_HC_GET_INFO] = "get_info",
+    [MINIVMM_HC_SANDBOX_PROBE] = "sandbox_probe",
 };
 
 const char *vmm_hypercall_name(uint32_t nr)
@@ -56,7 +56,8 @@ static void einval(struct vmm_hc *hc)
 
 static void set_if(struct vmm_hc *hc, bool on)
 {
-	hc->regs->rflags = (hc->regs->rflags & ~RFLAGS_IF) | (on ? RFLAGS_IF : 0);
+	hc->regs->rflags =
+	    (hc->regs->rflags & ~RFLAGS_IF) | (on ? RFLAGS_IF : 0);
 	ret(hc, 0);
 }
 
@@ -122,9 +123,9 @@ static void hc_console_write(struct vmm_hc *hc, uint64_t gpa, uint64_t len)
 static void hc_get_info(struct vmm_hc *hc, uint64_t gpa, uint64_t room)
 {
 	struct minivmm_info info = {
-		.abi_version = MINIVMM_ABI_VERSION,
-		.tsc_khz = hc->tsc_khz,
-		.mem_bytes = hc->mem->size,
+	    .abi_version = MINIVMM_ABI_VERSION,
+	    .tsc_khz = hc->tsc_khz,
+	    .mem_bytes = hc->mem->size,
 	};
 
 	if (room < sizeof(info) ||
@@ -155,7 +156,7 @@ static void hc_sandbox_probe(struct vmm_hc *hc, uint64_t which)
 		snprintf(hc->why, sizeof(hc->why),
 			 "sandbox: the guest's probe was refused: %s",
 			 strerror(e));
-		return ret(hc, (uint64_t)-(int64_t)e);
+		return ret(hc, (uint64_t) - (int64_t)e);
 	}
 	close(fd);
 	ret(hc, 0);

@@ -26,7 +26,8 @@ static int kvm_open(void)
 		if (errno == ENOENT)
 			errx(VMM_STATUS_NOKVM,
 			     "/dev/kvm does not exist: KVM is not available "
-			     "on this host (load kvm_intel, kvm_amd or kvm_pvm)");
+			     "on this host (load kvm_intel, kvm_amd or "
+			     "kvm_pvm)");
 		err(VMM_STATUS_NOKVM, "cannot open /dev/kvm");
 	}
 	version = ioctl(fd, KVM_GET_API_VERSION, 0);
@@ -59,8 +60,8 @@ static void vcpu_create(struct vmm_vm *vm)
 	vcpu->sync_regs = sync > 0 && (sync & KVM_SYNC_X86_REGS) &&
 			  (sync & KVM_SYNC_X86_SREGS);
 	if (vcpu->sync_regs)
-		vcpu->run->kvm_valid_regs = KVM_SYNC_X86_REGS |
-					    KVM_SYNC_X86_SREGS;
+		vcpu->run->kvm_valid_regs =
+		    KVM_SYNC_X86_REGS | KVM_SYNC_X86_SREGS;
 	vmm_cpu_set_cpuid(vm->kvm_fd, vcpu);
 }
 
@@ -75,8 +76,7 @@ static void vcpu_create(struct vmm_vm *vm)
 static void create_irqchip(struct vmm_vm *vm)
 {
 	struct kvm_enable_cap split = {
-		.cap = KVM_CAP_SPLIT_IRQCHIP,
-		.args = { 0 }, /* no IOAPIC routes */
+	    .cap = KVM_CAP_SPLIT_IRQCHIP, .args = {0}, /* no IOAPIC routes */
 	};
 
 	if (ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_SPLIT_IRQCHIP) > 0) {
@@ -91,10 +91,10 @@ static void create_irqchip(struct vmm_vm *vm)
 void vmm_vm_create(struct vmm_vm *vm, const struct vmm_mem *mem)
 {
 	struct kvm_userspace_memory_region region = {
-		.slot = 0,
-		.guest_phys_addr = 0,
-		.memory_size = mem->size,
-		.userspace_addr = (uintptr_t)mem->host,
+	    .slot = 0,
+	    .guest_phys_addr = 0,
+	    .memory_size = mem->size,
+	    .userspace_addr = (uintptr_t)mem->host,
 	};
 
 	vm->kvm_fd = kvm_open();
@@ -106,7 +106,8 @@ void vmm_vm_create(struct vmm_vm *vm, const struct vmm_mem *mem)
 		err(VMM_STATUS_HOST, "KVM: ioctl (SET_TSS_ADDR) failed");
 	vm->mem = *mem;
 	if (ioctl(vm->vm_fd, KVM_SET_USER_MEMORY_REGION, &region) < 0)
-		err(VMM_STATUS_HOST, "KVM: ioctl (SET_USER_MEMORY_REGION) failed");
+		err(VMM_STATUS_HOST,
+		    "KVM: ioctl (SET_USER_MEMORY_REGION) failed");
 	create_irqchip(vm);
 	vcpu_create(vm);
 }

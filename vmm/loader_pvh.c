@@ -161,15 +161,14 @@ static int check_load(const Elf64_Phdr *phs, unsigned i, size_t len,
 			continue;
 		if (ph->p_paddr < o->p_paddr + o->p_memsz &&
 		    o->p_paddr < ph->p_paddr + ph->p_memsz)
-			return fail(err, errlen,
-				    "segment %u [%#llx, %#llx) overlaps "
-				    "segment %u [%#llx, %#llx)",
-				    i, (unsigned long long)ph->p_paddr,
-				    (unsigned long long)(ph->p_paddr +
-							 ph->p_memsz),
-				    j, (unsigned long long)o->p_paddr,
-				    (unsigned long long)(o->p_paddr +
-							 o->p_memsz));
+			return fail(
+			    err, errlen,
+			    "segment %u [%#llx, %#llx) overlaps "
+			    "segment %u [%#llx, %#llx)",
+			    i, (unsigned long long)ph->p_paddr,
+			    (unsigned long long)(ph->p_paddr + ph->p_memsz), j,
+			    (unsigned long long)o->p_paddr,
+			    (unsigned long long)(o->p_paddr + o->p_memsz));
 	}
 	return 0;
 }

@@ -28,7 +28,8 @@ static void *map_guest(const char *path, size_t *len)
 	if (fstat(fd, &st) < 0)
 		err(VMM_STATUS_NOINPUT, "cannot stat guest %s", path);
 	if (!S_ISREG(st.st_mode))
-		errx(VMM_STATUS_NOINPUT, "guest %s is not a regular file", path);
+		errx(VMM_STATUS_NOINPUT, "guest %s is not a regular file",
+		     path);
 	if (st.st_size == 0)
 		errx(VMM_STATUS_IMAGE, "guest %s: empty file", path);
 	p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
@@ -45,7 +46,7 @@ int main(int argc, char **argv)
 	struct vmm_mem mem;
 	struct pvh_image img;
 	struct vmm_vm vm;
-	struct vmm_stats stats = { 0 };
+	struct vmm_stats stats = {0};
 	void *file;
 	size_t len;
 	uint64_t start_info;

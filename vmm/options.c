@@ -11,28 +11,29 @@
 
 #include "vmm.h"
 
-#define VMM_VERSION "0.1.0"
+#define VMM_VERSION	"0.1.0"
 #define VMM_TIMEOUT_MAX 1e6 /* seconds: about 11 days */
 
 static void usage(FILE *f, const char *prog)
 {
-	fprintf(f,
-		"usage: %s [options] GUEST.elf\n"
-		"Boot a PVH ELF64 guest kernel on KVM.\n\n"
-		"  -m, --mem SIZE        guest memory, K/M/G suffix "
-		"(default 64M, 2M..3G)\n"
-		"  -c, --cmdline STRING  guest command line\n"
-		"  -t, --timeout SECS    stop a guest still running after SECS "
-		"(exit 124)\n"
-		"  -s, --stats           print exit and hypercall counts at "
-		"exit\n"
-		"      --no-sandbox      no seccomp filter (for debugging)\n"
-		"  -h, --help            this text\n"
-		"  -V, --version         print the version\n\n"
-		"Exit status: the guest's own (0..63) from its exit hypercall,\n"
-		"(v<<1)|1 after a write of v to port 0xf4, or one of minivmm's\n"
-		"own (64 and up, see docs/running.md).\n",
-		prog);
+	fprintf(
+	    f,
+	    "usage: %s [options] GUEST.elf\n"
+	    "Boot a PVH ELF64 guest kernel on KVM.\n\n"
+	    "  -m, --mem SIZE        guest memory, K/M/G suffix "
+	    "(default 64M, 2M..3G)\n"
+	    "  -c, --cmdline STRING  guest command line\n"
+	    "  -t, --timeout SECS    stop a guest still running after SECS "
+	    "(exit 124)\n"
+	    "  -s, --stats           print exit and hypercall counts at "
+	    "exit\n"
+	    "      --no-sandbox      no seccomp filter (for debugging)\n"
+	    "  -h, --help            this text\n"
+	    "  -V, --version         print the version\n\n"
+	    "Exit status: the guest's own (0..63) from its exit hypercall,\n"
+	    "(v<<1)|1 after a write of v to port 0xf4, or one of minivmm's\n"
+	    "own (64 and up, see docs/running.md).\n",
+	    prog);
 }
 
 bool vmm_parse_size(const char *s, uint64_t *out)
@@ -48,10 +49,23 @@ bool vmm_parse_size(const char *s, uint64_t *out)
 	if (errno)
 		return false;
 	switch (*end) {
-	case 'G': case 'g': shift = 30; end++; break;
-	case 'M': case 'm': shift = 20; end++; break;
-	case 'K': case 'k': shift = 10; end++; break;
-	default: break;
+	case 'G':
+	case 'g':
+		shift = 30;
+		end++;
+		break;
+	case 'M':
+	case 'm':
+		shift = 20;
+		end++;
+		break;
+	case 'K':
+	case 'k':
+		shift = 10;
+		end++;
+		break;
+	default:
+		break;
 	}
 	if (*end != '\0' || v > (UINT64_MAX >> shift))
 		return false;
@@ -76,19 +90,19 @@ static bool parse_seconds(const char *s, double *out)
 int vmm_parse_args(int argc, char **argv, struct vmm_opts *o)
 {
 	static const struct option longopts[] = {
-		{ "mem", required_argument, NULL, 'm' },
-		{ "cmdline", required_argument, NULL, 'c' },
-		{ "timeout", required_argument, NULL, 't' },
-		{ "stats", no_argument, NULL, 's' },
-		{ "no-sandbox", no_argument, NULL, 'S' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
-		{ NULL, 0, NULL, 0 },
+	    {"mem", required_argument, NULL, 'm'},
+	    {"cmdline", required_argument, NULL, 'c'},
+	    {"timeout", required_argument, NULL, 't'},
+	    {"stats", no_argument, NULL, 's'},
+	    {"no-sandbox", no_argument, NULL, 'S'},
+	    {"help", no_argument, NULL, 'h'},
+	    {"version", no_argument, NULL, 'V'},
+	    {NULL, 0, NULL, 0},
 	};
 	const char *prog = argv[0] ? argv[0] : "minivmm";
 	int c;
 
-	*o = (struct vmm_opts){ .cmdline = "", .mem_size = VMM_MEM_DEFAULT };
+	*o = (struct vmm_opts){.cmdline = "", .mem_size = VMM_MEM_DEFAULT};
 	optind = 0; /* glibc: 0 also resets getopt's internal state */
 	while ((c = getopt_long(argc, argv, "m:c:t:shV", longopts, NULL)) !=
 	       -1) {
@@ -96,8 +110,7 @@ int vmm_parse_args(int argc, char **argv, struct vmm_opts *o)
 		case 'm':
 			if (!vmm_parse_size(optarg, &o->mem_size) ||
 			    o->mem_size < VMM_MEM_MIN ||
-			    o->mem_size > VMM_MEM_MAX ||
-			    o->mem_size % 4096) {
+			    o->mem_size > VMM_MEM_MAX || o->mem_size % 4096) {
 				fprintf(stderr,
 					"%s: --mem %s: need a multiple of 4K "
 					"from 2M to 3G\n",

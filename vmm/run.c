@@ -32,8 +32,8 @@ static void on_alarm(int sig)
 
 void vmm_timeout_arm(struct vmm_vcpu *vcpu, double seconds)
 {
-	struct sigaction sa = { .sa_handler = on_alarm };
-	struct itimerval it = { 0 };
+	struct sigaction sa = {.sa_handler = on_alarm};
+	struct itimerval it = {0};
 
 	if (seconds <= 0)
 		return;
@@ -43,7 +43,7 @@ void vmm_timeout_arm(struct vmm_vcpu *vcpu, double seconds)
 		err(VMM_STATUS_HOST, "sigaction (SIGALRM)");
 	it.it_value.tv_sec = (time_t)seconds;
 	it.it_value.tv_usec =
-		(suseconds_t)((seconds - (double)it.it_value.tv_sec) * 1e6);
+	    (suseconds_t)((seconds - (double)it.it_value.tv_sec) * 1e6);
 	if (it.it_value.tv_sec == 0 && it.it_value.tv_usec == 0)
 		it.it_value.tv_usec = 1;
 	if (setitimer(ITIMER_REAL, &it, NULL) < 0)
@@ -71,9 +71,12 @@ static int handle_hypercall(struct vmm_vm *vm, struct vmm_serial *serial,
 	struct vmm_vcpu *vcpu = &vm->vcpu;
 	struct kvm_regs regs;
 	struct kvm_sregs sregs;
-	struct vmm_hc hc = { .nr = nr, .regs = &regs, .sregs = &sregs,
-			     .mem = &vm->mem, .console = serial,
-			     .tsc_khz = stats->tsc_khz };
+	struct vmm_hc hc = {.nr = nr,
+			    .regs = &regs,
+			    .sregs = &sregs,
+			    .mem = &vm->mem,
+			    .console = serial,
+			    .tsc_khz = stats->tsc_khz};
 
 	/* With sync regs KVM already copied both into kvm_run: no ioctl. */
 	if (vcpu->sync_regs) {
@@ -96,8 +99,8 @@ static int handle_hypercall(struct vmm_vm *vm, struct vmm_serial *serial,
 		return hc.status;
 	if (vcpu->sync_regs) {
 		vcpu->run->kvm_dirty_regs |=
-			(hc.regs_dirty ? KVM_SYNC_X86_REGS : 0) |
-			(hc.sregs_dirty ? KVM_SYNC_X86_SREGS : 0);
+		    (hc.regs_dirty ? KVM_SYNC_X86_REGS : 0) |
+		    (hc.sregs_dirty ? KVM_SYNC_X86_SREGS : 0);
 	} else {
 		if (hc.regs_dirty && ioctl(vcpu->fd, KVM_SET_REGS, hc.regs) < 0)
 			err(VMM_STATUS_HOST, "KVM: ioctl (SET_REGS) failed");
@@ -152,7 +155,7 @@ static int handle_io(struct vmm_vm *vm, struct vmm_serial *serial,
 
 	if (run->io.data_offset > vm->vcpu.run_size ||
 	    (uint64_t)size * run->io.count >
-		    vm->vcpu.run_size - run->io.data_offset)
+		vm->vcpu.run_size - run->io.data_offset)
 		errx(VMM_STATUS_HOST, "KVM: port I/O data outside kvm_run");
 
 	if (port >= MINIVMM_SERIAL_PORT && port < MINIVMM_SERIAL_PORT + 8 &&
@@ -192,10 +195,10 @@ static int handle_other(struct vmm_vm *vm, uint64_t rip)
 		      run->mmio.is_write ? "write of" : "read of",
 		      run->mmio.len, (unsigned long long)run->mmio.phys_addr,
 		      run->mmio.is_write
-			      ? (unsigned long long)io_value(
-					run->mmio.data,
-					run->mmio.len > 8 ? 8 : run->mmio.len)
-			      : 0ull,
+			  ? (unsigned long long)io_value(
+				run->mmio.data,
+				run->mmio.len > 8 ? 8 : run->mmio.len)
+			  : 0ull,
 		      (unsigned long long)rip);
 		return guest_error(vm, VMM_STATUS_GUEST_MMIO);
 	case KVM_EXIT_SHUTDOWN:
@@ -207,14 +210,14 @@ static int handle_other(struct vmm_vm *vm, uint64_t rip)
 		      "first %#llx) at rip %#llx",
 		      run->internal.suberror, run->internal.ndata,
 		      run->internal.ndata
-			      ? (unsigned long long)run->internal.data[0]
-			      : 0ull,
+			  ? (unsigned long long)run->internal.data[0]
+			  : 0ull,
 		      (unsigned long long)rip);
 		return guest_error(vm, VMM_STATUS_INTERNAL);
 	case KVM_EXIT_FAIL_ENTRY:
 		warnx("KVM_EXIT_FAIL_ENTRY, hardware reason %#llx at rip %#llx",
-		      (unsigned long long)run->fail_entry
-			      .hardware_entry_failure_reason,
+		      (unsigned long long)
+			  run->fail_entry.hardware_entry_failure_reason,
 		      (unsigned long long)rip);
 		return guest_error(vm, VMM_STATUS_FAIL_ENTRY);
 	default:
@@ -251,9 +254,9 @@ int vmm_run(struct vmm_vm *vm, double timeout, struct vmm_stats *stats)
 				      "s: stopped%s",
 				      timeout,
 				      vmm_cpu_halted_for_good(vcpu)
-					      ? " (it halted with interrupts "
-						"disabled: nothing can wake it)"
-					      : "");
+					  ? " (it halted with interrupts "
+					    "disabled: nothing can wake it)"
+					  : "");
 				status = guest_error(vm, VMM_STATUS_TIMEOUT);
 			}
 			continue;
@@ -261,9 +264,9 @@ int vmm_run(struct vmm_vm *vm, double timeout, struct vmm_stats *stats)
 		if (stats->hc_hist)
 			t_exit = now_ns();
 		vcpu->run->kvm_dirty_regs = 0;
-		stats->exits[vcpu->run->exit_reason < 64
-				     ? vcpu->run->exit_reason
-				     : 63]++;
+		stats
+		    ->exits[vcpu->run->exit_reason < 64 ? vcpu->run->exit_reason
+							: 63]++;
 		if (vcpu->run->exit_reason == KVM_EXIT_IO) {
 			status = handle_io(vm, &serial, stats);
 			/* Time hypercalls up to the point of re-entering. */

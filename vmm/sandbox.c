@@ -20,8 +20,8 @@
 
 /* The vCPU ioctls of the run loop, the hypercalls and the error paths. */
 static const unsigned long vcpu_ioctls[] = {
-	KVM_RUN,       KVM_GET_REGS,     KVM_SET_REGS,     KVM_GET_SREGS,
-	KVM_SET_SREGS, KVM_GET_MP_STATE, KVM_SET_MP_STATE,
+    KVM_RUN,	   KVM_GET_REGS,     KVM_SET_REGS,     KVM_GET_SREGS,
+    KVM_SET_SREGS, KVM_GET_MP_STATE, KVM_SET_MP_STATE,
 };
 
 /* Async-signal-safe: write() and _exit() only (both allowed). */
@@ -33,8 +33,8 @@ static void on_sigsys(int sig, siginfo_t *si, void *uctx)
 
 	(void)sig;
 	(void)uctx;
-	name = seccomp_syscall_resolve_num_arch(SCMP_ARCH_NATIVE,
-						si->si_syscall);
+	name =
+	    seccomp_syscall_resolve_num_arch(SCMP_ARCH_NATIVE, si->si_syscall);
 	n = snprintf(msg, sizeof(msg),
 		     "minivmm: sandbox: forbidden syscall %s (%d): stopped\n",
 		     name ? name : "?", si->si_syscall);
@@ -55,8 +55,8 @@ static void allow(scmp_filter_ctx ctx, int nr, unsigned count,
 
 void vmm_sandbox_install(const struct vmm_vm *vm)
 {
-	struct sigaction sa = { .sa_sigaction = on_sigsys,
-				.sa_flags = SA_SIGINFO };
+	struct sigaction sa = {.sa_sigaction = on_sigsys,
+			       .sa_flags = SA_SIGINFO};
 	/* Sanitizer runtimes need syscalls of their own to report: there,
 	 * only the probe's syscalls are refused, the rest is allowed. */
 #if defined(__SANITIZE_ADDRESS__) || defined(VMM_SANITIZED)
@@ -78,14 +78,14 @@ void vmm_sandbox_install(const struct vmm_vm *vm)
 			     i < sizeof(vcpu_ioctls) / sizeof(vcpu_ioctls[0]);
 	     i++) {
 		struct scmp_arg_cmp a[] = {
-			SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)vm->vcpu.fd),
-			SCMP_A1(SCMP_CMP_EQ, vcpu_ioctls[i]),
+		    SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)vm->vcpu.fd),
+		    SCMP_A1(SCMP_CMP_EQ, vcpu_ioctls[i]),
 		};
 
 		allow(ctx, SCMP_SYS(ioctl), 2, a);
 	}
 	for (int fd = 1; other != SCMP_ACT_ALLOW && fd <= 2; fd++) {
-		struct scmp_arg_cmp a[] = { SCMP_A0(SCMP_CMP_EQ, fd) };
+		struct scmp_arg_cmp a[] = {SCMP_A0(SCMP_CMP_EQ, fd)};
 
 		allow(ctx, SCMP_SYS(write), 1, a);
 	}
@@ -102,6 +102,7 @@ void vmm_sandbox_install(const struct vmm_vm *vm)
 		errx(VMM_STATUS_HOST, "seccomp: rule: %s", strerror(-r));
 	r = seccomp_load(ctx);
 	if (r < 0)
-		errx(VMM_STATUS_HOST, "seccomp: seccomp_load: %s", strerror(-r));
+		errx(VMM_STATUS_HOST, "seccomp: seccomp_load: %s",
+		     strerror(-r));
 	seccomp_release(ctx);
 }

@@ -28,7 +28,7 @@ enum {
 
 void vmm_serial_init(struct vmm_serial *s, int out_fd)
 {
-	*s = (struct vmm_serial){ .out_fd = out_fd, .lcr = 0x03 };
+	*s = (struct vmm_serial){.out_fd = out_fd, .lcr = 0x03};
 }
 
 void vmm_serial_flush(struct vmm_serial *s)

@@ -15,9 +15,9 @@ uint64_t pvh_write_start_info(struct vmm_mem *mem, const char *cmdline,
 			      char *err, size_t errlen)
 {
 	size_t cmd_len = strlen(cmdline) + 1;
-	size_t info_len = sizeof(struct hvm_start_info) +
-			  PVH_MEMMAP_ENTRIES *
-				  sizeof(struct hvm_memmap_table_entry);
+	size_t info_len =
+	    sizeof(struct hvm_start_info) +
+	    PVH_MEMMAP_ENTRIES * sizeof(struct hvm_memmap_table_entry);
 	struct hvm_start_info *si;
 	struct hvm_memmap_table_entry *map;
 	char *cmd;
@@ -40,26 +40,26 @@ uint64_t pvh_write_start_info(struct vmm_mem *mem, const char *cmdline,
 	/* The map follows start_info directly (same page). */
 	map = (struct hvm_memmap_table_entry *)(si + 1);
 	map[0] = (struct hvm_memmap_table_entry){
-		.addr = 0,
-		.size = VMM_LEGACY_HOLE_GPA,
-		.type = XEN_HVM_MEMMAP_TYPE_RAM,
+	    .addr = 0,
+	    .size = VMM_LEGACY_HOLE_GPA,
+	    .type = XEN_HVM_MEMMAP_TYPE_RAM,
 	};
 	map[1] = (struct hvm_memmap_table_entry){
-		.addr = VMM_LEGACY_HOLE_GPA,
-		.size = VMM_LOAD_MIN_GPA - VMM_LEGACY_HOLE_GPA,
-		.type = XEN_HVM_MEMMAP_TYPE_RESERVED,
+	    .addr = VMM_LEGACY_HOLE_GPA,
+	    .size = VMM_LOAD_MIN_GPA - VMM_LEGACY_HOLE_GPA,
+	    .type = XEN_HVM_MEMMAP_TYPE_RESERVED,
 	};
 	map[2] = (struct hvm_memmap_table_entry){
-		.addr = VMM_LOAD_MIN_GPA,
-		.size = mem->size - VMM_LOAD_MIN_GPA,
-		.type = XEN_HVM_MEMMAP_TYPE_RAM,
+	    .addr = VMM_LOAD_MIN_GPA,
+	    .size = mem->size - VMM_LOAD_MIN_GPA,
+	    .type = XEN_HVM_MEMMAP_TYPE_RAM,
 	};
 	*si = (struct hvm_start_info){
-		.magic = XEN_HVM_START_MAGIC_VALUE,
-		.version = XEN_HVM_START_VERSION,
-		.cmdline_paddr = VMM_CMDLINE_GPA,
-		.memmap_paddr = VMM_START_INFO_GPA + sizeof(*si),
-		.memmap_entries = PVH_MEMMAP_ENTRIES,
+	    .magic = XEN_HVM_START_MAGIC_VALUE,
+	    .version = XEN_HVM_START_VERSION,
+	    .cmdline_paddr = VMM_CMDLINE_GPA,
+	    .memmap_paddr = VMM_START_INFO_GPA + sizeof(*si),
+	    .memmap_entries = PVH_MEMMAP_ENTRIES,
 	};
 	return VMM_START_INFO_GPA;
 }

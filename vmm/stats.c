@@ -10,15 +10,15 @@
 #include "vmm.h"
 
 static const char *const exit_names[64] = {
-	[KVM_EXIT_UNKNOWN] = "unknown",
-	[KVM_EXIT_IO] = "io",
-	[KVM_EXIT_HLT] = "hlt",
-	[KVM_EXIT_MMIO] = "mmio",
-	[KVM_EXIT_SHUTDOWN] = "shutdown",
-	[KVM_EXIT_FAIL_ENTRY] = "fail_entry",
-	[KVM_EXIT_INTR] = "intr",
-	[KVM_EXIT_INTERNAL_ERROR] = "internal_error",
-	[63] = "other",
+    [KVM_EXIT_UNKNOWN] = "unknown",
+    [KVM_EXIT_IO] = "io",
+    [KVM_EXIT_HLT] = "hlt",
+    [KVM_EXIT_MMIO] = "mmio",
+    [KVM_EXIT_SHUTDOWN] = "shutdown",
+    [KVM_EXIT_FAIL_ENTRY] = "fail_entry",
+    [KVM_EXIT_INTR] = "intr",
+    [KVM_EXIT_INTERNAL_ERROR] = "internal_error",
+    [63] = "other",
 };
 
 void vmm_stats_time_hypercall(struct vmm_stats *st, uint64_t ns)

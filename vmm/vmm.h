@@ -17,11 +17,11 @@
 
 /* Exit statuses of minivmm (docs/running.md lists them with examples). */
 enum vmm_status {
-	VMM_STATUS_USAGE = 64,        /* bad command line */
-	VMM_STATUS_IMAGE = 65,        /* the guest ELF is malformed */
+	VMM_STATUS_USAGE = 64,	      /* bad command line */
+	VMM_STATUS_IMAGE = 65,	      /* the guest ELF is malformed */
 	VMM_STATUS_NOINPUT = 66,      /* the guest file cannot be read */
-	VMM_STATUS_NOKVM = 69,        /* /dev/kvm missing or unusable */
-	VMM_STATUS_HOST = 71,         /* a host call (ioctl, mmap) failed */
+	VMM_STATUS_NOKVM = 69,	      /* /dev/kvm missing or unusable */
+	VMM_STATUS_HOST = 71,	      /* a host call (ioctl, mmap) failed */
 	VMM_STATUS_GUEST_IO = 80,     /* access to a port nobody handles */
 	VMM_STATUS_GUEST_MMIO = 81,   /* access to unbacked guest memory */
 	VMM_STATUS_SHUTDOWN = 82,     /* triple fault */
@@ -34,25 +34,25 @@ enum vmm_status {
 };
 
 /* Guest-physical layout minivmm reserves below 1 MiB (docs/boot.md). */
-#define VMM_START_INFO_GPA 0x1000ull /* start_info, then the memory map */
-#define VMM_CMDLINE_GPA 0x2000ull    /* command line, NUL-terminated */
-#define VMM_CMDLINE_MAX 4096u        /* bytes, including the NUL */
-#define VMM_LOAD_MIN_GPA 0x100000ull /* PT_LOAD segments start at 1 MiB */
-#define VMM_LEGACY_HOLE_GPA 0xa0000ull /* VGA/BIOS hole up to 1 MiB */
+#define VMM_START_INFO_GPA  0x1000ull	/* start_info, then the memory map */
+#define VMM_CMDLINE_GPA	    0x2000ull	/* command line, NUL-terminated */
+#define VMM_CMDLINE_MAX	    4096u	/* bytes, including the NUL */
+#define VMM_LOAD_MIN_GPA    0x100000ull /* PT_LOAD segments start at 1 MiB */
+#define VMM_LEGACY_HOLE_GPA 0xa0000ull	/* VGA/BIOS hole up to 1 MiB */
 
-#define VMM_MEM_MIN (2ull << 20)    /* smallest --mem */
-#define VMM_MEM_MAX (3ull << 30)    /* below the 32-bit MMIO hole */
+#define VMM_MEM_MIN	(2ull << 20) /* smallest --mem */
+#define VMM_MEM_MAX	(3ull << 30) /* below the 32-bit MMIO hole */
 #define VMM_MEM_DEFAULT (64ull << 20)
 
 /* ---- options.c: the command line ---- */
 
 struct vmm_opts {
 	const char *guest_path; /* GUEST.elf */
-	const char *cmdline;    /* guest command line, "" if none */
-	uint64_t mem_size;      /* bytes, VMM_MEM_MIN..VMM_MEM_MAX */
-	double timeout;         /* seconds, 0 = none */
-	bool stats;             /* --stats: print exit counts at exit */
-	bool no_sandbox;        /* --no-sandbox: no seccomp filter */
+	const char *cmdline;	/* guest command line, "" if none */
+	uint64_t mem_size;	/* bytes, VMM_MEM_MIN..VMM_MEM_MAX */
+	double timeout;		/* seconds, 0 = none */
+	bool stats;		/* --stats: print exit counts at exit */
+	bool no_sandbox;	/* --no-sandbox: no seccomp filter */
 };
 
 /*
@@ -87,8 +87,8 @@ void *vmm_mem_ptr(const struct vmm_mem *mem, uint64_t gpa, uint64_t len);
  */
 bool vmm_guest_read(const struct vmm_mem *mem, uint64_t gpa, uint64_t len,
 		    void *dst);
-bool vmm_guest_write(const struct vmm_mem *mem, uint64_t gpa,
-		     const void *src, uint64_t len);
+bool vmm_guest_write(const struct vmm_mem *mem, uint64_t gpa, const void *src,
+		     uint64_t len);
 
 /*
  * Map (size) bytes of zeroed guest memory. Pages are only touched, and
@@ -100,10 +100,10 @@ void vmm_mem_alloc(struct vmm_mem *mem, uint64_t size);
 /* ---- loader_pvh.c: ELF + PVH loading (pure, host-testable) ---- */
 
 struct pvh_image {
-	uint32_t entry;   /* XEN_ELFNOTE_PHYS32_ENTRY */
+	uint32_t entry;	  /* XEN_ELFNOTE_PHYS32_ENTRY */
 	uint64_t load_lo; /* lowest loaded guest-physical address */
 	uint64_t load_hi; /* one past the highest (memsz included) */
-	unsigned nsegs;   /* PT_LOAD segments loaded */
+	unsigned nsegs;	  /* PT_LOAD segments loaded */
 };
 
 /*
@@ -129,9 +129,9 @@ uint64_t pvh_write_start_info(struct vmm_mem *mem, const char *cmdline,
 
 struct vmm_serial {
 	uint8_t ier, lcr, mcr, scr, dll, dlm;
-	int out_fd;       /* where THR bytes go */
-	size_t len;       /* bytes in buf */
-	char buf[256];    /* pending output, flushed per line */
+	int out_fd;    /* where THR bytes go */
+	size_t len;    /* bytes in buf */
+	char buf[256]; /* pending output, flushed per line */
 };
 
 void vmm_serial_init(struct vmm_serial *s, int out_fd);
@@ -218,20 +218,20 @@ uint32_t vmm_cpu_tsc_khz(struct vmm_vcpu *vcpu);
  * run.c hands them the vCPU's state and carries the effects out.
  */
 struct vmm_hc {
-	uint32_t nr;              /* the value the guest wrote: untrusted */
-	struct kvm_regs *regs;    /* in/out; the result goes to rax */
-	struct kvm_sregs *sregs;  /* in/out */
+	uint32_t nr;		 /* the value the guest wrote: untrusted */
+	struct kvm_regs *regs;	 /* in/out; the result goes to rax */
+	struct kvm_sregs *sregs; /* in/out */
 	const struct vmm_mem *mem;
 	struct vmm_serial *console; /* where console_write goes */
-	uint32_t tsc_khz;         /* for get_info */
-	bool regs_dirty;          /* regs changed: write them back */
-	bool sregs_dirty;         /* sregs changed: write them back */
-	bool halt;                /* sleep until an interrupt arrives */
-	bool flush_tlb;           /* drop the vCPU's cached translations */
-	bool refused;             /* an argument was refused (EINVAL) */
-	bool stop;                /* the run ends, with (status) */
+	uint32_t tsc_khz;	    /* for get_info */
+	bool regs_dirty;	    /* regs changed: write them back */
+	bool sregs_dirty;	    /* sregs changed: write them back */
+	bool halt;		    /* sleep until an interrupt arrives */
+	bool flush_tlb;		    /* drop the vCPU's cached translations */
+	bool refused;		    /* an argument was refused (EINVAL) */
+	bool stop;		    /* the run ends, with (status) */
 	int status;
-	char why[160];            /* with stop on a guest error: the reason */
+	char why[160]; /* with stop on a guest error: the reason */
 };
 
 /*
@@ -254,21 +254,21 @@ void vmm_sandbox_install(const struct vmm_vm *vm);
 
 /* ---- run.c: the exit loop ---- */
 
-#define VMM_HIST_NS 10      /* histogram bucket width */
+#define VMM_HIST_NS	 10    /* histogram bucket width */
 #define VMM_HIST_BUCKETS 10000 /* up to 100 us; the last bucket holds more */
 
 struct vmm_stats {
-	uint64_t exits[64];             /* by KVM_EXIT_* reason (clamped) */
+	uint64_t exits[64]; /* by KVM_EXIT_* reason (clamped) */
 	uint64_t hypercalls[MINIVMM_HC_COUNT];
-	uint64_t unknown_hypercalls;    /* numbers past the table */
-	uint64_t refused_hypercalls;    /* arguments refused with EINVAL */
+	uint64_t unknown_hypercalls; /* numbers past the table */
+	uint64_t refused_hypercalls; /* arguments refused with EINVAL */
 	/*
 	 * With --stats: how long minivmm held each hypercall, from KVM_RUN
 	 * returning to the next KVM_RUN, in VMM_HIST_NS buckets. NULL: off.
 	 */
 	uint32_t *hc_hist;
 	uint64_t hc_timed, hc_max_ns;
-	uint32_t tsc_khz;               /* the vCPU's TSC rate, 0 if unknown */
+	uint32_t tsc_khz; /* the vCPU's TSC rate, 0 if unknown */
 };
 
 /* Count one hypercall that took (ns) to handle. */

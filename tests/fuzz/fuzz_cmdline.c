@@ -30,9 +30,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		argv[argc++] = p;
 	argv[argc] = NULL;
 	r = vmm_parse_args(argc, argv, &o);
-	if (r == -1 && (o.mem_size < VMM_MEM_MIN || o.mem_size > VMM_MEM_MAX ||
-			o.mem_size % 4096 || o.timeout < 0 || !o.guest_path ||
-			!o.cmdline))
+	if (r == -1 &&
+	    (o.mem_size < VMM_MEM_MIN || o.mem_size > VMM_MEM_MAX ||
+	     o.mem_size % 4096 || o.timeout < 0 || !o.guest_path || !o.cmdline))
 		abort();
 	if (r != -1 && r != 0 && r != VMM_STATUS_USAGE)
 		abort();

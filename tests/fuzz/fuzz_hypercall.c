@@ -24,9 +24,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static struct vmm_serial console;
 	static int devnull = -1;
-	struct vmm_mem mem = { .host = guest, .size = FUZZ_MEM };
-	struct kvm_regs regs = { 0 }, before;
-	struct kvm_sregs sregs = { 0 }, sbefore;
+	struct vmm_mem mem = {.host = guest, .size = FUZZ_MEM};
+	struct kvm_regs regs = {0}, before;
+	struct kvm_sregs sregs = {0}, sbefore;
 	struct vmm_hc hc;
 	uint32_t nr = 0;
 
@@ -44,14 +44,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memcpy(&regs, data, size < sizeof(regs) ? size : sizeof(regs));
 	if (size > sizeof(regs))
 		memcpy(&sregs, data + sizeof(regs),
-		       size - sizeof(regs) < sizeof(sregs)
-			       ? size - sizeof(regs)
-			       : sizeof(sregs));
+		       size - sizeof(regs) < sizeof(sregs) ? size - sizeof(regs)
+							   : sizeof(sregs));
 	before = regs;
 	sbefore = sregs;
-	hc = (struct vmm_hc){ .nr = nr, .regs = &regs, .sregs = &sregs,
-			      .mem = &mem, .console = &console,
-			      .tsc_khz = 1 };
+	hc = (struct vmm_hc){.nr = nr,
+			     .regs = &regs,
+			     .sregs = &sregs,
+			     .mem = &mem,
+			     .console = &console,
+			     .tsc_khz = 1};
 	vmm_hypercall(&hc);
 	if (hc.stop)
 		return 0;

@@ -19,7 +19,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct vmm_mem mem = { .host = guest, .size = FUZZ_MEM };
+	struct vmm_mem mem = {.host = guest, .size = FUZZ_MEM};
 	struct pvh_image img;
 	char why[256];
 

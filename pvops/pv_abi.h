@@ -58,18 +58,21 @@ enum pv_reg {
 /* The C calling convention: rax rcx rdx rsi rdi r8-r11 may change. */
 #define PV_CLOBBERS_NORMAL 0x0fc7
 
-/* Record kinds: what a struct pv_patch_site asks of the engine. */
+/*
+ * Record kinds: what a struct pv_patch_site asks of the engine. OP: a
+ * pv-op call site (native, direct or indirect); FEATURE: the replacement
+ * if a CPU feature is (or, with PV_FLAG_ABSENT, is not) there; CALLBACK:
+ * a C callback computes the new bytes at boot.
+ */
 enum pv_kind {
-	PV_KIND_OP = 0, /* a pv-op call site: native, direct or indirect */
-	PV_KIND_FEATURE =
-	    1, /* use the replacement if a CPU feature is (not) there */
-	PV_KIND_CALLBACK = 2, /* a C callback computes the new bytes at boot */
+	PV_KIND_OP = 0,
+	PV_KIND_FEATURE = 1,
+	PV_KIND_CALLBACK = 2,
 	PV_KIND_COUNT = 3,
 };
 
-/* struct pv_patch_site.flags */
-#define PV_FLAG_ABSENT                                                         \
-	0x01 /* PV_KIND_FEATURE: apply if the feature is absent */
+/* struct pv_patch_site.flags; FEATURE: apply if the feature is absent. */
+#define PV_FLAG_ABSENT 0x01
 
 /*
  * One patch record, in section .pv_patch. Offsets are self-relative:

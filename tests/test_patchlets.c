@@ -248,3 +248,53 @@ Test(patchlets, written_registers_are_declared_clobbers)
 		cs_free(insn, n);
 	}
 }
+
+/*
+ * The stack at shared instruction boundaries: a site's only boundaries
+ * that every alternative shares are its start and its end, where the
+ * original (a call that returns) leaves rsp as it found it. So every
+ * patchlet must end with rsp where it started: push/pop and pushfq/popfq
+ * in pairs, calls that return, no other write to rsp.
+ */
+static int stack_delta(const struct expect *e)
+{
+	char text[256];
+	cs_insn *insn;
+	size_t n;
+	int delta = 0;
+
+	render(e->desc, text, sizeof(text), &insn, &n);
+	for (size_t k = 0; k < n; k++) {
+		const char *m = insn[k].mnemonic;
+		cs_regs rd, wr;
+		uint8_t nrd, nwr;
+		bool writes_rsp = false;
+
+		if (!strcmp(m, "push") || !strcmp(m, "pushfq")) {
+			delta -= 8;
+			continue;
+		}
+		if (!strcmp(m, "pop") || !strcmp(m, "popfq")) {
+			delta += 8;
+			continue;
+		}
+		if (!strcmp(m, "call") || !strcmp(m, "ret"))
+			continue; /* returns to us / ends the function */
+		cr_assert_eq(cs_regs_access(cs, &insn[k], rd, &nrd, wr, &nwr),
+			     CS_ERR_OK);
+		for (unsigned w = 0; w < nwr; w++)
+			writes_rsp |= wr[w] == X86_REG_RSP;
+		cr_assert(!writes_rsp, "%s: %s %s moves rsp", e->name, m,
+			  insn[k].op_str);
+	}
+	cs_free(insn, n);
+	return delta;
+}
+
+Test(patchlets, leave_the_stack_where_they_found_it)
+{
+	for (unsigned i = 0; i < NEXPECTED; i++)
+		cr_assert_eq(stack_delta(&expected[i]), 0,
+			     "%s: rsp moves by %d", expected[i].name,
+			     stack_delta(&expected[i]));
+}

@@ -86,6 +86,7 @@ static int handle_hypercall(struct vmm_vm *vm, struct vmm_serial *serial,
 		   ioctl(vcpu->fd, KVM_GET_SREGS, &sregs) < 0) {
 		err(VMM_STATUS_HOST, "KVM: ioctl (GET_REGS/GET_SREGS) failed");
 	}
+	stats->hc_last = nr;
 	if (nr < MINIVMM_HC_COUNT)
 		stats->hypercalls[nr]++;
 	else
@@ -271,7 +272,8 @@ int vmm_run(struct vmm_vm *vm, double timeout, struct vmm_stats *stats)
 			status = handle_io(vm, &serial, stats);
 			/* Time hypercalls up to the point of re-entering. */
 			if (stats->hc_hist && status == VMM_CONTINUE &&
-			    vcpu->run->io.port == MINIVMM_HYPERCALL_PORT)
+			    vcpu->run->io.port == MINIVMM_HYPERCALL_PORT &&
+			    stats->hc_last != MINIVMM_HC_CONSOLE_WRITE)
 				vmm_stats_time_hypercall(stats,
 							 now_ns() - t_exit);
 			continue;

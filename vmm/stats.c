@@ -73,7 +73,8 @@ void vmm_stats_print(const struct vmm_stats *st)
 	if (st->hc_hist && st->hc_timed)
 		fprintf(stderr,
 			"stats: hypercall handling: %llu timed, median %llu "
-			"ns, p99 %llu ns, max %llu ns\n",
+			"ns, p99 %llu ns, max %llu ns (console_write not "
+			"timed)\n",
 			(unsigned long long)st->hc_timed,
 			(unsigned long long)quantile_ns(st, 0.5),
 			(unsigned long long)quantile_ns(st, 0.99),

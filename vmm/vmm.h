@@ -265,9 +265,11 @@ struct vmm_stats {
 	/*
 	 * With --stats: how long minivmm held each hypercall, from KVM_RUN
 	 * returning to the next KVM_RUN, in VMM_HIST_NS buckets. NULL: off.
+	 * console_write is left out: it writes to stdout by design.
 	 */
 	uint32_t *hc_hist;
 	uint64_t hc_timed, hc_max_ns;
+	uint32_t hc_last; /* the last hypercall's number: what to time */
 	uint32_t tsc_khz; /* the vCPU's TSC rate, 0 if unknown */
 };
 

@@ -128,6 +128,13 @@ uint64_t apic_ticks(void);
 /* The timer's interrupt handler: count, EOI. */
 void apic_timer_irq(void);
 
+/* ---- tsc.S: timestamps ---- */
+/* The TSC after all earlier instructions (lfence; rdtsc). */
+uint64_t tsc_start(void);
+/* The same, and no later instruction starts before it (a feature
+ * alternative: rdtscp; lfence where the CPU has RDTSCP). */
+uint64_t tsc_end(void);
+
 /* ---- cpufeatures.c: CPUID words for feature alternatives ---- */
 /* Fill (words) (PV_FW_COUNT of them, pv_feature.h) from CPUID. */
 void cpu_features_read(uint32_t *words);

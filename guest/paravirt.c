@@ -44,14 +44,6 @@ static enum pv_mode choose_mode(const struct guest_hv_info *hv)
 	return m;
 }
 
-static uint64_t rdtsc_plain(void)
-{
-	uint32_t lo, hi;
-
-	__asm__ volatile("lfence; rdtsc" : "=a"(lo), "=d"(hi));
-	return ((uint64_t)hi << 32) | lo;
-}
-
 void paravirt_init(void)
 {
 	const struct guest_hv_info *hv = hv_detect();
@@ -74,9 +66,9 @@ void paravirt_init(void)
 	ctx.vlog = vprintf;
 	ctx.sync_core = cpu_sync_core;
 
-	t0 = rdtsc_plain();
+	t0 = tsc_start();
 	r = pv_apply(__pv_patch_start, __pv_patch_end, &ctx, &stats);
-	t1 = rdtsc_plain();
+	t1 = tsc_start();
 	if (r == 0)
 		r = pv_apply(__pv_patch_bench_start, __pv_patch_bench_end, &ctx,
 			     &bench_stats);

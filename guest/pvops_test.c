@@ -371,9 +371,6 @@ static void check_relocation(void)
 		guest_fail("the relocated call did not reach pv_reloc_probe");
 }
 
-uint64_t tsc_start(void);
-uint64_t tsc_end(void);
-
 static void check_tsc(void)
 {
 	uint64_t a = tsc_start(), b = tsc_end();

@@ -29,8 +29,8 @@ NORETURN void guest_main(uint32_t start_info)
 	hv = hv_detect();
 	printf("minivmm guest: hypervisor %s, cmdline \"%s\"\n", hv_name(hv),
 	       cmdline_get());
-	hostile_run(); /* only with hostile=: does not return then */
 	traps_init();
+	hostile_run(); /* only with hostile=: does not return then */
 	if (!apic_init(hv->kind != HV_MINIVMM))
 		guest_fail("no usable local APIC");
 	paravirt_init();

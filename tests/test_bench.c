@@ -175,6 +175,9 @@ Test(bench, hcloop_makes_exactly_n_null_hypercalls)
 	cr_assert_eq(r.status, 0, "%s", r.out);
 	cr_assert_not_null(strstr(r.out, "hypercalls: exit=1 null=123 "), "%s",
 			   r.out);
+	/* One exit per hypercall and nothing else: 123 + the exit. */
+	cr_assert_not_null(strstr(r.out, "stats: 124 exits: io=124\n"), "%s",
+			   r.out);
 	cr_assert_not_null(strstr(r.out, "stats: hypercall handling: 123 "
 					 "timed"),
 			   "%s", r.out);

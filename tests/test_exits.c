@@ -206,3 +206,31 @@ Test(exits, no_sandbox_lets_the_probes_through)
 	run_with("--no-sandbox", TINY("sandbox_socket"));
 	expect(0, NULL);
 }
+
+/* ---- no usable /dev/kvm (a private mount namespace hides the real one) */
+
+static void without_kvm(const char *setup)
+{
+	char script[256];
+	char *argv[] = { "/usr/bin/unshare", "--mount", "/bin/sh", "-c", script,
+			 NULL };
+
+	snprintf(script, sizeof(script),
+		 "mount -t tmpfs tmpfs /dev && %s && exec %s --timeout 10 %s",
+		 setup, MINIVMM, BUILD_DIR "/guest.elf");
+	spawn_run(argv, &r);
+	if (strstr(r.out, "unshare failed") || strstr(r.out, "mount: "))
+		cr_skip_test("SKIPPED: no mount namespace here: %s", r.out);
+}
+
+Test(exits, missing_dev_kvm)
+{
+	without_kvm("true");
+	expect(VMM_STATUS_NOKVM, "/dev/kvm does not exist");
+}
+
+Test(exits, dev_kvm_that_is_not_kvm)
+{
+	without_kvm("touch /dev/kvm");
+	expect(VMM_STATUS_NOKVM, "/dev/kvm is not a KVM device");
+}

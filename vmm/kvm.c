@@ -31,6 +31,9 @@ static int kvm_open(void)
 		err(VMM_STATUS_NOKVM, "cannot open /dev/kvm");
 	}
 	version = ioctl(fd, KVM_GET_API_VERSION, 0);
+	if (version < 0)
+		err(VMM_STATUS_NOKVM,
+		    "/dev/kvm is not a KVM device (ioctl GET_API_VERSION)");
 	if (version != KVM_API_VERSION)
 		errx(VMM_STATUS_NOKVM, "KVM API version %d, expected %d",
 		     version, KVM_API_VERSION);

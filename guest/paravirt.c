@@ -69,7 +69,9 @@ void paravirt_init(void)
 	t0 = tsc_start();
 	r = pv_apply(__pv_patch_start, __pv_patch_end, &ctx, &stats);
 	t1 = tsc_start();
-	if (r == 0)
+	/* The benchmark's own sites only when it will run: they would
+	 * cost every boot about as much as the kernel's own. */
+	if (r == 0 && cmdline_has("bench"))
 		r = pv_apply(__pv_patch_bench_start, __pv_patch_bench_end, &ctx,
 			     &bench_stats);
 	if (r < 0)

@@ -1,28 +1,33 @@
 // SPDX-License-Identifier: MIT
 /*
  * string.c: memcpy, memset, memcmp and strlen for a freestanding kernel;
- * gcc may emit calls to the first three on its own. Plain loops: the guest
- * copies little, and each one is easy to read.
+ * gcc may emit calls to the first three on its own. Copy and fill are one
+ * `rep movsb`/`rep stosb`: where CPL0 code is emulated an instruction at a
+ * time (kvm_pvm) that beat a byte loop of four instructions a byte (a
+ * full boot went from 102 to 90 ms); compare and length stay plain loops.
  */
 #include "guest.h"
 
 void *memcpy(void *dst, const void *src, size_t n)
 {
-	unsigned char *d = dst;
-	const unsigned char *s = src;
+	void *ret = dst;
 
-	while (n--)
-		*d++ = *s++;
-	return dst;
+	__asm__ volatile("rep movsb"
+			 : "+D"(dst), "+S"(src), "+c"(n)
+			 :
+			 : "memory");
+	return ret;
 }
 
 void *memset(void *dst, int c, size_t n)
 {
-	unsigned char *d = dst;
+	void *ret = dst;
 
-	while (n--)
-		*d++ = (unsigned char)c;
-	return dst;
+	__asm__ volatile("rep stosb"
+			 : "+D"(dst), "+c"(n)
+			 : "a"(c)
+			 : "memory");
+	return ret;
 }
 
 int memcmp(const void *a, const void *b, size_t n)

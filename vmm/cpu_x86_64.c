@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
- * cpu_x86_64.c: the x86-64 side of the vCPU: the CPUID the guest sees, the
+ * cpu_x86_64.c: the x86-64 side of the vCPU: setting its CPUID (as cpuid.c
+ * filters it), the
  * PVH entry register state, and the register dump printed when a guest
  * fails. Host failures end minivmm naming the ioctl.
  */

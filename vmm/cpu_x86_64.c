@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: MIT
 /*
  * cpu_x86_64.c: the x86-64 side of the vCPU: setting its CPUID (as cpuid.c
- * filters it), the
- * PVH entry register state, and the register dump printed when a guest
- * fails. Host failures end minivmm naming the ioctl.
+ * filters it), the PVH entry register state, the TLB flush, halting and
+ * the register dump printed when a guest fails. Host failures end minivmm
+ * naming the ioctl.
  */
 #include <err.h>
 #include <linux/kvm.h>

@@ -71,6 +71,7 @@ unsigned bench_backends(struct pv_backend *be)
 	be[1] = native; /* direct calls only */
 	be[1].table = &bench_ops_nd;
 	memset(be[1].native, 0, sizeof(be[1].native));
+	memset(be[1].native_fit, 0, sizeof(be[1].native_fit));
 	be[2] = (struct pv_backend){.table = &bench_ops_ni};
 	be[3] = hypercall;
 	be[3].table = &bench_ops_hp;

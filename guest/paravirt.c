@@ -55,7 +55,7 @@ void paravirt_init(void)
 	cpu_features_read(features);
 	cb_data.hypercall_port =
 	    hv->kind == HV_MINIVMM ? hv->hypercall_port : 0;
-	pv_backend_select(mode, &backends[0]);
+	pv_backend_offer(mode, &backends[0]);
 	pv_ctx_init_patchdata(&ctx);
 	ctx.backends = backends;
 	ctx.nbackends = 1 + bench_backends(&backends[1]);
@@ -74,6 +74,8 @@ void paravirt_init(void)
 	if (r == 0 && cmdline_has("bench"))
 		r = pv_apply(__pv_patch_bench_start, __pv_patch_bench_end, &ctx,
 			     &bench_stats);
+	if (r == 0)
+		pv_backend_install(mode); /* the stubs have their port now */
 	if (r < 0)
 		guest_fail("pvops: patching stopped at a refused record "
 			   "(error %d)",

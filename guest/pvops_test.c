@@ -275,8 +275,9 @@ static bool is_rel32(const uint8_t *site, unsigned len,
 
 /*
  * What the site's backend offered, checked without the engine's help:
- * its patchlet if it has one (all of ours fit), else a direct call to its
- * function, else the untouched indirect call through the table.
+ * its patchlet if it has one (all of ours fit; padded with CS prefixes or
+ * followed by NOPs), else a direct call to its function, else the
+ * untouched indirect call through the table.
  */
 static void check_op_site(const struct pv_patch_site *rec,
 			  const struct pv_patch_ctx *ctx)
@@ -291,9 +292,14 @@ static void check_op_site(const struct pv_patch_site *rec,
 		guest_fail("site %p calls through an unknown table",
 			   (const void *)site);
 	if (be->native[op])
-		ok = is_patchlet(site, len, be->native[op]);
+		ok = (be->native_fit[op] &&
+		      is_patchlet(site, len, be->native_fit[op])) ||
+		     is_patchlet(site, len, be->native[op]);
 	else if (be->direct[op].addr)
-		ok = is_rel32(site, len, ctx->call_tmpl, be->direct[op].addr);
+		ok = (ctx->call_fit_tmpl &&
+		      is_rel32(site, len, ctx->call_fit_tmpl,
+			       be->direct[op].addr)) ||
+		     is_rel32(site, len, ctx->call_tmpl, be->direct[op].addr);
 	else
 		ok = is_rel32(site, len, ctx->indirect_tmpl,
 			      (uintptr_t)table + op * 8);

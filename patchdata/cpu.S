@@ -8,3 +8,8 @@ bits 64
 PATCHLET pv_native_wbinvd, PV_OP_WBINVD, 0
         wbinvd
 ENDPATCHLET
+
+; Padded to an op site's exact length with CS prefixes (CS_PAD).
+PATCHLET pv_fit_wbinvd, PV_OP_WBINVD, 0
+        CS_PAD 4, wbinvd
+ENDPATCHLET

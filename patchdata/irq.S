@@ -33,3 +33,28 @@ PATCHLET pv_native_safe_halt, PV_OP_SAFE_HALT, 0
         sti
         hlt
 ENDPATCHLET
+
+; The same sequences padded to an op site's exact length with CS prefixes
+; on their first instruction (CS_PAD): no NOP is left to execute.
+PATCHLET pv_fit_save_fl, PV_OP_SAVE_FL, PV_CLOBBERS_CALLEE_SAVE
+        CS_PAD 4, pushfq
+        pop rax
+ENDPATCHLET
+
+PATCHLET pv_fit_restore_fl, PV_OP_RESTORE_FL, 0
+        CS_PAD 4, push rdi
+        popfq
+ENDPATCHLET
+
+PATCHLET pv_fit_irq_disable, PV_OP_IRQ_DISABLE, 0
+        CS_PAD 5, cli
+ENDPATCHLET
+
+PATCHLET pv_fit_irq_enable, PV_OP_IRQ_ENABLE, 0
+        CS_PAD 5, sti
+ENDPATCHLET
+
+PATCHLET pv_fit_safe_halt, PV_OP_SAFE_HALT, 0
+        CS_PAD 4, sti
+        hlt
+ENDPATCHLET

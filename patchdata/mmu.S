@@ -23,3 +23,20 @@ ENDPATCHLET
 PATCHLET pv_native_flush_tlb_one, PV_OP_FLUSH_TLB_ONE, 0
         invlpg [rdi]
 ENDPATCHLET
+
+; Padded to an op site's exact length with CS prefixes (CS_PAD).
+PATCHLET pv_fit_read_cr2, PV_OP_READ_CR2, PV_CLOBBERS_CALLEE_SAVE
+        CS_PAD 3, mov rax, cr2
+ENDPATCHLET
+
+PATCHLET pv_fit_read_cr3, PV_OP_READ_CR3, PV_CLOBBERS_CALLEE_SAVE
+        CS_PAD 3, mov rax, cr3
+ENDPATCHLET
+
+PATCHLET pv_fit_write_cr3, PV_OP_WRITE_CR3, 0
+        CS_PAD 3, mov cr3, rdi
+ENDPATCHLET
+
+PATCHLET pv_fit_flush_tlb_one, PV_OP_FLUSH_TLB_ONE, 0
+        CS_PAD 3, invlpg [rdi]
+ENDPATCHLET

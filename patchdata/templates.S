@@ -12,6 +12,12 @@ PATCHLET pv_tmpl_call, PV_PATCHLET_CALL, 0
         call pv_tmpl_call_end
 ENDPATCHLET
 
+; The same call padded to an op site's length with one CS prefix: a
+; direct call then leaves no NOP behind it.
+PATCHLET pv_tmpl_call_fit, PV_PATCHLET_CALL, 0
+        CS_PAD 1, call pv_tmpl_call_fit_end
+ENDPATCHLET
+
 ; call [rip + disp32], with disp32 = 0.
 PATCHLET pv_tmpl_indirect, PV_PATCHLET_INDIRECT, 0
         call [rel pv_tmpl_indirect_end]

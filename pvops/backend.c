@@ -116,14 +116,15 @@ void pv_backend_offer(enum pv_mode mode, struct pv_backend *be)
 		return;
 	for (unsigned op = 0; op < PV_OP_COUNT; op++) {
 		be->direct[op] = t[op];
-		if (mode == PV_MODE_NATIVE)
+		if (mode == PV_MODE_NATIVE) {
 			be->native[op] = pv_native_patchlets[op];
+			be->native_fit[op] = pv_native_fit_patchlets[op];
+		}
 	}
 }
 
-void pv_backend_select(enum pv_mode mode, struct pv_backend *be)
+void pv_backend_install(enum pv_mode mode)
 {
 	pv_ops_fill(&pv_ops, mode == PV_MODE_HYPERCALL ? hypercall_targets
 						       : native_targets);
-	pv_backend_offer(mode, be);
 }

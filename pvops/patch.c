@@ -154,8 +154,10 @@ static const struct pv_backend *find_backend(const struct pv_patch_ctx *ctx,
 
 /*
  * The decision order for a pv-op site: the backend's native patchlet if
- * it fits and changes only registers the site allows; else a direct call
- * if the target's clobbers fit and rel32 reaches; else the indirect call.
+ * it fits and changes only registers the site allows (its CS-padded
+ * variant where that matches the site's length exactly, else the plain
+ * one and NOPs); else a direct call if the target's clobbers fit and rel32
+ * reaches (CS-padded the same way); else the indirect call.
  */
 static int plan_op(const struct pv_patch_site *rec,
 		   const struct pv_patch_ctx *ctx, uint8_t *buf,
@@ -165,7 +167,7 @@ static int plan_op(const struct pv_patch_site *rec,
 	unsigned len = rec->instr_len, op = rec->key;
 	const void *table = pv_rel(&rec->repl);
 	const struct pv_backend *be = find_backend(ctx, table);
-	const struct pv_patchlet *p;
+	const struct pv_patchlet *p, *call;
 	const struct pv_target *t;
 
 	if (op >= PV_OP_COUNT)
@@ -182,7 +184,10 @@ static int plan_op(const struct pv_patch_site *rec,
 			      "bytes expected)",
 			      op, ctx->indirect_tmpl->len);
 
-	p = be->native[op];
+	/* A variant padded to exactly this length leaves no NOP to run. */
+	p = be->native_fit[op];
+	if (!p || p->len != len)
+		p = be->native[op];
 	if (p && p->len <= len && !(p->clobbers & ~rec->clobbers)) {
 		if (pv_copy_patchlet(p, buf, (uintptr_t)site) < 0)
 			return refuse(ctx, rec, -PV_ERANGE,
@@ -194,11 +199,13 @@ static int plan_op(const struct pv_patch_site *rec,
 		return 0;
 	}
 	t = &be->direct[op];
-	if (t->addr && !(t->clobbers & ~rec->clobbers) &&
-	    ctx->call_tmpl->len <= len) {
-		unsigned n = ctx->call_tmpl->len;
+	call = ctx->call_fit_tmpl && ctx->call_fit_tmpl->len == len
+		   ? ctx->call_fit_tmpl
+		   : ctx->call_tmpl;
+	if (t->addr && !(t->clobbers & ~rec->clobbers) && call->len <= len) {
+		unsigned n = call->len;
 
-		__builtin_memcpy(buf, pv_patchlet_bytes(ctx->call_tmpl), n);
+		__builtin_memcpy(buf, pv_patchlet_bytes(call), n);
 		if (put_rel32(buf + n - 4, (uintptr_t)site + n, t->addr) == 0) {
 			pv_fill_nops(ctx, buf + n, len - n);
 			*act = PV_ACT_DIRECT;

@@ -28,8 +28,11 @@ struct pv_target {
 
 /* What the sites calling through one ops table may become. */
 struct pv_backend {
-	const void *table;			       /* the ops table */
-	const struct pv_patchlet *native[PV_OP_COUNT]; /* NULL: none */
+	const void *table; /* the ops table */
+	/* Native sequences (NULL: none); _fit: the same padded with CS
+	 * prefixes to a site's exact length, used where the length matches. */
+	const struct pv_patchlet *native[PV_OP_COUNT];
+	const struct pv_patchlet *native_fit[PV_OP_COUNT];
 	struct pv_target direct[PV_OP_COUNT];
 };
 
@@ -51,6 +54,7 @@ struct pv_patch_ctx {
 	unsigned nfeature_words;
 	const struct pv_patchlet *nops[9];	 /* nops[n]: an n-byte NOP */
 	const struct pv_patchlet *call_tmpl;	 /* call rel32 */
+	const struct pv_patchlet *call_fit_tmpl; /* cs call rel32, or NULL */
 	const struct pv_patchlet *indirect_tmpl; /* call [rip + disp32] */
 	const void *cb_data;			 /* for the callbacks */
 	bool debug; /* log every site, bytes before and after */

@@ -20,6 +20,19 @@ const struct pv_patchlet *const pv_native_patchlets[PV_OP_COUNT] = {
     [PV_OP_WBINVD] = &pv_native_wbinvd_desc,
 };
 
+const struct pv_patchlet *const pv_native_fit_patchlets[PV_OP_COUNT] = {
+    [PV_OP_SAVE_FL] = &pv_fit_save_fl_desc,
+    [PV_OP_RESTORE_FL] = &pv_fit_restore_fl_desc,
+    [PV_OP_IRQ_DISABLE] = &pv_fit_irq_disable_desc,
+    [PV_OP_IRQ_ENABLE] = &pv_fit_irq_enable_desc,
+    [PV_OP_SAFE_HALT] = &pv_fit_safe_halt_desc,
+    [PV_OP_READ_CR2] = &pv_fit_read_cr2_desc,
+    [PV_OP_READ_CR3] = &pv_fit_read_cr3_desc,
+    [PV_OP_WRITE_CR3] = &pv_fit_write_cr3_desc,
+    [PV_OP_FLUSH_TLB_ONE] = &pv_fit_flush_tlb_one_desc,
+    [PV_OP_WBINVD] = &pv_fit_wbinvd_desc,
+};
+
 void pv_ctx_init_patchdata(struct pv_patch_ctx *ctx)
 {
 	ctx->nops[1] = &pv_nop1_desc;
@@ -31,5 +44,6 @@ void pv_ctx_init_patchdata(struct pv_patch_ctx *ctx)
 	ctx->nops[7] = &pv_nop7_desc;
 	ctx->nops[8] = &pv_nop8_desc;
 	ctx->call_tmpl = &pv_tmpl_call_desc;
+	ctx->call_fit_tmpl = &pv_tmpl_call_fit_desc;
 	ctx->indirect_tmpl = &pv_tmpl_indirect_desc;
 }

@@ -55,15 +55,23 @@ extern const struct pv_patchlet pv_native_save_fl_desc,
     pv_native_flush_tlb_one_desc, pv_native_wbinvd_desc;
 extern const struct pv_patchlet pv_nop1_desc, pv_nop2_desc, pv_nop3_desc,
     pv_nop4_desc, pv_nop5_desc, pv_nop6_desc, pv_nop7_desc, pv_nop8_desc;
-extern const struct pv_patchlet pv_tmpl_call_desc, pv_tmpl_indirect_desc,
-    pv_tmpl_mov_edx_desc;
+extern const struct pv_patchlet pv_fit_save_fl_desc, pv_fit_restore_fl_desc,
+    pv_fit_irq_disable_desc, pv_fit_irq_enable_desc, pv_fit_safe_halt_desc,
+    pv_fit_read_cr2_desc, pv_fit_read_cr3_desc, pv_fit_write_cr3_desc,
+    pv_fit_flush_tlb_one_desc, pv_fit_wbinvd_desc;
+extern const struct pv_patchlet pv_tmpl_call_desc, pv_tmpl_call_fit_desc,
+    pv_tmpl_indirect_desc, pv_tmpl_mov_edx_desc;
 /* The RDTSCP replacement (a feature alternative) and the patchlet with a
  * relative call that the relocation tests move (calls pv_reloc_probe). */
 extern const struct pv_patchlet pv_alt_rdtscp_desc, pv_test_reloc_call_desc;
 uint64_t pv_reloc_probe(void);
 
-/* The native patchlet of each op, indexed by enum pv_op. */
+/* The native patchlet of each op, indexed by enum pv_op; and the same
+ * padded with CS prefixes to PV_OP_SITE_LEN. */
 extern const struct pv_patchlet *const pv_native_patchlets[PV_OP_COUNT];
+/* The same, padded with CS prefixes to PV_OP_SITE_LEN. */
+extern const struct pv_patchlet *const pv_native_fit_patchlets[PV_OP_COUNT];
+extern const struct pv_patchlet *const pv_native_fit_patchlets[PV_OP_COUNT];
 
 /* What callbacks need to know (ctx->cb_data). */
 struct pv_cb_data {
@@ -86,10 +94,11 @@ void pv_backend_offer(enum pv_mode mode, struct pv_backend *be);
 void pv_ops_fill(struct pv_ops *ops, const struct pv_target *t);
 
 /*
- * Point pv_ops at (mode)'s functions and offer as above. Call before
- * pv_apply(), with interrupts off.
+ * Point pv_ops at (mode)'s functions. Call after pv_apply(): until then
+ * pv_ops stays on the native backend, which works before any patching
+ * (the hypercall stubs only once their port is written).
  */
-void pv_backend_select(enum pv_mode mode, struct pv_backend *be);
+void pv_backend_install(enum pv_mode mode);
 
 /* The engine's NOPs and templates, from patchdata/. */
 void pv_ctx_init_patchdata(struct pv_patch_ctx *ctx);

@@ -212,8 +212,8 @@ Test(exits, no_sandbox_lets_the_probes_through)
 static void without_kvm(const char *setup)
 {
 	char script[256];
-	char *argv[] = { "/usr/bin/unshare", "--mount", "/bin/sh", "-c", script,
-			 NULL };
+	char *argv[] = {
+	    "/usr/bin/unshare", "--mount", "/bin/sh", "-c", script, NULL};
 
 	snprintf(script, sizeof(script),
 		 "mount -t tmpfs tmpfs /dev && %s && exec %s --timeout 10 %s",

@@ -133,22 +133,69 @@ Test(patch, too_long_native_falls_back_to_a_direct_call)
 	cr_assert_eq(act, PV_ACT_DIRECT);
 }
 
+/* A direct call at (site) to (target) using template (call). */
+static void assert_call(const uint8_t *site, unsigned len,
+			const struct pv_patchlet *call, const void *target)
+{
+	int32_t rel;
+
+	cr_assert_eq(memcmp(site, bytes(call), call->len - 4u), 0);
+	memcpy(&rel, site + call->len - 4, 4);
+	cr_assert_eq((uintptr_t)site + call->len + rel, (uintptr_t)target);
+	assert_nops(site + call->len, len - call->len);
+}
+
 Test(patch, direct_call_displacement)
 {
 	static const uint8_t target[1];
-	const struct pv_patchlet *call = &pv_tmpl_call_desc;
 	unsigned len = pv_host_make_op_site(
 	    text + 100, &recs[0], PV_OP_READ_CR3, PV_CLOBBERS_CALLEE_SAVE);
-	int32_t rel;
 
 	be.direct[PV_OP_READ_CR3] =
 	    (struct pv_target){(uintptr_t)target, PV_CLOBBERS_CALLEE_SAVE};
 	cr_assert_eq(apply(1), 0, "%s", logbuf);
-	cr_assert_eq(memcmp(text + 100, bytes(call), call->len - 4u), 0);
-	memcpy(&rel, text + 100 + call->len - 4, 4);
-	cr_assert_eq((uintptr_t)text + 100 + call->len + rel,
-		     (uintptr_t)target);
-	assert_nops(text + 100 + call->len, len - call->len);
+	/* The CS-padded call fills the 6-byte site exactly. */
+	cr_assert_eq(pv_tmpl_call_fit_desc.len, len);
+	assert_call(text + 100, len, &pv_tmpl_call_fit_desc, target);
+}
+
+Test(patch, direct_call_without_the_padded_template_takes_a_nop)
+{
+	static const uint8_t target[1];
+	unsigned len = pv_host_make_op_site(
+	    text + 100, &recs[0], PV_OP_READ_CR3, PV_CLOBBERS_CALLEE_SAVE);
+
+	ctx.call_fit_tmpl = NULL;
+	be.direct[PV_OP_READ_CR3] =
+	    (struct pv_target){(uintptr_t)target, PV_CLOBBERS_CALLEE_SAVE};
+	cr_assert_eq(apply(1), 0, "%s", logbuf);
+	assert_call(text + 100, len, &pv_tmpl_call_desc, target);
+}
+
+Test(patch, padded_variant_preferred_where_it_fits_exactly)
+{
+	const struct pv_patchlet *fit = &pv_fit_save_fl_desc;
+	unsigned len = pv_host_make_op_site(text, &recs[0], PV_OP_SAVE_FL,
+					    PV_CLOBBERS_CALLEE_SAVE);
+
+	cr_assert_eq(fit->len, len);
+	be.native[PV_OP_SAVE_FL] = &pv_native_save_fl_desc;
+	be.native_fit[PV_OP_SAVE_FL] = fit;
+	cr_assert_eq(apply(1), 0, "%s", logbuf);
+	cr_assert_eq(memcmp(text, bytes(fit), len), 0, "not the padded one");
+}
+
+Test(patch, padded_variant_of_another_length_is_not_used)
+{
+	const struct pv_patchlet *p = &pv_native_save_fl_desc;
+	unsigned len = pv_host_make_op_site(text, &recs[0], PV_OP_SAVE_FL,
+					    PV_CLOBBERS_CALLEE_SAVE);
+
+	be.native[PV_OP_SAVE_FL] = p;
+	be.native_fit[PV_OP_SAVE_FL] = &pv_nop8_desc; /* 8 bytes: no fit */
+	cr_assert_eq(apply(1), 0, "%s", logbuf);
+	cr_assert_eq(memcmp(text, bytes(p), p->len), 0);
+	assert_nops(text + p->len, len - p->len);
 }
 
 Test(patch, direct_call_out_of_rel32_reach_stays_indirect)

@@ -33,6 +33,17 @@ PATCHLET(pv_nop6);
 PATCHLET(pv_nop7);
 PATCHLET(pv_nop8);
 PATCHLET(pv_tmpl_call);
+PATCHLET(pv_tmpl_call_fit);
+PATCHLET(pv_fit_save_fl);
+PATCHLET(pv_fit_restore_fl);
+PATCHLET(pv_fit_irq_disable);
+PATCHLET(pv_fit_irq_enable);
+PATCHLET(pv_fit_safe_halt);
+PATCHLET(pv_fit_read_cr2);
+PATCHLET(pv_fit_read_cr3);
+PATCHLET(pv_fit_write_cr3);
+PATCHLET(pv_fit_flush_tlb_one);
+PATCHLET(pv_fit_wbinvd);
 PATCHLET(pv_tmpl_indirect);
 PATCHLET(pv_tmpl_mov_edx);
 PATCHLET(pv_alt_rdtscp);
@@ -71,6 +82,18 @@ static const struct expect expected[] = {
     E(pv_nop7, PV_PATCHLET_NOP, "nop dword ptr [rax]"),
     E(pv_nop8, PV_PATCHLET_NOP, "nop dword ptr [rax + rax]"),
     E(pv_tmpl_call, PV_PATCHLET_CALL, "call *"),
+    E(pv_tmpl_call_fit, PV_PATCHLET_CALL, "call *"),
+    E(pv_fit_save_fl, PV_OP_SAVE_FL, "pushfq ; pop rax"),
+    E(pv_fit_restore_fl, PV_OP_RESTORE_FL, "push rdi; popfq "),
+    E(pv_fit_irq_disable, PV_OP_IRQ_DISABLE, "cli "),
+    E(pv_fit_irq_enable, PV_OP_IRQ_ENABLE, "sti "),
+    E(pv_fit_safe_halt, PV_OP_SAFE_HALT, "sti ; hlt "),
+    E(pv_fit_read_cr2, PV_OP_READ_CR2, "mov rax, cr2"),
+    E(pv_fit_read_cr3, PV_OP_READ_CR3, "mov rax, cr3"),
+    E(pv_fit_write_cr3, PV_OP_WRITE_CR3, "mov cr3, rdi"),
+    /* The override shows on the memory operand; 64-bit mode ignores it. */
+    E(pv_fit_flush_tlb_one, PV_OP_FLUSH_TLB_ONE, "invlpg byte ptr cs:[rdi]"),
+    E(pv_fit_wbinvd, PV_OP_WBINVD, "wbinvd "),
     E(pv_tmpl_indirect, PV_PATCHLET_INDIRECT, "call qword ptr [rip]"),
     E(pv_tmpl_mov_edx, PV_PATCHLET_TEST, "mov edx, 0"),
     E(pv_alt_rdtscp, PV_PATCHLET_ALT, "rdtscp ; lfence "),
@@ -297,4 +320,37 @@ Test(patchlets, leave_the_stack_where_they_found_it)
 		cr_assert_eq(stack_delta(&expected[i]), 0,
 			     "%s: rsp moves by %d", expected[i].name,
 			     stack_delta(&expected[i]));
+}
+
+/*
+ * The padded variants: as long as an op site, and the same instructions
+ * as the plain patchlet, only the first one carrying CS prefixes (which
+ * 64-bit mode ignores) and nothing else.
+ */
+Test(patchlets, padded_variants_are_the_plain_ones_with_cs_prefixes)
+{
+	for (unsigned op = 0; op < PV_OP_COUNT; op++) {
+		const struct pv_patchlet *fit = pv_native_fit_patchlets[op];
+		const struct pv_patchlet *plain = pv_native_patchlets[op];
+		unsigned pad = fit->len - plain->len;
+		cs_insn *insn;
+		size_t n;
+
+		cr_assert_eq(fit->len, PV_OP_SITE_LEN, "%s", pv_op_name(op));
+		cr_assert_eq(fit->op, op);
+		cr_assert_eq(fit->clobbers, plain->clobbers);
+		cr_assert_eq(memcmp(pv_patchlet_bytes(fit) + pad,
+				    pv_patchlet_bytes(plain), plain->len),
+			     0, "%s: not the plain bytes after the prefixes",
+			     pv_op_name(op));
+		n = cs_disasm(cs, pv_patchlet_bytes(fit), fit->len, 0, 1,
+			      &insn);
+		cr_assert_eq(n, 1);
+		cr_assert_eq(insn[0].detail->x86.prefix[1], X86_PREFIX_CS,
+			     "%s: the padding is not a CS prefix",
+			     pv_op_name(op));
+		cs_free(insn, n);
+	}
+	cr_assert_eq(pv_tmpl_call_fit_desc.len, PV_OP_SITE_LEN);
+	cr_assert_eq(pv_tmpl_indirect_desc.len, PV_OP_SITE_LEN);
 }

@@ -172,3 +172,18 @@ Test(pvops_boot, qemu_refuses_hypercall_mode)
 	boot_qemu(&r, "tcg", "pvops=hypercall");
 	assert_guest_fail(&r, "pvops=hypercall needs minivmm");
 }
+
+/*
+ * Regression: with pvops.debug the engine prints while it patches, and in
+ * hypercall mode that printing reached the hypercall stubs before their
+ * port was written (an `out` to port 0). Callback records now come first
+ * and pv_ops changes backend only after patching.
+ */
+Test(pvops_boot, debug_in_hypercall_mode)
+{
+	SKIP_WITHOUT_KVM();
+	boot_minivmm(&r, "pvops=hypercall pvops.debug");
+	assert_guest_pass(&r, "minivmm");
+	assert_mode("hypercall");
+	cr_assert_not_null(strstr(r.out, " direct   ff 15 "), "%s", r.out);
+}

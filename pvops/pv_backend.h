@@ -69,8 +69,6 @@ uint64_t pv_reloc_probe(void);
 /* The native patchlet of each op, indexed by enum pv_op; and the same
  * padded with CS prefixes to PV_OP_SITE_LEN. */
 extern const struct pv_patchlet *const pv_native_patchlets[PV_OP_COUNT];
-/* The same, padded with CS prefixes to PV_OP_SITE_LEN. */
-extern const struct pv_patchlet *const pv_native_fit_patchlets[PV_OP_COUNT];
 extern const struct pv_patchlet *const pv_native_fit_patchlets[PV_OP_COUNT];
 
 /* What callbacks need to know (ctx->cb_data). */

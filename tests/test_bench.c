@@ -35,6 +35,19 @@ static const char *bench_line(const char *op, const char *path)
 	return strstr(r.out, key);
 }
 
+/* The instruction count the BENCH line for (op, path) reports. */
+static unsigned long long insns_of(const char *op, const char *path)
+{
+	const char *l = bench_line(op, path);
+	unsigned long long insns;
+
+	cr_assert_not_null(l, "no %s/%s", op, path);
+	l = strstr(l, "insns=");
+	cr_assert_not_null(l);
+	cr_assert_eq(sscanf(l, "insns=%llu", &insns), 1);
+	return insns;
+}
+
 TestSuite(bench, .timeout = 120);
 
 Test(bench, guest_bench_mode_reports_every_op_and_path)
@@ -44,8 +57,6 @@ Test(bench, guest_bench_mode_reports_every_op_and_path)
 	    "read_cr2", "read_cr3",   "write_cr3"};
 	static const char *const paths[] = {"inline", "native_patched",
 					    "native_direct", "native_indirect"};
-	unsigned long long insns;
-
 	boot_qemu(&r, "tcg", "pvops=native bench");
 	cr_assert_eq(r.status, 0, "%s", r.out);
 	cr_assert_not_null(strstr(r.out, "BENCH loop iters="), "%s", r.out);
@@ -61,24 +72,10 @@ Test(bench, guest_bench_mode_reports_every_op_and_path)
 		       "hypercall paths outside minivmm");
 	/* pushfq; pop rax: 2 instructions inline, and 2 once patched (the
 	 * CS-padded patchlet leaves no NOP): patching leaves nothing. */
-	cr_assert_eq(sscanf(strstr(bench_line("save_fl", "inline"), "insns="),
-			    "insns=%llu", &insns),
-		     1);
-	cr_assert_eq(insns, 2);
-	cr_assert_eq(
-	    sscanf(strstr(bench_line("save_fl", "native_patched"), "insns="),
-		   "insns=%llu", &insns),
-	    1);
-	cr_assert_eq(insns, 2);
-	cr_assert_eq(sscanf(strstr(bench_line("read_cr3", "inline"), "insns="),
-			    "insns=%llu", &insns),
-		     1);
-	cr_assert_eq(insns, 1);
-	cr_assert_eq(
-	    sscanf(strstr(bench_line("read_cr3", "native_patched"), "insns="),
-		   "insns=%llu", &insns),
-	    1);
-	cr_assert_eq(insns, 1);
+	cr_assert_eq(insns_of("save_fl", "inline"), 2);
+	cr_assert_eq(insns_of("save_fl", "native_patched"), 2);
+	cr_assert_eq(insns_of("read_cr3", "inline"), 1);
+	cr_assert_eq(insns_of("read_cr3", "native_patched"), 1);
 }
 
 Test(bench, report_writes_the_promised_fields)

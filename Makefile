@@ -40,6 +40,9 @@ SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all \
 	-fno-omit-frame-pointer
 HOST_CFLAGS += $(SAN_FLAGS)
 HOST_LDFLAGS += $(SAN_FLAGS)
+# Criterion's runner leaks by itself: suppressed for the runner only
+# (tests/lsan.supp says why; tests/main.c keeps it from the workers).
+TEST_ENV := LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp
 endif
 GUEST_CFLAGS := -std=gnu11 -O2 -g $(WARN) -Iinclude -Ipvops -MMD -MP \
 	-ffreestanding -fno-pic -fno-pie -mno-red-zone -mgeneral-regs-only \
@@ -226,7 +229,7 @@ check: check-one check-sanitized
 
 check-one: $(O)/tests/run-tests $(O)/minivmm $(O)/guest.elf $(TINY_ELFS) \
 		$(BENCH_TOOLS)
-	$(O)/tests/run-tests --jobs 2
+	$(TEST_ENV) $(O)/tests/run-tests --jobs 2
 
 check-sanitized: check-one
 	@echo "check: again under AddressSanitizer and UBSan ($(O)/san)"

@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "spawn.h"
@@ -98,6 +99,19 @@ Test(exits, missing_guest_file)
 Test(exits, guest_is_a_directory)
 {
 	run_guest(BUILD_DIR);
+	expect(VMM_STATUS_NOINPUT, "not a regular file");
+}
+
+Test(exits, guest_is_a_fifo, .timeout = 10)
+{
+	char dir[] = "/tmp/minivmm-fifo-XXXXXX", path[64];
+
+	cr_assert_not_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/guest", dir);
+	cr_assert_eq(mkfifo(path, 0600), 0);
+	run_guest(path); /* it used to block in open() for ever */
+	unlink(path);
+	rmdir(dir);
 	expect(VMM_STATUS_NOINPUT, "not a regular file");
 }
 

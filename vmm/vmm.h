@@ -97,6 +97,26 @@ bool vmm_guest_write(const struct vmm_mem *mem, uint64_t gpa, const void *src,
  */
 void vmm_mem_alloc(struct vmm_mem *mem, uint64_t size);
 
+/* ---- image_file.c: the guest image file ---- */
+
+#define VMM_IMAGE_MAX (1ull << 30) /* largest guest image file, bytes */
+
+struct vmm_image_file {
+	uint8_t *data; /* the whole file, owned (malloc) */
+	size_t len;
+};
+
+/*
+ * Read the regular file (path) into (f) without blocking on it and without
+ * mapping it. Returns 0, or the exit status to stop with (NOINPUT for a
+ * path that is missing, unreadable, not a regular file, or changed size
+ * while read; IMAGE for an empty or oversized file) with a one-line reason
+ * in (err). vmm_image_free() releases (f).
+ */
+int vmm_image_read(const char *path, struct vmm_image_file *f, char *err,
+		   size_t errlen);
+void vmm_image_free(struct vmm_image_file *f);
+
 /* ---- loader_pvh.c: ELF + PVH loading (pure, host-testable) ---- */
 
 struct pvh_image {

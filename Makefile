@@ -59,7 +59,7 @@ VMM_OBJS := $(VMM_SRCS:%.c=$(O)/%.o)
 # The loader pieces the host tests link directly (no KVM in them).
 VMM_LIB_OBJS := $(addprefix $(O)/vmm/,loader_pvh.o start_info.o guestmem.o \
 	image_file.o \
-	serial.o hypercall.o options.o cpuid.o)
+	serial.o hypercall.o options.o cpuid.o sandbox.o)
 
 # The guest: its own files, the pvops framework and the patchlets.
 PVOPS_C := $(wildcard pvops/*.c)
@@ -166,6 +166,19 @@ $(O)/tests/run-tests: $(TEST_OBJS) $(VMM_LIB_OBJS) $(HOST_PVOPS_OBJS) \
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(HOST_LDFLAGS) -o $@ $^ -lcriterion -lcapstone -lseccomp -lm
 
+# ---- test helpers: small host programs the tests start ----
+$(O)/tests/helpers/%.o: tests/helpers/%.c | $(DEPS_OK)
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(TEST_CFLAGS) -c $< -o $@
+
+$(O)/tests/sandbox-breach: $(O)/tests/helpers/sandbox_breach.o \
+		$(O)/vmm/sandbox.o
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(HOST_LDFLAGS) -o $@ $^ -lseccomp
+
+TEST_HELPERS := $(O)/tests/sandbox-breach
+
 # ---- benchmark tools (host) ----
 BENCH_CFLAGS := $(HOST_CFLAGS) -Ipvops -Itests
 $(O)/bench/%.o: bench/%.c | $(DEPS_OK)
@@ -229,7 +242,7 @@ qemu-gdb: $(O)/guest.elf
 check: check-one check-sanitized
 
 check-one: $(O)/tests/run-tests $(O)/minivmm $(O)/guest.elf $(TINY_ELFS) \
-		$(BENCH_TOOLS)
+		$(BENCH_TOOLS) $(TEST_HELPERS)
 	$(TEST_ENV) $(O)/tests/run-tests --jobs 2
 
 check-sanitized: check-one

@@ -189,12 +189,23 @@ Test(exits, memory_too_small_for_the_guest)
 
 /* ---- the seccomp sandbox ---- */
 
+/* The probe guests, with the test-only probe hypercall allowed. */
 static void run_with(char *flag, char *path)
 {
-	char *argv[] = {MINIVMM, "--timeout", "30", flag, path, NULL};
-	char *plain[] = {MINIVMM, "--timeout", "30", path, NULL};
+	char *argv[] = {MINIVMM, "--timeout", "30", "--sandbox-probe",
+			flag,	 path,	      NULL};
+	char *plain[] = {MINIVMM,	  "--timeout", "30",
+			 "--sandbox-probe", path,	 NULL};
 
 	spawn_run(flag ? argv : plain, &r);
+}
+
+Test(exits, an_ordinary_guest_cannot_reach_the_probe)
+{
+	SKIP_WITHOUT_KVM();
+	run_guest(TINY("sandbox_open"));
+	expect(2, NULL); /* ENOSYS: neither refused nor allowed */
+	cr_assert_null(strstr(r.out, "sandbox"), "%s", r.out);
 }
 
 Test(exits, sandbox_refuses_and_reports_a_forbidden_open)

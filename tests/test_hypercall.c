@@ -204,7 +204,7 @@ Test(hypercall, console_write_copies_the_guest_bytes_out)
 	char got[16] = {0};
 
 	cr_assert_eq(pipe(fds), 0);
-	vmm_serial_init(&con, fds[1]);
+	vmm_serial_init(&con, fds[1], NULL);
 	memcpy(backing + 0x2000, "hello\n", 6);
 	regs = (struct kvm_regs){
 	    .rdi = 0x2000, .rsi = 6, .rbx = 0xb0b, .rip = 0x1000};
@@ -288,10 +288,24 @@ Test(hypercall, get_info_refuses_hostile_ranges)
 		cr_assert_eq(backing[i], 0, "refused call wrote byte %zu", i);
 }
 
+/* With --sandbox-probe, and no sandbox in this process: it works. */
 Test(hypercall, sandbox_probe_without_a_sandbox_succeeds)
 {
 	call2(MINIVMM_HC_SANDBOX_PROBE, MINIVMM_PROBE_OPEN, 0);
+	cr_assert_eq(regs.rax, MINIVMM_ENOSYS, "the probe ran without the "
+					       "option");
+	cr_assert_eq(hc.why[0], '\0', "an ordinary guest made a report");
+	regs = (struct kvm_regs){.rdi = MINIVMM_PROBE_OPEN,
+				 .rip = 0x1000,
+				 .rbx = 0xb0b};
+	hc = (struct vmm_hc){.nr = MINIVMM_HC_SANDBOX_PROBE,
+			     .regs = &regs,
+			     .sregs = &sregs,
+			     .mem = &mem,
+			     .sandbox_probe = true};
+	vmm_hypercall(&hc);
 	returned(0);
-	call2(MINIVMM_HC_SANDBOX_PROBE, 7, 0);
+	regs.rdi = 7;
+	vmm_hypercall(&hc);
 	returned(MINIVMM_EINVAL);
 }

@@ -8,6 +8,8 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <string.h>
+#include <errno.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "vmm.h"
@@ -20,13 +22,14 @@ static int fds[2];
 static void setup(void)
 {
 	cr_assert_eq(pipe(fds), 0);
-	vmm_serial_init(&s, fds[1]);
+	vmm_serial_init(&s, fds[1], NULL);
 }
 
 static void teardown(void)
 {
 	close(fds[0]);
-	close(fds[1]);
+	if (fds[1] >= 0)
+		close(fds[1]);
 }
 
 TestSuite(serial, .init = setup, .fini = teardown);
@@ -53,7 +56,8 @@ Test(serial, flush_writes_a_partial_line)
 	char buf[8] = {0};
 
 	put("abc");
-	vmm_serial_flush(&s);
+	cr_assert(vmm_serial_flush(&s));
+	cr_assert_eq(s.error, 0);
 	cr_assert_eq(read(fds[0], buf, sizeof(buf) - 1), 3);
 	cr_assert_str_eq(buf, "abc");
 }
@@ -100,11 +104,87 @@ Test(serial, dlab_selects_the_divisor_latch)
 	cr_assert_eq(s.len, 1);
 }
 
-Test(serial, output_to_a_closed_reader_is_dropped)
+/* The reader went away: the output is lost, and that is an error. */
+Test(serial, output_to_a_closed_reader_is_an_error)
 {
 	close(fds[0]);
 	fds[0] = open("/dev/null", O_RDONLY);
 	signal(SIGPIPE, SIG_IGN);
 	put("nobody reads this\n");
 	cr_assert_eq(s.len, 0);
+	cr_assert_eq(s.error, EPIPE);
+	cr_assert_not(vmm_serial_flush(&s));
+}
+
+Test(serial, a_full_device_is_an_error)
+{
+	int full = open("/dev/full", O_WRONLY);
+
+	cr_assert_geq(full, 0);
+	vmm_serial_init(&s, full, NULL);
+	put("no room\n");
+	close(full);
+	cr_assert_eq(s.error, ENOSPC);
+}
+
+/*
+ * stdout a non-blocking pipe whose reader is slow: every byte still
+ * arrives, in order (writes that would block wait for the reader).
+ */
+Test(serial, a_slow_non_blocking_reader_gets_everything, .timeout = 30)
+{
+	enum { TOTAL = 1 << 20 };
+	unsigned char buf[4096];
+	size_t got = 0;
+	pid_t writer;
+	int status;
+
+	cr_assert_eq(fcntl(fds[1], F_SETFL, O_NONBLOCK), 0);
+	writer = fork();
+	cr_assert_geq(writer, 0);
+	if (writer == 0) {
+		for (unsigned i = 0; i < TOTAL; i++)
+			vmm_serial_out(&s, COM1, (uint8_t)('a' + i % 26));
+		_exit(vmm_serial_flush(&s) ? 0 : 1);
+	}
+	close(fds[1]);
+	fds[1] = -1;
+	for (;;) {
+		ssize_t n = read(fds[0], buf, sizeof(buf));
+
+		if (n <= 0)
+			break;
+		for (ssize_t i = 0; i < n; i++)
+			cr_assert_eq(buf[i], 'a' + (got + (size_t)i) % 26,
+				     "byte %zu", got + (size_t)i);
+		got += (size_t)n;
+		usleep(200); /* slower than the writer: the pipe fills */
+	}
+	cr_assert_eq(waitpid(writer, &status, 0), writer);
+	cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+		  "the writer failed: %#x", status);
+	cr_assert_eq(got, TOTAL);
+}
+
+static volatile sig_atomic_t cancelled;
+
+static void on_alarm(int sig)
+{
+	(void)sig;
+	cancelled = 1;
+}
+
+/* A reader that never reads: the wait ends when the run is cancelled. */
+Test(serial, a_cancel_ends_the_wait, .timeout = 30)
+{
+	struct sigaction sa = {.sa_handler = on_alarm};
+
+	sigemptyset(&sa.sa_mask);
+	cr_assert_eq(sigaction(SIGALRM, &sa, NULL), 0);
+	cr_assert_eq(fcntl(fds[1], F_SETFL, O_NONBLOCK), 0);
+	vmm_serial_init(&s, fds[1], &cancelled);
+	alarm(1);
+	for (unsigned i = 0; i < (1u << 20) && !s.error; i++)
+		vmm_serial_out(&s, COM1, 'x');
+	cr_assert_eq(s.error, EINTR);
 }

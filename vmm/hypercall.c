@@ -135,7 +135,7 @@ static void hc_get_info(struct vmm_hc *hc, uint64_t gpa, uint64_t room)
 }
 
 /*
- * For the sandbox tests: try a syscall minivmm never needs once the guest
+ * For the sandbox tests, and only with --sandbox-probe: try a syscall minivmm never needs once the guest
  * runs. Under the sandbox openat fails with EPERM (returned as
  * MINIVMM_EPERM), and socket is a violation that stops minivmm; without
  * it both succeed and return 0.
@@ -199,6 +199,9 @@ void vmm_hypercall(struct vmm_hc *hc)
 	case MINIVMM_HC_GET_INFO:
 		return hc_get_info(hc, a0, a1);
 	case MINIVMM_HC_SANDBOX_PROBE:
+		/* Test-only: an ordinary guest sees an unknown number. */
+		if (!hc->sandbox_probe)
+			return ret(hc, MINIVMM_ENOSYS);
 		return hc_sandbox_probe(hc, a0);
 	default:
 		/* Unknown numbers have an error return: the guest decides. */

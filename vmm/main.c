@@ -43,17 +43,13 @@ int main(int argc, char **argv)
 	vmm_vm_create(&vm, &mem);
 	vmm_cpu_reset_pvh(&vm.vcpu, img.entry, (uint32_t)start_info);
 	stats.tsc_khz = vmm_cpu_tsc_khz(&vm.vcpu);
-	if (opts.stats) {
-		stats.hc_hist = calloc(VMM_HIST_BUCKETS, sizeof(uint32_t));
-		if (!stats.hc_hist)
-			err(VMM_STATUS_HOST, "calloc (hypercall histogram)");
-	}
+	if (opts.stats)
+		stats.hc_hist = vmm_stats_histogram();
 	vmm_timeout_arm(&vm.vcpu, opts.timeout);
 	if (!opts.no_sandbox)
 		vmm_sandbox_install(&vm);
-	status = vmm_run(&vm, opts.timeout, &stats);
+	status = vmm_run(&vm, &opts, &stats);
 	if (opts.stats)
 		vmm_stats_print(&stats);
-	free(stats.hc_hist);
 	return status;
 }

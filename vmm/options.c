@@ -28,6 +28,8 @@ static void usage(FILE *f, const char *prog)
 	    "  -s, --stats           print exit and hypercall counts at "
 	    "exit\n"
 	    "      --no-sandbox      no seccomp filter (for debugging)\n"
+	    "      --sandbox-probe   let the guest try forbidden syscalls "
+	    "(tests only)\n"
 	    "  -h, --help            this text\n"
 	    "  -V, --version         print the version\n\n"
 	    "Exit status: the guest's own (0..63) from its exit hypercall,\n"
@@ -95,6 +97,7 @@ int vmm_parse_args(int argc, char **argv, struct vmm_opts *o)
 	    {"timeout", required_argument, NULL, 't'},
 	    {"stats", no_argument, NULL, 's'},
 	    {"no-sandbox", no_argument, NULL, 'S'},
+	    {"sandbox-probe", no_argument, NULL, 'P'},
 	    {"help", no_argument, NULL, 'h'},
 	    {"version", no_argument, NULL, 'V'},
 	    {NULL, 0, NULL, 0},
@@ -135,6 +138,9 @@ int vmm_parse_args(int argc, char **argv, struct vmm_opts *o)
 			break;
 		case 'S':
 			o->no_sandbox = true;
+			break;
+		case 'P':
+			o->sandbox_probe = true;
 			break;
 		case 'h':
 			usage(stdout, prog);

@@ -20,12 +20,31 @@
 /* What an exit handler decided: go on running, or stop with a status. */
 #define VMM_CONTINUE (-1)
 
+/* setitimer rounds to microseconds: a tick this early is still ours. */
+#define VMM_TIMER_SLACK_NS 1000000u
+
+/* Guest-triggered reports (hc.why) printed per run; then one last note. */
+#define VMM_REPORTS_MAX 8
+
 static volatile sig_atomic_t timed_out;
 static struct kvm_run *alarm_run;
+static uint64_t deadline_ns; /* CLOCK_MONOTONIC, 0: no --timeout */
 
+/* A monotonic clock in ns; the vDSO answers it, so no syscall. */
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* Only our own timer counts: a SIGALRM someone else sends is ignored. */
 static void on_alarm(int sig)
 {
 	(void)sig;
+	if (!deadline_ns || now_ns() + VMM_TIMER_SLACK_NS < deadline_ns)
+		return;
 	timed_out = 1;
 	alarm_run->immediate_exit = 1; /* also covers "not in KVM_RUN yet" */
 }
@@ -38,6 +57,7 @@ void vmm_timeout_arm(struct vmm_vcpu *vcpu, double seconds)
 	if (seconds <= 0)
 		return;
 	alarm_run = vcpu->run;
+	deadline_ns = now_ns() + (uint64_t)(seconds * 1e9);
 	sigemptyset(&sa.sa_mask);
 	if (sigaction(SIGALRM, &sa, NULL) < 0)
 		err(VMM_STATUS_HOST, "sigaction (SIGALRM)");
@@ -65,8 +85,25 @@ static uint64_t io_value(const uint8_t *data, unsigned size)
 	return v;
 }
 
-static int handle_hypercall(struct vmm_vm *vm, struct vmm_serial *serial,
-			    struct vmm_stats *stats, uint32_t nr)
+/*
+ * Print a guest-triggered report, at most VMM_REPORTS_MAX of them a run:
+ * a guest must not be able to flood minivmm's stderr.
+ */
+static void report(const char *why)
+{
+	static unsigned reports;
+
+	if (reports < VMM_REPORTS_MAX)
+		warnx("%s", why);
+	else if (reports == VMM_REPORTS_MAX)
+		warnx("further reports of this run are not printed");
+	if (reports <= VMM_REPORTS_MAX)
+		reports++;
+}
+
+static int handle_hypercall(struct vmm_vm *vm, const struct vmm_opts *opts,
+			    struct vmm_serial *serial, struct vmm_stats *stats,
+			    uint32_t nr)
 {
 	struct vmm_vcpu *vcpu = &vm->vcpu;
 	struct kvm_regs regs;
@@ -76,7 +113,8 @@ static int handle_hypercall(struct vmm_vm *vm, struct vmm_serial *serial,
 			    .sregs = &sregs,
 			    .mem = &vm->mem,
 			    .console = serial,
-			    .tsc_khz = stats->tsc_khz};
+			    .tsc_khz = stats->tsc_khz,
+			    .sandbox_probe = opts->sandbox_probe};
 
 	/* With sync regs KVM already copied both into kvm_run: no ioctl. */
 	if (vcpu->sync_regs) {
@@ -94,10 +132,12 @@ static int handle_hypercall(struct vmm_vm *vm, struct vmm_serial *serial,
 	vmm_hypercall(&hc);
 	if (hc.refused)
 		stats->refused_hypercalls++;
-	if (hc.why[0]) /* a fatal reason, or a report like the probe's */
+	if (hc.stop) { /* the reason is printed once: the run ends */
 		warnx("%s", hc.why);
-	if (hc.stop)
 		return hc.status;
+	}
+	if (hc.why[0]) /* a report, like the probe's */
+		report(hc.why);
 	if (vcpu->sync_regs) {
 		vcpu->run->kvm_dirty_regs |=
 		    (hc.regs_dirty ? KVM_SYNC_X86_REGS : 0) |
@@ -145,8 +185,8 @@ static int unhandled_io(struct vmm_vm *vm, const struct kvm_run *run,
 	return guest_error(vm, VMM_STATUS_GUEST_IO);
 }
 
-static int handle_io(struct vmm_vm *vm, struct vmm_serial *serial,
-		     struct vmm_stats *stats)
+static int handle_io(struct vmm_vm *vm, const struct vmm_opts *opts,
+		     struct vmm_serial *serial, struct vmm_stats *stats)
 {
 	struct kvm_run *run = vm->vcpu.run;
 	uint16_t port = run->io.port;
@@ -178,7 +218,7 @@ static int handle_io(struct vmm_vm *vm, struct vmm_serial *serial,
 	}
 	if (port == MINIVMM_HYPERCALL_PORT && out && size == 4 &&
 	    run->io.count == 1)
-		return handle_hypercall(vm, serial, stats,
+		return handle_hypercall(vm, opts, serial, stats,
 					(uint32_t)io_value(data, 4));
 	vmm_serial_flush(serial);
 	return unhandled_io(vm, run, data);
@@ -228,37 +268,46 @@ static int handle_other(struct vmm_vm *vm, uint64_t rip)
 	}
 }
 
-/* A monotonic clock in ns; the vDSO answers it, so no syscall. */
-static uint64_t now_ns(void)
+/* The guest ran past --timeout: say so, dump, stop. */
+static int timeout_expired(struct vmm_vm *vm, double timeout)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+	warnx("guest still running after --timeout %g s: stopped%s", timeout,
+	      vmm_cpu_halted_for_good(&vm->vcpu)
+		  ? " (it halted with interrupts disabled: nothing can wake "
+		    "it)"
+		  : "");
+	return guest_error(vm, VMM_STATUS_TIMEOUT);
 }
 
-int vmm_run(struct vmm_vm *vm, double timeout, struct vmm_stats *stats)
+/* Console output was lost: that ends the run, whatever the guest said. */
+static int output_failed(const struct vmm_serial *serial)
+{
+	warnx("console output lost: writing to standard output failed: %s",
+	      strerror(serial->error));
+	return VMM_STATUS_OUTPUT;
+}
+
+int vmm_run(struct vmm_vm *vm, const struct vmm_opts *opts,
+	    struct vmm_stats *stats)
 {
 	struct vmm_vcpu *vcpu = &vm->vcpu;
 	struct vmm_serial serial;
 	int status = VMM_CONTINUE;
 	uint64_t t_exit = 0;
 
-	vmm_serial_init(&serial, 1);
+	vmm_serial_init(&serial, 1, &timed_out);
 	while (status == VMM_CONTINUE) {
+		if (serial.error) {
+			status = timed_out ? timeout_expired(vm, opts->timeout)
+					   : output_failed(&serial);
+			break;
+		}
 		if (ioctl(vcpu->fd, KVM_RUN, 0) < 0) {
 			if (errno != EINTR && errno != EAGAIN)
 				err(VMM_STATUS_HOST, "KVM: ioctl (RUN) failed");
 			if (timed_out) {
 				vmm_serial_flush(&serial);
-				warnx("guest still running after --timeout %g "
-				      "s: stopped%s",
-				      timeout,
-				      vmm_cpu_halted_for_good(vcpu)
-					  ? " (it halted with interrupts "
-					    "disabled: nothing can wake it)"
-					  : "");
-				status = guest_error(vm, VMM_STATUS_TIMEOUT);
+				status = timeout_expired(vm, opts->timeout);
 			}
 			continue;
 		}
@@ -269,7 +318,7 @@ int vmm_run(struct vmm_vm *vm, double timeout, struct vmm_stats *stats)
 		    ->exits[vcpu->run->exit_reason < 64 ? vcpu->run->exit_reason
 							: 63]++;
 		if (vcpu->run->exit_reason == KVM_EXIT_IO) {
-			status = handle_io(vm, &serial, stats);
+			status = handle_io(vm, opts, &serial, stats);
 			/* Time hypercalls up to the point of re-entering. */
 			if (stats->hc_hist && status == VMM_CONTINUE &&
 			    vcpu->run->io.port == MINIVMM_HYPERCALL_PORT &&
@@ -281,6 +330,8 @@ int vmm_run(struct vmm_vm *vm, double timeout, struct vmm_stats *stats)
 		vmm_serial_flush(&serial);
 		status = handle_other(vm, exit_rip(vcpu));
 	}
-	vmm_serial_flush(&serial);
+	if (!vmm_serial_flush(&serial) && serial.error != EINTR &&
+	    status != VMM_STATUS_TIMEOUT)
+		status = output_failed(&serial);
 	return status;
 }

@@ -3,16 +3,23 @@
  * sandbox.c: the seccomp filter (libseccomp) minivmm installs once the VM
  * is set up, before the first KVM_RUN. From then on it may only run the
  * vCPU and read or write its registers (ioctl on the vCPU fd, with the
- * request checked), write to stdout and stderr, read the clock, return
+ * request checked), write to stdout and stderr, wait for them to take more
+ * (poll), read the clock, return
  * from a signal and exit. openat fails with EPERM (so a probe can see the
  * sandbox and report it); any other syscall is a violation: SIGSYS, a
  * message naming the syscall, exit status VMM_STATUS_SANDBOX.
  */
+#define _GNU_SOURCE /* memfd_create */
 #include <err.h>
 #include <errno.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
 #include <seccomp.h>
 #include <signal.h>
-#include <stdio.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -24,21 +31,74 @@ static const unsigned long vcpu_ioctls[] = {
     KVM_SET_SREGS, KVM_GET_MP_STATE, KVM_SET_MP_STATE,
 };
 
-/* Async-signal-safe: write() and _exit() only (both allowed). */
+/*
+ * Syscall names, resolved before the filter is loaded: the SIGSYS handler
+ * must not call libseccomp, which allocates (and an allocation may need
+ * mmap or munmap, which the filter forbids: SIGSYS inside SIGSYS kills
+ * minivmm without a word).
+ */
+#define SANDBOX_NAMES 512 /* x86-64 syscall numbers stay below this */
+static char name_pool[8192];
+static uint16_t name_off[SANDBOX_NAMES]; /* 0: no name */
+
+static void resolve_names(void)
+{
+	size_t used = 1; /* offset 0 means "unknown" */
+
+	for (int nr = 0; nr < SANDBOX_NAMES; nr++) {
+		char *name = seccomp_syscall_resolve_num_arch(SCMP_ARCH_NATIVE,
+							      nr);
+		size_t len = name ? strlen(name) + 1 : 0;
+
+		if (name && len <= sizeof(name_pool) - used) {
+			memcpy(name_pool + used, name, len);
+			name_off[nr] = (uint16_t)used;
+			used += len;
+		}
+		free(name);
+	}
+}
+
+/* Append (s) to (buf) at (*at), within (room); async-signal-safe. */
+static void put_str(char *buf, size_t room, size_t *at, const char *s)
+{
+	while (*s && *at < room)
+		buf[(*at)++] = *s++;
+}
+
+static void put_int(char *buf, size_t room, size_t *at, int v)
+{
+	char digits[12];
+	unsigned u = v < 0 ? 0u - (unsigned)v : (unsigned)v;
+	int n = 0;
+
+	do
+		digits[n++] = (char)('0' + u % 10);
+	while ((u /= 10) != 0);
+	if (v < 0 && *at < room)
+		buf[(*at)++] = '-';
+	while (n > 0 && *at < room)
+		buf[(*at)++] = digits[--n];
+}
+
+/* Async-signal-safe: no stdio, no allocation; write() and _exit() only. */
 static void on_sigsys(int sig, siginfo_t *si, void *uctx)
 {
 	char msg[160];
-	const char *name;
-	int n;
+	size_t at = 0;
+	int nr = si->si_syscall;
 
 	(void)sig;
 	(void)uctx;
-	name =
-	    seccomp_syscall_resolve_num_arch(SCMP_ARCH_NATIVE, si->si_syscall);
-	n = snprintf(msg, sizeof(msg),
-		     "minivmm: sandbox: forbidden syscall %s (%d): stopped\n",
-		     name ? name : "?", si->si_syscall);
-	if (n > 0 && write(2, msg, (size_t)n) < 0)
+	put_str(msg, sizeof(msg), &at, "minivmm: sandbox: forbidden syscall ");
+	put_str(msg, sizeof(msg), &at,
+		nr >= 0 && nr < SANDBOX_NAMES && name_off[nr]
+		    ? name_pool + name_off[nr]
+		    : "?");
+	put_str(msg, sizeof(msg), &at, " (");
+	put_int(msg, sizeof(msg), &at, nr);
+	put_str(msg, sizeof(msg), &at, "): stopped\n");
+	if (write(2, msg, at) < 0)
 		_exit(VMM_STATUS_SANDBOX);
 	_exit(VMM_STATUS_SANDBOX);
 }
@@ -51,6 +111,45 @@ static void allow(scmp_filter_ctx ctx, int nr, unsigned count,
 	if (r < 0)
 		errx(VMM_STATUS_HOST, "seccomp: rule for syscall %d: %s", nr,
 		     strerror(-r));
+}
+
+/*
+ * The filter as BPF, exported before it is loaded. seccomp_load() frees
+ * its own copy once the filter is live, and a free may munmap, which the
+ * filter forbids: so minivmm loads the program itself, and nothing after
+ * the load allocates or frees (docs/security.md).
+ */
+static struct sock_filter filter_insns[BPF_MAXINSNS];
+static struct sock_fprog filter_prog;
+
+static void export_filter(scmp_filter_ctx ctx)
+{
+	int fd = memfd_create("minivmm-seccomp", MFD_CLOEXEC);
+	ssize_t n;
+	int r;
+
+	if (fd < 0)
+		err(VMM_STATUS_HOST, "seccomp: memfd_create");
+	r = seccomp_export_bpf(ctx, fd);
+	if (r < 0)
+		errx(VMM_STATUS_HOST, "seccomp: seccomp_export_bpf: %s",
+		     strerror(-r));
+	n = pread(fd, filter_insns, sizeof(filter_insns), 0);
+	if (n <= 0 || n % (ssize_t)sizeof(filter_insns[0]) != 0 ||
+	    (size_t)n == sizeof(filter_insns))
+		errx(VMM_STATUS_HOST, "seccomp: exported filter of %zd bytes",
+		     n);
+	close(fd);
+	filter_prog.len = (unsigned short)((size_t)n / sizeof(filter_insns[0]));
+	filter_prog.filter = filter_insns;
+}
+
+static void load_filter(void)
+{
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		err(VMM_STATUS_HOST, "seccomp: prctl (NO_NEW_PRIVS)");
+	if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &filter_prog) < 0)
+		err(VMM_STATUS_HOST, "seccomp: load the filter");
 }
 
 void vmm_sandbox_install(const struct vmm_vm *vm)
@@ -91,6 +190,9 @@ void vmm_sandbox_install(const struct vmm_vm *vm)
 	}
 	if (other != SCMP_ACT_ALLOW) {
 		allow(ctx, SCMP_SYS(clock_gettime), 0, NULL);
+		/* The console waits for a full stdout to drain. */
+		allow(ctx, SCMP_SYS(poll), 0, NULL);
+		allow(ctx, SCMP_SYS(ppoll), 0, NULL);
 		allow(ctx, SCMP_SYS(rt_sigreturn), 0, NULL);
 		allow(ctx, SCMP_SYS(exit_group), 0, NULL);
 		allow(ctx, SCMP_SYS(exit), 0, NULL);
@@ -100,9 +202,8 @@ void vmm_sandbox_install(const struct vmm_vm *vm)
 		r = seccomp_rule_add(ctx, SCMP_ACT_TRAP, SCMP_SYS(socket), 0);
 	if (r < 0)
 		errx(VMM_STATUS_HOST, "seccomp: rule: %s", strerror(-r));
-	r = seccomp_load(ctx);
-	if (r < 0)
-		errx(VMM_STATUS_HOST, "seccomp: seccomp_load: %s",
-		     strerror(-r));
+	resolve_names();
+	export_filter(ctx);
 	seccomp_release(ctx);
+	load_filter();
 }

@@ -2,8 +2,13 @@
 /*
  * serial.c: a 16550-compatible UART at 0x3f8, enough for a guest that
  * polls LSR and writes THR. Transmit is always ready, receive always empty;
- * registers the guest writes read back. Output is buffered per line.
+ * registers the guest writes read back. Output is buffered per line and
+ * never dropped quietly: a write that would block waits (poll), one cut
+ * short by a signal is retried, and a real error is kept in (error) for
+ * the run loop to end the run with VMM_STATUS_OUTPUT.
  */
+#include <errno.h>
+#include <poll.h>
 #include <unistd.h>
 
 #include "vmm.h"
@@ -26,23 +31,47 @@ enum {
 #define UART_IIR_NONE 0x01 /* no interrupt pending */
 #define UART_MSR_IDLE 0xb0 /* DCD, DSR, CTS asserted */
 
-void vmm_serial_init(struct vmm_serial *s, int out_fd)
+void vmm_serial_init(struct vmm_serial *s, int out_fd,
+		     const volatile sig_atomic_t *cancel)
 {
-	*s = (struct vmm_serial){.out_fd = out_fd, .lcr = 0x03};
+	*s = (struct vmm_serial){.out_fd = out_fd, .lcr = 0x03,
+				 .cancel = cancel};
 }
 
-void vmm_serial_flush(struct vmm_serial *s)
+/* Wait until (fd) takes more output; false if a cancel came first. */
+static bool wait_writable(struct vmm_serial *s)
+{
+	struct pollfd p = {.fd = s->out_fd, .events = POLLOUT};
+
+	while (poll(&p, 1, -1) < 0) {
+		if (errno != EINTR || (s->cancel && *s->cancel))
+			return false;
+	}
+	return true;
+}
+
+bool vmm_serial_flush(struct vmm_serial *s)
 {
 	size_t off = 0;
 
-	while (off < s->len) {
+	while (off < s->len && !s->error) {
 		ssize_t n = write(s->out_fd, s->buf + off, s->len - off);
 
-		if (n <= 0)
-			break; /* the reader went away: drop the output */
-		off += (size_t)n;
+		if (n > 0) {
+			off += (size_t)n;
+		} else if (n < 0 && errno == EINTR) {
+			if (s->cancel && *s->cancel)
+				s->error = EINTR;
+		} else if (n < 0 && errno == EAGAIN) {
+			if (!wait_writable(s))
+				s->error = errno;
+		} else {
+			s->error = n < 0 ? errno : EIO;
+		}
 	}
+	/* On an error the rest is lost, and the run ends saying so. */
 	s->len = 0;
+	return !s->error;
 }
 
 static void serial_put(struct vmm_serial *s, uint8_t c)

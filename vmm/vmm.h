@@ -9,6 +9,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <signal.h>
 #include <stdint.h>
 
 #include <linux/kvm.h>
@@ -22,6 +23,7 @@ enum vmm_status {
 	VMM_STATUS_NOINPUT = 66,      /* the guest file cannot be read */
 	VMM_STATUS_NOKVM = 69,	      /* /dev/kvm missing or unusable */
 	VMM_STATUS_HOST = 71,	      /* a host call (ioctl, mmap) failed */
+	VMM_STATUS_OUTPUT = 74,	      /* the console could not be written */
 	VMM_STATUS_GUEST_IO = 80,     /* access to a port nobody handles */
 	VMM_STATUS_GUEST_MMIO = 81,   /* access to unbacked guest memory */
 	VMM_STATUS_SHUTDOWN = 82,     /* triple fault */
@@ -53,6 +55,7 @@ struct vmm_opts {
 	double timeout;		/* seconds, 0 = none */
 	bool stats;		/* --stats: print exit counts at exit */
 	bool no_sandbox;	/* --no-sandbox: no seccomp filter */
+	bool sandbox_probe;	/* --sandbox-probe: the test-only hypercall */
 };
 
 /*
@@ -149,17 +152,29 @@ uint64_t pvh_write_start_info(struct vmm_mem *mem, const char *cmdline,
 
 struct vmm_serial {
 	uint8_t ier, lcr, mcr, scr, dll, dlm;
-	int out_fd;    /* where THR bytes go */
-	size_t len;    /* bytes in buf */
+	int out_fd; /* where THR bytes go */
+	int error;  /* errno of the write that failed: output was lost */
+	const volatile sig_atomic_t *cancel; /* stop waiting when set */
+	size_t len;			     /* bytes in buf */
 	char buf[256]; /* pending output, flushed per line */
 };
 
-void vmm_serial_init(struct vmm_serial *s, int out_fd);
+/*
+ * Output goes to (out_fd). A write that would block waits for the fd; one
+ * interrupted by a signal is retried unless *cancel (may be NULL) is set,
+ * and then it fails with EINTR.
+ */
+void vmm_serial_init(struct vmm_serial *s, int out_fd,
+		     const volatile sig_atomic_t *cancel);
 /* Handle an access to port (port) in [MINIVMM_SERIAL_PORT, +8). */
 void vmm_serial_out(struct vmm_serial *s, uint16_t port, uint8_t val);
 uint8_t vmm_serial_in(struct vmm_serial *s, uint16_t port);
-/* Write out whatever is buffered (at exit, on a newline, when full). */
-void vmm_serial_flush(struct vmm_serial *s);
+/*
+ * Write out whatever is buffered (at exit, on a newline, when full).
+ * Returns false once a write has failed (s->error says why): the run must
+ * end with VMM_STATUS_OUTPUT, since output was lost.
+ */
+bool vmm_serial_flush(struct vmm_serial *s);
 /* Send (n) bytes to the console, after what is buffered. */
 void vmm_serial_write(struct vmm_serial *s, const char *buf, size_t n);
 
@@ -244,6 +259,7 @@ struct vmm_hc {
 	const struct vmm_mem *mem;
 	struct vmm_serial *console; /* where console_write goes */
 	uint32_t tsc_khz;	    /* for get_info */
+	bool sandbox_probe;	    /* MINIVMM_HC_SANDBOX_PROBE allowed */
 	bool regs_dirty;	    /* regs changed: write them back */
 	bool sregs_dirty;	    /* sregs changed: write them back */
 	bool halt;		    /* sleep until an interrupt arrives */
@@ -293,6 +309,9 @@ struct vmm_stats {
 	uint32_t tsc_khz; /* the vCPU's TSC rate, 0 if unknown */
 };
 
+/* The --stats histogram: VMM_HIST_BUCKETS zeroed counters, static. */
+uint32_t *vmm_stats_histogram(void);
+
 /* Count one hypercall that took (ns) to handle. */
 void vmm_stats_time_hypercall(struct vmm_stats *stats, uint64_t ns);
 
@@ -301,9 +320,11 @@ void vmm_timeout_arm(struct vmm_vcpu *vcpu, double seconds);
 
 /*
  * Run the vCPU until the guest exits or fails. Returns minivmm's exit
- * status; (timeout) is only for messages (vmm_timeout_arm() set it).
+ * status. (opts): --timeout for messages (vmm_timeout_arm() set it),
+ * --sandbox-probe for the hypercalls.
  */
-int vmm_run(struct vmm_vm *vm, double timeout, struct vmm_stats *stats);
+int vmm_run(struct vmm_vm *vm, const struct vmm_opts *opts,
+	    struct vmm_stats *stats);
 
 /* Print (stats) to stderr in the --stats format. */
 void vmm_stats_print(const struct vmm_stats *stats);

@@ -32,7 +32,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (devnull < 0) {
 		devnull = open("/dev/null", O_WRONLY);
-		vmm_serial_init(&console, devnull);
+		vmm_serial_init(&console, devnull, NULL);
 	}
 	if (size < sizeof(nr))
 		return 0;

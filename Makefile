@@ -59,7 +59,7 @@ VMM_OBJS := $(VMM_SRCS:%.c=$(O)/%.o)
 # The loader pieces the host tests link directly (no KVM in them).
 VMM_LIB_OBJS := $(addprefix $(O)/vmm/,loader_pvh.o start_info.o guestmem.o \
 	image_file.o \
-	serial.o hypercall.o options.o cpuid.o sandbox.o)
+	guest_insn.o serial.o hypercall.o options.o cpuid.o sandbox.o)
 
 # The guest: its own files, the pvops framework and the patchlets.
 PVOPS_C := $(wildcard pvops/*.c)

@@ -90,6 +90,15 @@ Test(exits, unknown_hypercall_returns_enosys_and_keeps_registers)
 	expect(0, NULL);
 }
 
+Test(exits, string_io_to_the_hypercall_port_is_refused)
+{
+	SKIP_WITHOUT_KVM();
+	run_guest(TINY("rep_outs"));
+	expect(VMM_STATUS_GUEST_IO, "string port I/O (ins/outs) to port 0xb00");
+	run_guest(TINY("rep_outs_debug_exit"));
+	expect(VMM_STATUS_GUEST_IO, "string port I/O (ins/outs) to port 0xf4");
+}
+
 Test(exits, missing_guest_file)
 {
 	run_guest(BUILD_DIR "/no-such-guest.elf");

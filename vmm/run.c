@@ -185,6 +185,33 @@ static int unhandled_io(struct vmm_vm *vm, const struct kvm_run *run,
 	return guest_error(vm, VMM_STATUS_GUEST_IO);
 }
 
+/*
+ * True if the exit came from ins/outs: KVM reports a string instruction
+ * like a plain in/out (and some KVMs split `rep outs` into one exit per
+ * element), so only the instruction at rip tells.
+ */
+static bool string_io(struct vmm_vm *vm)
+{
+	struct vmm_vcpu *vcpu = &vm->vcpu;
+	struct kvm_sregs sregs;
+
+	if (vcpu->sync_regs)
+		return vmm_insn_string_io(&vm->mem, &vcpu->run->s.regs.sregs,
+					  vcpu->run->s.regs.regs.rip) == 1;
+	if (ioctl(vcpu->fd, KVM_GET_SREGS, &sregs) < 0)
+		err(VMM_STATUS_HOST, "KVM: ioctl (GET_SREGS) failed");
+	return vmm_insn_string_io(&vm->mem, &sregs, exit_rip(vcpu)) == 1;
+}
+
+static int refuse_string_io(struct vmm_vm *vm, uint16_t port)
+{
+	warnx("string port I/O (ins/outs) to port %#x is refused: the "
+	      "hypercall and debug-exit ports take one in/out at a time, "
+	      "at rip %#llx",
+	      port, (unsigned long long)exit_rip(&vm->vcpu));
+	return guest_error(vm, VMM_STATUS_GUEST_IO);
+}
+
 static int handle_io(struct vmm_vm *vm, const struct vmm_opts *opts,
 		     struct vmm_serial *serial, struct vmm_stats *stats)
 {
@@ -208,6 +235,12 @@ static int handle_io(struct vmm_vm *vm, const struct vmm_opts *opts,
 				data[i] = vmm_serial_in(serial, port);
 		}
 		return VMM_CONTINUE;
+	}
+	if ((port == MINIVMM_DEBUG_EXIT_PORT ||
+	     port == MINIVMM_HYPERCALL_PORT) &&
+	    run->io.count == 1 && string_io(vm)) {
+		vmm_serial_flush(serial);
+		return refuse_string_io(vm, port);
 	}
 	if (port == MINIVMM_DEBUG_EXIT_PORT && run->io.count == 1) {
 		if (!out) {

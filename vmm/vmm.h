@@ -120,6 +120,23 @@ int vmm_image_read(const char *path, struct vmm_image_file *f, char *err,
 		   size_t errlen);
 void vmm_image_free(struct vmm_image_file *f);
 
+/* ---- guest_insn.c: the instruction a vCPU exited on ---- */
+
+/*
+ * Translate the linear address (lin) through the page tables the vCPU's
+ * (sregs) select: none, 32-bit, PAE or 4-level. False if an entry is not
+ * present or lies outside guest memory (5-level paging: always false).
+ */
+bool vmm_gva_to_gpa(const struct vmm_mem *mem, const struct kvm_sregs *sregs,
+		    uint64_t lin, uint64_t *gpa);
+
+/*
+ * Is the instruction at (rip) (cs from sregs) a string I/O instruction,
+ * ins or outs, with any prefixes? 1 yes, 0 no, -1 it cannot be read.
+ */
+int vmm_insn_string_io(const struct vmm_mem *mem,
+		       const struct kvm_sregs *sregs, uint64_t rip);
+
 /* ---- loader_pvh.c: ELF + PVH loading (pure, host-testable) ---- */
 
 struct pvh_image {

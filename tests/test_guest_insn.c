@@ -1,0 +1,164 @@
+// SPDX-License-Identifier: MIT
+/*
+ * test_guest_insn.c: the page walk and the string-I/O check run.c uses on
+ * the hypercall and debug-exit ports, on made-up page tables: paging off,
+ * 32-bit (4 KiB and 4 MiB pages), PAE, 4-level (4 KiB, 2 MiB, 1 GiB
+ * pages), entries not present or outside memory, an instruction that
+ * crosses a page, prefixes and REX.
+ */
+#include <criterion/criterion.h>
+#include <string.h>
+
+#include "vmm.h"
+
+#define P  0x1ull
+#define RW 0x2ull
+#define PS 0x80ull
+
+static uint8_t backing[8 << 20];
+static struct vmm_mem mem = {.host = backing, .size = sizeof(backing)};
+static struct kvm_sregs sregs;
+
+static void put64(uint64_t gpa, uint64_t v)
+{
+	memcpy(backing + gpa, &v, 8);
+}
+
+static void put32(uint64_t gpa, uint32_t v)
+{
+	memcpy(backing + gpa, &v, 4);
+}
+
+static void long_mode(void)
+{
+	memset(backing, 0, sizeof(backing));
+	sregs = (struct kvm_sregs){.cr0 = 0x80000001, .cr3 = 0x1000,
+				   .cr4 = 0x20, .efer = 0x500};
+	sregs.cs.l = 1;
+	/* lin 0x7f0000201000 -> 4 KiB page at 0x100000 */
+	put64(0x1000 + 0xfe * 8, 0x2000 | P | RW);
+	put64(0x2000 + 0x0 * 8, 0x3000 | P | RW);
+	put64(0x3000 + 0x1 * 8, 0x4000 | P | RW);
+	put64(0x4000 + 0x1 * 8, 0x100000 | P | RW);
+	put64(0x4000 + 0x2 * 8, 0x300000 | P | RW); /* the next page */
+	put64(0x1000, 0x2000 | P | RW); /* the low 512 GiB: same PDPT */
+	/* lin 0x40000000 (PDPT index 1): PD with a 2 MiB page at 0x200000 */
+	put64(0x2000 + 0x1 * 8, 0x5000 | P | RW);
+	put64(0x5000, 0x200000 | P | RW | PS);
+	/* lin 0x80000000 (PDPT index 2): a 1 GiB page at 0 */
+	put64(0x2000 + 0x2 * 8, 0x0 | P | RW | PS);
+	/* lin 0xc0000000 (PDPT index 3): a table outside guest memory */
+	put64(0x2000 + 0x3 * 8, 0x7ff000000ull | P | RW);
+}
+
+static uint64_t translate(uint64_t lin)
+{
+	uint64_t gpa = 0xbad;
+
+	cr_assert(vmm_gva_to_gpa(&mem, &sregs, lin, &gpa), "lin %#llx",
+		  (unsigned long long)lin);
+	return gpa;
+}
+
+static void unmapped(uint64_t lin)
+{
+	uint64_t gpa;
+
+	cr_assert_not(vmm_gva_to_gpa(&mem, &sregs, lin, &gpa), "lin %#llx",
+		      (unsigned long long)lin);
+}
+
+Test(guest_insn, four_level_pages_of_every_size)
+{
+	long_mode();
+	cr_assert_eq(translate(0x7f0000201234ull), 0x100234);
+	cr_assert_eq(translate(0x40012345ull), 0x212345);
+	cr_assert_eq(translate(0x80654321ull), 0x654321);
+	unmapped(0x7f0000203000ull); /* PTE not present */
+	unmapped(0x1000ull);	     /* PML4E not present */
+	unmapped(0xc0000000ull);     /* table outside guest memory */
+	sregs.cr4 |= 1ull << 12;     /* LA57: refused, not guessed */
+	unmapped(0x7f0000201234ull);
+}
+
+Test(guest_insn, paging_off_is_physical)
+{
+	sregs = (struct kvm_sregs){.cr0 = 0x1};
+	cr_assert_eq(translate(0x123456), 0x123456);
+}
+
+Test(guest_insn, thirty_two_bit_paging)
+{
+	memset(backing, 0, sizeof(backing));
+	sregs = (struct kvm_sregs){.cr0 = 0x80000001, .cr3 = 0x1000,
+				   .cr4 = 0x10};
+	put32(0x1000 + 1 * 4, 0x2000 | P | RW); /* lin 0x400000.. */
+	put32(0x2000 + 5 * 4, 0x345000 | P | RW);
+	put32(0x1000 + 2 * 4, 0x400000 | P | RW | PS); /* 4 MiB page */
+	cr_assert_eq(translate(0x405abc), 0x345abc);
+	cr_assert_eq(translate(0x812345), 0x412345);
+	unmapped(0x406000);
+	sregs.cr4 = 0; /* without PSE, PS is ignored: an empty table */
+	unmapped(0x800000);
+}
+
+Test(guest_insn, pae_paging)
+{
+	memset(backing, 0, sizeof(backing));
+	sregs = (struct kvm_sregs){.cr0 = 0x80000001, .cr3 = 0x1020,
+				   .cr4 = 0x20};
+	put64(0x1020 + 1 * 8, 0x3000 | P);	 /* lin 0x40000000.. */
+	put64(0x3000 + 0 * 8, 0x4000 | P | RW);
+	put64(0x4000 + 3 * 8, 0x567000 | P | RW);
+	put64(0x3000 + 1 * 8, 0x600000 | P | RW | PS);
+	cr_assert_eq(translate(0x40003111), 0x567111);
+	cr_assert_eq(translate(0x40212345), 0x612345);
+	unmapped(0x80000000);
+}
+
+static int string_io_with(const uint8_t *code, size_t n, uint64_t rip)
+{
+	memcpy(backing + 0x100000 + (rip & 0xfff), code, n);
+	return vmm_insn_string_io(&mem, &sregs, rip);
+}
+
+Test(guest_insn, string_io_is_told_from_plain_io)
+{
+	static const uint8_t rep_outsd[] = {0xf3, 0x6f};
+	static const uint8_t outsb[] = {0x6e};
+	static const uint8_t insw[] = {0x66, 0xf3, 0x6d};
+	static const uint8_t rex_outs[] = {0x2e, 0xf3, 0x48, 0x6f};
+	static const uint8_t out_dx_eax[] = {0xef};
+	static const uint8_t out_imm[] = {0xe6, 0xf4};
+	static const uint64_t rip = 0x7f0000201100ull;
+
+	long_mode();
+	cr_assert_eq(string_io_with(rep_outsd, 2, rip), 1);
+	cr_assert_eq(string_io_with(outsb, 1, rip), 1);
+	cr_assert_eq(string_io_with(insw, 3, rip), 1);
+	cr_assert_eq(string_io_with(rex_outs, 4, rip), 1);
+	cr_assert_eq(string_io_with(out_dx_eax, 1, rip), 0);
+	cr_assert_eq(string_io_with(out_imm, 2, rip), 0);
+	cr_assert_eq(vmm_insn_string_io(&mem, &sregs, 0x1000), -1,
+		     "unmapped rip");
+}
+
+Test(guest_insn, an_instruction_across_two_pages)
+{
+	long_mode();
+	backing[0x100fff] = 0xf3; /* rep, last byte of the first page */
+	backing[0x300000] = 0x6f; /* outsd, first byte of the next */
+	cr_assert_eq(vmm_insn_string_io(&mem, &sregs, 0x7f0000201fffull), 1);
+}
+
+Test(guest_insn, rex_is_dec_outside_long_mode)
+{
+	static const uint8_t dec_then_outs[] = {0x48, 0x6f};
+
+	memset(backing, 0, sizeof(backing));
+	sregs = (struct kvm_sregs){.cr0 = 0x1};
+	sregs.cs.base = 0x100000;
+	memcpy(backing + 0x100010, dec_then_outs, 2);
+	cr_assert_eq(vmm_insn_string_io(&mem, &sregs, 0x10), 0,
+		     "0x48 is dec eax in 32-bit code");
+}

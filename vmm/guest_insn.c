@@ -1,0 +1,160 @@
+// SPDX-License-Identifier: MIT
+/*
+ * guest_insn.c: look at the instruction a vCPU exited on, for run.c to
+ * tell a plain `out` from a string `outs`/`ins` (KVM reports both as one
+ * port I/O exit; some KVMs split `rep outs` into one exit per element).
+ * The guest's page tables and code are untrusted: every table entry and
+ * code byte is read through vmm_mem_ptr(), and any failure is "unknown".
+ */
+#include <string.h>
+
+#include "vmm.h"
+
+#define CR0_PG	       (1ull << 31)
+#define CR4_PSE	       (1ull << 4)
+#define CR4_PAE	       (1ull << 5)
+#define CR4_LA57       (1ull << 12)
+#define EFER_LMA       (1ull << 10)
+#define PTE_P	       (1ull << 0)
+#define PTE_PS	       (1ull << 7)
+#define PTE_ADDR       0x000ffffffffff000ull
+#define X86_INSN_MAX   15
+
+static bool read_entry(const struct vmm_mem *mem, uint64_t gpa, unsigned size,
+		       uint64_t *v)
+{
+	const void *p = vmm_mem_ptr(mem, gpa, size);
+
+	*v = 0;
+	if (!p)
+		return false;
+	memcpy(v, p, size);
+	return true;
+}
+
+/* One level: the entry for (index) in the table at (table), present. */
+static bool walk(const struct vmm_mem *mem, uint64_t table, unsigned index,
+		 unsigned size, uint64_t *e)
+{
+	return read_entry(mem, table + (uint64_t)index * size, size, e) &&
+	       (*e & PTE_P);
+}
+
+/* 4-level (long mode) or 3-level (PAE) walk from the PD pointer level. */
+static bool walk_pae(const struct vmm_mem *mem, uint64_t pdpt, uint64_t lin,
+		     uint64_t *gpa)
+{
+	uint64_t e;
+
+	if (!walk(mem, pdpt, (lin >> 30) & 0x1ff, 8, &e))
+		return false;
+	if (e & PTE_PS) { /* 1 GiB page (long mode only) */
+		*gpa = (e & PTE_ADDR & ~0x3fffffffull) | (lin & 0x3fffffff);
+		return true;
+	}
+	if (!walk(mem, e & PTE_ADDR, (lin >> 21) & 0x1ff, 8, &e))
+		return false;
+	if (e & PTE_PS) { /* 2 MiB page */
+		*gpa = (e & PTE_ADDR & ~0x1fffffull) | (lin & 0x1fffff);
+		return true;
+	}
+	if (!walk(mem, e & PTE_ADDR, (lin >> 12) & 0x1ff, 8, &e))
+		return false;
+	*gpa = (e & PTE_ADDR) | (lin & 0xfff);
+	return true;
+}
+
+bool vmm_gva_to_gpa(const struct vmm_mem *mem, const struct kvm_sregs *sregs,
+		    uint64_t lin, uint64_t *gpa)
+{
+	uint64_t e;
+
+	if (!(sregs->cr0 & CR0_PG)) {
+		*gpa = lin & 0xffffffffull;
+		return true;
+	}
+	if (sregs->efer & EFER_LMA) {
+		if (sregs->cr4 & CR4_LA57)
+			return false; /* 5-level paging: not supported */
+		if (!walk(mem, sregs->cr3 & PTE_ADDR, (lin >> 39) & 0x1ff, 8,
+			  &e))
+			return false;
+		return walk_pae(mem, e & PTE_ADDR, lin, gpa);
+	}
+	lin &= 0xffffffffull;
+	if (sregs->cr4 & CR4_PAE) { /* four PDPTEs, 32-byte aligned */
+		if (!walk(mem, sregs->cr3 & 0xffffffe0ull, lin >> 30, 8, &e))
+			return false;
+		if (!walk(mem, e & PTE_ADDR, (lin >> 21) & 0x1ff, 8, &e))
+			return false;
+		if (e & PTE_PS) {
+			*gpa = (e & PTE_ADDR & ~0x1fffffull) | (lin & 0x1fffff);
+			return true;
+		}
+		if (!walk(mem, e & PTE_ADDR, (lin >> 12) & 0x1ff, 8, &e))
+			return false;
+		*gpa = (e & PTE_ADDR) | (lin & 0xfff);
+		return true;
+	}
+	/* 32-bit paging: two levels of 4-byte entries. */
+	if (!walk(mem, sregs->cr3 & 0xfffff000ull, lin >> 22, 4, &e))
+		return false;
+	if ((e & PTE_PS) && (sregs->cr4 & CR4_PSE)) {
+		*gpa = (e & 0xffc00000ull) | (lin & 0x3fffff);
+		return true;
+	}
+	if (!walk(mem, e & 0xfffff000ull, (lin >> 12) & 0x3ff, 4, &e))
+		return false;
+	*gpa = (e & 0xfffff000ull) | (lin & 0xfff);
+	return true;
+}
+
+/* Up to (n) code bytes at linear (lin), page by page; how many were read. */
+static unsigned fetch(const struct vmm_mem *mem, const struct kvm_sregs *sregs,
+		      uint64_t lin, uint8_t *buf, unsigned n)
+{
+	unsigned got = 0;
+
+	while (got < n) {
+		uint64_t gpa, at = lin + got;
+		unsigned chunk = 4096 - (unsigned)(at & 0xfff);
+		const uint8_t *p;
+
+		if (chunk > n - got)
+			chunk = n - got;
+		if (!vmm_gva_to_gpa(mem, sregs, at, &gpa))
+			break;
+		p = vmm_mem_ptr(mem, gpa, chunk);
+		if (!p)
+			break;
+		memcpy(buf + got, p, chunk);
+		got += chunk;
+	}
+	return got;
+}
+
+int vmm_insn_string_io(const struct vmm_mem *mem,
+		       const struct kvm_sregs *sregs, uint64_t rip)
+{
+	bool long64 = (sregs->efer & EFER_LMA) && sregs->cs.l;
+	uint64_t lin = long64 ? rip : sregs->cs.base + (rip & 0xffffffffull);
+	uint8_t code[X86_INSN_MAX];
+	unsigned n = fetch(mem, sregs, lin, code, sizeof(code));
+
+	for (unsigned i = 0; i < n; i++) {
+		uint8_t b = code[i];
+
+		switch (b) {
+		case 0x26: case 0x2e: case 0x36: case 0x3e: /* segments */
+		case 0x64: case 0x65: case 0x66: case 0x67: /* fs gs o16 a16 */
+		case 0xf0: case 0xf2: case 0xf3:	    /* lock rep */
+			continue;
+		default:
+			break;
+		}
+		if (long64 && (b & 0xf0) == 0x40)
+			continue; /* REX */
+		return b >= 0x6c && b <= 0x6f; /* ins, outs */
+	}
+	return -1; /* unreadable, or prefixes only */
+}

@@ -19,10 +19,17 @@ extern char **environ;
 
 void spawn_run(char *const argv[], struct spawn_result *r)
 {
+	spawn_run_signal(argv, r, NULL, 0);
+}
+
+void spawn_run_signal(char *const argv[], struct spawn_result *r,
+		      const char *when, int sig)
+{
 	posix_spawn_file_actions_t fa;
 	int fds[2], wstatus;
 	pid_t pid;
 	ssize_t n;
+	bool sent = !when;
 
 	cr_assert_eq(pipe2(fds, O_CLOEXEC), 0);
 	posix_spawn_file_actions_init(&fa);
@@ -36,8 +43,14 @@ void spawn_run(char *const argv[], struct spawn_result *r)
 
 	r->len = 0;
 	while ((n = read(fds[0], r->out + r->len,
-			 sizeof(r->out) - 1 - r->len)) > 0)
+			 sizeof(r->out) - 1 - r->len)) > 0) {
 		r->len += (size_t)n;
+		r->out[r->len] = '\0';
+		if (!sent && strstr(r->out, when)) {
+			kill(pid, sig);
+			sent = true;
+		}
+	}
 	r->out[r->len] = '\0';
 	close(fds[0]);
 	cr_assert_eq(waitpid(pid, &wstatus, 0), pid);

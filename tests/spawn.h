@@ -19,6 +19,10 @@ struct spawn_result {
 /* Run argv[0] (a path) with argv; fills (r). Fails the test on errors. */
 void spawn_run(char *const argv[], struct spawn_result *r);
 
+/* The same, sending signal (sig) once the output shows (when). */
+void spawn_run_signal(char *const argv[], struct spawn_result *r,
+		      const char *when, int sig);
+
 /* Count the lines of (r) that start with (prefix). */
 unsigned spawn_count_lines(const struct spawn_result *r, const char *prefix);
 

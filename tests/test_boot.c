@@ -6,6 +6,7 @@
  * RESULT line and exit with the status that line implies.
  */
 #include <criterion/criterion.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -100,6 +101,18 @@ Test(boot, minivmm_stops_a_guest_that_spins)
 			   "%s", r.out);
 	cr_assert_not_null(strstr(r.out, "  rip "), "no register dump");
 	cr_assert_eq(spawn_count_lines(&r, "RESULT: "), 0);
+}
+
+/* Only minivmm's own timer is the timeout: a stray SIGALRM is ignored. */
+Test(boot, minivmm_ignores_a_sigalrm_it_did_not_arm)
+{
+	char *argv[] = {MINIVMM,     "--timeout", "60", "--cmdline",
+			"hostile=7,5000", GUEST,	  NULL};
+
+	SKIP_WITHOUT_KVM();
+	spawn_run_signal(argv, &r, "minivmm guest: hypervisor", SIGALRM);
+	cr_assert_eq(r.status, 0, "status %d:\n%s", r.status, r.out);
+	cr_assert_null(strstr(r.out, "--timeout"), "%s", r.out);
 }
 
 Test(boot, minivmm_stats_count_exits_and_hypercalls)

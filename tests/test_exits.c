@@ -99,6 +99,32 @@ Test(exits, string_io_to_the_hypercall_port_is_refused)
 	expect(VMM_STATUS_GUEST_IO, "string port I/O (ins/outs) to port 0xf4");
 }
 
+/* --help and --version must say so when their text cannot be written. */
+Test(exits, help_to_a_full_stdout_fails)
+{
+	char *help[] = {"/bin/sh", "-c", MINIVMM " --help >/dev/full", NULL};
+	char *version[] = {"/bin/sh", "-c", MINIVMM " -V >/dev/full", NULL};
+
+	spawn_run(help, &r);
+	expect(VMM_STATUS_OUTPUT, "minivmm: cannot write to standard output");
+	spawn_run(version, &r);
+	expect(VMM_STATUS_OUTPUT, "minivmm: cannot write to standard output");
+}
+
+/* The console to a full device: the run fails, it does not pass. */
+Test(exits, console_to_a_full_stdout_fails)
+{
+	char *argv[] = {"/bin/sh", "-c",
+			MINIVMM " --timeout 30 " BUILD_DIR
+				"/guest.elf >/dev/full",
+			NULL};
+
+	SKIP_WITHOUT_KVM();
+	spawn_run(argv, &r);
+	expect(VMM_STATUS_OUTPUT, "console output lost: writing to standard "
+				  "output failed: No space left on device");
+}
+
 Test(exits, missing_guest_file)
 {
 	run_guest(BUILD_DIR "/no-such-guest.elf");

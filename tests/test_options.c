@@ -5,6 +5,7 @@
  */
 #include <criterion/criterion.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "vmm.h"
 
@@ -73,12 +74,39 @@ Test(options, bad_values_are_usage_errors)
 	    {"minivmm", "--timeout", "nan", "g.elf"},
 	    {"minivmm", "--timeout", "1e9", "g.elf"},
 	    {"minivmm", "--bogus", "x", "g.elf"},
+	    /* decimal only, for both: no blank, no hex, no exponent */
+	    {"minivmm", "--mem", " 64M", "g.elf"},
+	    {"minivmm", "--mem", "0x4000000", "g.elf"},
+	    {"minivmm", "--timeout", " 5", "g.elf"},
+	    {"minivmm", "--timeout", "0x5", "g.elf"},
+	    {"minivmm", "--timeout", "1e3", "g.elf"},
+	    {"minivmm", "--timeout", "+5", "g.elf"},
 	};
 	struct vmm_opts o;
 
 	for (unsigned i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
 		cr_assert_eq(parse(&o, 4, bad[i]), VMM_STATUS_USAGE,
 			     "%s %s accepted", bad[i][1], bad[i][2]);
+}
+
+/* Messages say "minivmm:", not the path it was started by. */
+Test(options, messages_name_minivmm)
+{
+	char *argv[] = {"build/minivmm", "--mem", "1K", "g.elf", NULL};
+	struct vmm_opts o;
+	char buf[512] = {0};
+	FILE *saved = stderr;
+	FILE *f = tmpfile();
+
+	cr_assert_not_null(f);
+	stderr = f;
+	cr_assert_eq(vmm_parse_args(4, argv, &o), VMM_STATUS_USAGE);
+	stderr = saved;
+	rewind(f);
+	cr_assert_gt(fread(buf, 1, sizeof(buf) - 1, f), 0);
+	fclose(f);
+	cr_assert_eq(strncmp(buf, "minivmm: --mem 1K", 17), 0, "%s", buf);
+	cr_assert_null(strstr(buf, "build/"), "%s", buf);
 }
 
 Test(options, exactly_one_guest)

@@ -103,7 +103,7 @@ void vmm_vm_create(struct vmm_vm *vm, const struct vmm_mem *mem)
 	vm->kvm_fd = kvm_open();
 	vm->vm_fd = ioctl(vm->kvm_fd, KVM_CREATE_VM, 0);
 	if (vm->vm_fd < 0)
-		err(VMM_STATUS_NOKVM, "KVM: ioctl (CREATE_VM) failed");
+		err(VMM_STATUS_HOST, "KVM: ioctl (CREATE_VM) failed");
 	if (ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_SET_TSS_ADDR) > 0 &&
 	    ioctl(vm->vm_fd, KVM_SET_TSS_ADDR, VMM_TSS_GPA) < 0)
 		err(VMM_STATUS_HOST, "KVM: ioctl (SET_TSS_ADDR) failed");

@@ -8,13 +8,17 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "vmm.h"
 
 #define VMM_VERSION	"0.1.0"
 #define VMM_TIMEOUT_MAX 1e6 /* seconds: about 11 days */
 
-static void usage(FILE *f, const char *prog)
+/* Messages name the program "minivmm", however it was started. */
+static const char prog[] = "minivmm";
+
+static void usage(FILE *f)
 {
 	fprintf(
 	    f,
@@ -38,13 +42,38 @@ static void usage(FILE *f, const char *prog)
 	    prog);
 }
 
+/*
+ * Decimal digits only: no sign, no leading blank, no hex (strtoull and
+ * strtod would take all three, and differently).
+ */
+static bool decimal(const char *s, bool fraction)
+{
+	size_t digits = strspn(s, "0123456789");
+
+	if (digits == 0)
+		return false;
+	s += digits;
+	if (fraction && *s == '.')
+		s += 1 + strspn(s + 1, "0123456789");
+	return !fraction || *s == '\0'; /* a size goes on with its unit */
+}
+
+/* After --help or --version: the text must have reached stdout. */
+static int printed(void)
+{
+	if (fflush(stdout) == 0 && !ferror(stdout))
+		return 0;
+	fprintf(stderr, "%s: cannot write to standard output\n", prog);
+	return VMM_STATUS_OUTPUT;
+}
+
 bool vmm_parse_size(const char *s, uint64_t *out)
 {
 	char *end;
 	unsigned long long v;
 	unsigned shift = 0;
 
-	if (*s < '0' || *s > '9')
+	if (!decimal(s, false))
 		return false;
 	errno = 0;
 	v = strtoull(s, &end, 10);
@@ -80,6 +109,8 @@ static bool parse_seconds(const char *s, double *out)
 	char *end;
 	double v;
 
+	if (!decimal(s, true))
+		return false;
 	errno = 0;
 	v = strtod(s, &end);
 	if (errno || end == s || *end != '\0' || !isfinite(v) || v < 0 ||
@@ -102,12 +133,12 @@ int vmm_parse_args(int argc, char **argv, struct vmm_opts *o)
 	    {"version", no_argument, NULL, 'V'},
 	    {NULL, 0, NULL, 0},
 	};
-	const char *prog = argv[0] ? argv[0] : "minivmm";
 	int c;
 
 	*o = (struct vmm_opts){.cmdline = "", .mem_size = VMM_MEM_DEFAULT};
 	optind = 0; /* glibc: 0 also resets getopt's internal state */
-	while ((c = getopt_long(argc, argv, "m:c:t:shV", longopts, NULL)) !=
+	opterr = 0; /* getopt would name argv[0]: the messages are ours */
+	while ((c = getopt_long(argc, argv, ":m:c:t:shV", longopts, NULL)) !=
 	       -1) {
 		switch (c) {
 		case 'm':
@@ -143,19 +174,26 @@ int vmm_parse_args(int argc, char **argv, struct vmm_opts *o)
 			o->sandbox_probe = true;
 			break;
 		case 'h':
-			usage(stdout, prog);
-			return 0;
+			usage(stdout);
+			return printed();
 		case 'V':
 			printf("minivmm %s\n", VMM_VERSION);
-			return 0;
+			return printed();
+		case ':':
+			fprintf(stderr, "%s: %s needs a value\n", prog,
+				argv[optind - 1]);
+			usage(stderr);
+			return VMM_STATUS_USAGE;
 		default:
-			usage(stderr, prog);
+			fprintf(stderr, "%s: unknown option %s\n", prog,
+				argv[optind - 1]);
+			usage(stderr);
 			return VMM_STATUS_USAGE;
 		}
 	}
 	if (optind != argc - 1) {
 		fprintf(stderr, "%s: need exactly one GUEST.elf\n", prog);
-		usage(stderr, prog);
+		usage(stderr);
 		return VMM_STATUS_USAGE;
 	}
 	o->guest_path = argv[optind];

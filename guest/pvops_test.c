@@ -15,11 +15,7 @@
 #define VEC_PF	       14
 #define PTE_P	       0x1ull
 #define PTE_W	       0x2ull
-#define PTE_PS	       0x80ull
-#define PAGE_2M	       (2ull << 20)
 #define ALT_VA	       (1ull << 39) /* PML4 slot 1: mapped in the alt root only */
-#define PAGE_A	       (4ull << 20) /* two 2 MiB frames for the remap test */
-#define PAGE_B	       (6ull << 20)
 #define MAGIC_A	       0xa11ce0000000000aull
 #define MAGIC_B	       0xb0b000000000000bull
 #define TICK_SHORT     20000u /* bus clocks: soon, but after the check */
@@ -42,6 +38,18 @@ static uint64_t alt_pdpt[512]
     __attribute__((aligned(4096), section(".data.pagetables"))) = {0};
 static uint64_t alt_pd[512]
     __attribute__((aligned(4096), section(".data.pagetables"))) = {0};
+static uint64_t alt_pt[512]
+    __attribute__((aligned(4096), section(".data.pagetables"))) = {0};
+
+/*
+ * The two frames the remap test maps at ALT_VA: pages of the kernel's own
+ * image, so the test needs no memory beyond it (it used to take fixed
+ * frames at 4 and 6 MiB, and failed below 8 MiB).
+ */
+static uint64_t frame_a[512] __attribute__((aligned(4096)));
+static uint64_t frame_b[512] __attribute__((aligned(4096)));
+#define PAGE_A ((uintptr_t)frame_a)
+#define PAGE_B ((uintptr_t)frame_b)
 
 static bool if_set(void)
 {
@@ -148,7 +156,8 @@ static void check_mmu_ops(void)
 	alt_pml4[0] = root[0]; /* the kernel's identity map stays */
 	alt_pml4[1] = (uintptr_t)alt_pdpt | PTE_P | PTE_W;
 	alt_pdpt[0] = (uintptr_t)alt_pd | PTE_P | PTE_W;
-	alt_pd[0] = PAGE_A | PTE_P | PTE_W | PTE_PS;
+	alt_pd[0] = (uintptr_t)alt_pt | PTE_P | PTE_W;
+	alt_pt[0] = PAGE_A | PTE_P | PTE_W;
 
 	pv_write_cr3((uintptr_t)alt_pml4);
 	if (native_read_cr3() != (uintptr_t)alt_pml4 ||
@@ -156,7 +165,7 @@ static void check_mmu_ops(void)
 		guest_fail("write_cr3 did not switch to the second root");
 	if (*alt != MAGIC_A)
 		guest_fail("the second root's mapping is not in effect");
-	alt_pd[0] = PAGE_B | PTE_P | PTE_W | PTE_PS;
+	alt_pt[0] = PAGE_B | PTE_P | PTE_W;
 	pv_flush_tlb_one(ALT_VA);
 	if (*alt != MAGIC_B)
 		guest_fail("flush_tlb_one: the old translation is still used");

@@ -28,7 +28,8 @@ static void check_start_info(const struct hvm_start_info *si)
 		if (map[i].type == XEN_HVM_MEMMAP_TYPE_RAM &&
 		    map[i].addr <= lo && hi - map[i].addr <= map[i].size)
 			return;
-	guest_fail("kernel [%#llx, %#llx) is in no RAM entry of the memory map",
+	guest_fail("guest memory too small or a bad memory map: kernel [%#llx, "
+		   "%#llx) is in no RAM entry",
 		   (unsigned long long)lo, (unsigned long long)hi);
 }
 

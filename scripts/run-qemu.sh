@@ -6,7 +6,7 @@
 # this script exits s. Any other QEMU status is QEMU's own failure (125).
 #
 # usage: run-qemu.sh [--accel kvm|tcg|auto] [--gdb] [--timeout SECS]
-#                    [--print-cmd] GUEST.elf [CMDLINE]
+#                    [--mem SIZE] [--print-cmd] GUEST.elf [CMDLINE]
 # --print-cmd prints the QEMU command, one argument a line, and runs nothing
 # (the benchmark times QEMU itself with it).
 set -u
@@ -14,12 +14,14 @@ set -u
 accel=auto
 gdb=""
 timeout=0
+mem=64M
 print_cmd=0
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--accel) accel=$2; shift 2 ;;
 	--gdb) gdb="-s -S"; shift ;;
 	--timeout) timeout=$2; shift 2 ;;
+	--mem) mem=$2; shift 2 ;;
 	--print-cmd) print_cmd=1; shift ;;
 	--) shift; break ;;
 	-*) echo "run-qemu.sh: unknown option $1" >&2; exit 64 ;;
@@ -28,7 +30,7 @@ while [ $# -gt 0 ]; do
 done
 if [ $# -lt 1 ] || [ $# -gt 2 ]; then
 	echo "usage: run-qemu.sh [--accel kvm|tcg|auto] [--gdb]" \
-	     "[--timeout SECS] GUEST.elf [CMDLINE]" >&2
+	     "[--timeout SECS] [--mem SIZE] GUEST.elf [CMDLINE]" >&2
 	exit 64
 fi
 guest=$1
@@ -45,7 +47,7 @@ esac
 
 # microvm: no PCI, no firmware tables, ISA serial on stdio, debug-exit.
 # shellcheck disable=SC2086 # $gdb is zero or two words
-set -- qemu-system-x86_64 -M microvm -accel "$accel" -cpu "$cpu" -m 64M \
+set -- qemu-system-x86_64 -M microvm -accel "$accel" -cpu "$cpu" -m "$mem" \
 	-no-reboot -nodefaults -no-user-config -nographic \
 	-serial stdio -monitor none \
 	-device isa-debug-exit,iobase=0xf4,iosize=4 \

@@ -142,6 +142,26 @@ Test(boot, qemu_microvm_tcg_passes)
 	cr_assert_eq(spawn_count_lines(&r, "RESULT: "), 1, "%s", r.out);
 }
 
+/* The guest uses no memory beyond its image: minivmm's smallest --mem. */
+Test(boot, minivmm_passes_in_the_smallest_memory)
+{
+	char *argv[] = {MINIVMM, "--timeout", "60", "--mem", "2M", GUEST, NULL};
+
+	SKIP_WITHOUT_KVM();
+	spawn_run(argv, &r);
+	assert_pass("minivmm");
+}
+
+Test(boot, qemu_microvm_tcg_passes_in_2m)
+{
+	char *argv[] = {"scripts/run-qemu.sh", "--accel", "tcg", "--timeout",
+			"60", "--mem", "2M", GUEST, NULL};
+
+	spawn_run(argv, &r);
+	cr_assert_eq(r.status, 0, "status %d:\n%s", r.status, r.out);
+	cr_assert_eq(spawn_count_lines(&r, "RESULT: pass"), 1, "%s", r.out);
+}
+
 Test(boot, qemu_microvm_tcg_reports_invalid_opcode)
 {
 	qemu("tcg", "test=ud2");

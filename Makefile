@@ -147,6 +147,22 @@ $(O)/tests/guests/%.elf: $(O)/tests/guests/%.o guest/guest.ld
 	$(Q)$(LD) -nostdlib -static -z max-page-size=4096 -z noexecstack \
 		--no-warn-rwx-segments -T guest/guest.ld -e start -o $@ $<
 
+# ---- an ELF32 PVH guest (i386), as GRUB's xen_pvh image is built ----
+GUEST32_SRCS := $(wildcard tests/guests32/*.S)
+GUEST32_ELFS := $(GUEST32_SRCS:%.S=$(O)/%.elf)
+
+$(O)/tests/guests32/%.o: tests/guests32/%.S $(ABI_INC) | $(DEPS_OK)
+	$(call msg,NASM,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(NASM) -f elf32 -I$(O)/include/ -M -MT $@ -MP $< > $(@:.o=.d)
+	$(Q)$(NASM) -f elf32 -I$(O)/include/ -o $@ $<
+
+$(O)/tests/guests32/%.elf: $(O)/tests/guests32/%.o
+	$(call msg,LD,$@)
+	$(Q)$(LD) -m elf_i386 -nostdlib -static -z max-page-size=4096 \
+		-z noexecstack --no-warn-rwx-segments -Ttext-segment=0x100000 \
+		-e start -o $@ $<
+
 # ---- the pvops engine built for the host (tests, host benchmark) ----
 HOST_PVOPS_OBJS := $(addprefix $(O)/host/pvops/,patch.o patchdata.o \
 	hypercall_port.o)
@@ -242,7 +258,7 @@ qemu-gdb: $(O)/guest.elf
 check: check-one check-sanitized
 
 check-one: $(O)/tests/run-tests $(O)/minivmm $(O)/guest.elf $(TINY_ELFS) \
-		$(BENCH_TOOLS) $(TEST_HELPERS)
+		$(GUEST32_ELFS) $(BENCH_TOOLS) $(TEST_HELPERS)
 	$(TEST_ENV) $(O)/tests/run-tests --jobs 2
 
 check-sanitized: check-one

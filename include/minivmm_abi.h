@@ -93,4 +93,10 @@ struct minivmm_info {
 /* The 16550 UART both VMMs provide. */
 #define MINIVMM_SERIAL_PORT 0x3f8u
 
+/*
+ * The Bochs/QEMU debug console both VMMs provide: a byte written goes to
+ * the console, after the UART's output; a read returns 0xe9 (present).
+ */
+#define MINIVMM_DEBUGCON_PORT 0xe9u
+
 #endif /* MINIVMM_ABI_H */

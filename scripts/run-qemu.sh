@@ -45,11 +45,13 @@ tcg) cpu=max ;;
 *) echo "run-qemu.sh: --accel must be kvm, tcg or auto" >&2; exit 64 ;;
 esac
 
-# microvm: no PCI, no firmware tables, ISA serial on stdio, debug-exit.
+# microvm: no PCI, no firmware tables, debug-exit, and on stdio one console
+# shared by the ISA serial port and the debug console at 0xe9 (as minivmm).
 # shellcheck disable=SC2086 # $gdb is zero or two words
 set -- qemu-system-x86_64 -M microvm -accel "$accel" -cpu "$cpu" -m "$mem" \
 	-no-reboot -nodefaults -no-user-config -nographic \
-	-serial stdio -monitor none \
+	-chardev stdio,id=console,mux=on -serial chardev:console \
+	-device isa-debugcon,iobase=0xe9,chardev=console -monitor none \
 	-device isa-debug-exit,iobase=0xf4,iosize=4 \
 	-kernel "$guest" -append "$cmdline" $gdb
 if [ "$print_cmd" -eq 1 ]; then

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
- * loader_pvh.c: validate a PVH ELF64 image and copy its PT_LOAD segments
- * into guest memory. The file is untrusted: every offset, size and count is
+ * loader_pvh.c: validate a PVH ELF image, ELF64 (x86-64) or ELF32 (i386),
+ * and copy its PT_LOAD segments into guest memory. The file is untrusted: every offset, size and count is
  * checked (overflow-safe) before it is used, and headers are copied out of
  * the file first (it may be unaligned, as the fuzzer found). Pure
  * functions, no KVM, so the host tests drive them with malformed images.
@@ -32,44 +32,115 @@ static bool in_file(uint64_t off, uint64_t size, size_t len)
 	return off <= len && size <= len - off;
 }
 
-/* Check the ELF header, copying it to (eh) once it is known to fit. */
-static int check_ehdr(const uint8_t *file, size_t len, Elf64_Ehdr *eh,
-		      char *err, size_t errlen)
+/* What the loader needs of the ELF header, whatever the class. */
+struct elf_hdr {
+	unsigned bits;	/* 32 or 64 */
+	uint16_t phnum; /* program headers */
+	uint64_t phoff; /* their file offset */
+};
+
+/* The ELF identity: magic, a class we load, little-endian, version 1. */
+static int check_ident(const uint8_t *file, size_t len, char *err,
+		       size_t errlen)
 {
 	if (len < EI_NIDENT || memcmp(file, ELFMAG, SELFMAG) != 0)
 		return fail(err, errlen, "not an ELF file (bad magic)");
-	if (file[EI_CLASS] != ELFCLASS64)
+	if (file[EI_CLASS] != ELFCLASS64 && file[EI_CLASS] != ELFCLASS32)
 		return fail(err, errlen,
-			    "ELF class %u is not ELFCLASS64: minivmm loads "
-			    "64-bit ELF images only",
+			    "ELF class %u is neither ELFCLASS32 nor ELFCLASS64",
 			    file[EI_CLASS]);
-	if (len < sizeof(*eh))
-		return fail(err, errlen,
-			    "truncated: %zu bytes, the ELF header needs %zu",
-			    len, sizeof(*eh));
-	memcpy(eh, file, sizeof(*eh));
 	if (file[EI_DATA] != ELFDATA2LSB || file[EI_VERSION] != EV_CURRENT)
 		return fail(err, errlen,
 			    "not a little-endian ELF version 1 image");
-	if (eh->e_machine != EM_X86_64)
-		return fail(err, errlen, "e_machine %u is not x86-64 (%u)",
-			    eh->e_machine, EM_X86_64);
-	if (eh->e_type != ET_EXEC)
-		return fail(err, errlen, "e_type %u is not ET_EXEC",
-			    eh->e_type);
-	if (eh->e_phentsize != sizeof(Elf64_Phdr))
+	return 0;
+}
+
+/*
+ * The header fields of either class, checked the same way: the machine
+ * the class implies (x86-64 for ELF64, i386 for ELF32), an executable,
+ * program headers of the class's size, and all of them inside the file.
+ */
+static int check_fields(size_t len, struct elf_hdr *h, uint16_t machine,
+			uint16_t type, uint16_t phentsize, char *err,
+			size_t errlen)
+{
+	uint16_t want_machine = h->bits == 64 ? EM_X86_64 : EM_386;
+	size_t want_phent =
+	    h->bits == 64 ? sizeof(Elf64_Phdr) : sizeof(Elf32_Phdr);
+
+	if (machine != want_machine)
+		return fail(err, errlen, "e_machine %u is not %s (%u)", machine,
+			    h->bits == 64 ? "x86-64" : "i386", want_machine);
+	if (type != ET_EXEC)
+		return fail(err, errlen, "e_type %u is not ET_EXEC", type);
+	if (phentsize != want_phent)
 		return fail(err, errlen, "e_phentsize %u, expected %zu",
-			    eh->e_phentsize, sizeof(Elf64_Phdr));
-	if (eh->e_phnum == 0 || eh->e_phnum > PVH_MAX_PHDRS)
+			    phentsize, want_phent);
+	if (h->phnum == 0 || h->phnum > PVH_MAX_PHDRS)
 		return fail(err, errlen,
 			    "e_phnum %u: need 1 to %u program headers",
-			    eh->e_phnum, PVH_MAX_PHDRS);
-	if (!in_file(eh->e_phoff, (uint64_t)eh->e_phnum * sizeof(Elf64_Phdr),
-		     len))
+			    h->phnum, PVH_MAX_PHDRS);
+	if (!in_file(h->phoff, (uint64_t)h->phnum * phentsize, len))
 		return fail(err, errlen,
 			    "program headers at offset %#llx (%u of them) run "
 			    "past the end of the %zu-byte file",
-			    (unsigned long long)eh->e_phoff, eh->e_phnum, len);
+			    (unsigned long long)h->phoff, h->phnum, len);
+	return 0;
+}
+
+/*
+ * Check the ELF header and copy the program headers out into (phs), as
+ * ELF64 ones whatever the class (a 32-bit field always fits a 64-bit one,
+ * so every later check is the same for both).
+ */
+static int read_headers(const uint8_t *file, size_t len, struct elf_hdr *h,
+			Elf64_Phdr *phs, char *err, size_t errlen)
+{
+	if (check_ident(file, len, err, errlen) < 0)
+		return -1;
+	h->bits = file[EI_CLASS] == ELFCLASS64 ? 64 : 32;
+	if (h->bits == 64) {
+		Elf64_Ehdr eh;
+
+		if (len < sizeof(eh))
+			return fail(err, errlen,
+				    "truncated: %zu bytes, the ELF header needs "
+				    "%zu",
+				    len, sizeof(eh));
+		memcpy(&eh, file, sizeof(eh));
+		h->phnum = eh.e_phnum;
+		h->phoff = eh.e_phoff;
+		if (check_fields(len, h, eh.e_machine, eh.e_type,
+				 eh.e_phentsize, err, errlen) < 0)
+			return -1;
+		memcpy(phs, file + h->phoff, h->phnum * sizeof(phs[0]));
+		return 0;
+	}
+	Elf32_Ehdr eh;
+
+	if (len < sizeof(eh))
+		return fail(err, errlen,
+			    "truncated: %zu bytes, the ELF header needs %zu",
+			    len, sizeof(eh));
+	memcpy(&eh, file, sizeof(eh));
+	h->phnum = eh.e_phnum;
+	h->phoff = eh.e_phoff;
+	if (check_fields(len, h, eh.e_machine, eh.e_type, eh.e_phentsize, err,
+			 errlen) < 0)
+		return -1;
+	for (unsigned i = 0; i < h->phnum; i++) {
+		Elf32_Phdr p;
+
+		memcpy(&p, file + h->phoff + i * sizeof(p), sizeof(p));
+		phs[i] = (Elf64_Phdr){.p_type = p.p_type,
+				      .p_flags = p.p_flags,
+				      .p_offset = p.p_offset,
+				      .p_vaddr = p.p_vaddr,
+				      .p_paddr = p.p_paddr,
+				      .p_filesz = p.p_filesz,
+				      .p_memsz = p.p_memsz,
+				      .p_align = p.p_align};
+	}
 	return 0;
 }
 
@@ -176,19 +247,19 @@ static int check_load(const Elf64_Phdr *phs, unsigned i, size_t len,
 int pvh_load_elf(const uint8_t *file, size_t len, struct vmm_mem *mem,
 		 struct pvh_image *img, char *err, size_t errlen)
 {
-	Elf64_Ehdr ehdr, *eh = &ehdr;
+	struct elf_hdr hdr, *eh = &hdr;
 	Elf64_Phdr phs[PVH_MAX_PHDRS];
 	bool have_entry = false, entry_loaded = false;
 	uint32_t entry = 0;
 
-	if (check_ehdr(file, len, eh, err, errlen) < 0)
+	if (read_headers(file, len, eh, phs, err, errlen) < 0)
 		return -1;
-	memcpy(phs, file + eh->e_phoff, eh->e_phnum * sizeof(phs[0]));
 	memset(img, 0, sizeof(*img));
+	img->bits = eh->bits;
 	img->load_lo = UINT64_MAX;
 
 	/* Pass 1: check every header before writing a byte. */
-	for (unsigned i = 0; i < eh->e_phnum; i++) {
+	for (unsigned i = 0; i < eh->phnum; i++) {
 		const Elf64_Phdr *ph = &phs[i];
 
 		if (ph->p_type == PT_NOTE && !have_entry) {
@@ -204,6 +275,13 @@ int pvh_load_elf(const uint8_t *file, size_t len, struct vmm_mem *mem,
 		}
 		if (ph->p_type != PT_LOAD || ph->p_memsz == 0)
 			continue;
+		if (eh->bits == 32 && ph->p_paddr + ph->p_memsz > (1ull << 32))
+			return fail(err, errlen,
+				    "segment %u: [%#llx, %#llx) runs past 4 GiB "
+				    "in an ELF32 image",
+				    i, (unsigned long long)ph->p_paddr,
+				    (unsigned long long)(ph->p_paddr +
+							 ph->p_memsz));
 		if (check_load(phs, i, len, mem, err, errlen) < 0)
 			return -1;
 		img->nsegs++;
@@ -219,7 +297,7 @@ int pvh_load_elf(const uint8_t *file, size_t len, struct vmm_mem *mem,
 			    "no PVH entry note (name \"Xen\", type %u): not a "
 			    "PVH kernel",
 			    XEN_ELFNOTE_PHYS32_ENTRY);
-	for (unsigned i = 0; i < eh->e_phnum; i++) {
+	for (unsigned i = 0; i < eh->phnum; i++) {
 		const Elf64_Phdr *ph = &phs[i];
 
 		/* Only the segments pass 1 checked (p_memsz > 0) count. */
@@ -233,7 +311,7 @@ int pvh_load_elf(const uint8_t *file, size_t len, struct vmm_mem *mem,
 			    entry);
 
 	/* Pass 2: copy. Guest memory starts zeroed; still clear the tail. */
-	for (unsigned i = 0; i < eh->e_phnum; i++) {
+	for (unsigned i = 0; i < eh->phnum; i++) {
 		const Elf64_Phdr *ph = &phs[i];
 		uint8_t *dst;
 

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: MIT
 /*
  * run.c: the exit loop. Run the vCPU, switch on the exit reason, hand port
- * I/O to the serial port, the debug-exit port or the hypercall handlers,
- * and turn everything else into a one-line error, a register dump and a
- * distinct exit status. A --timeout stops a guest that never leaves.
+ * I/O to the serial port, the debug console, the debug-exit port or the
+ * hypercall handlers, and turn everything else into a one-line error, a
+ * register dump and a distinct exit status. A --timeout stops a guest that never leaves.
  */
 #include <err.h>
 #include <errno.h>
@@ -233,6 +233,16 @@ static int handle_io(struct vmm_vm *vm, const struct vmm_opts *opts,
 				vmm_serial_out(serial, port, data[i]);
 			else
 				data[i] = vmm_serial_in(serial, port);
+		}
+		return VMM_CONTINUE;
+	}
+	if (port == MINIVMM_DEBUGCON_PORT && size == 1) {
+		for (uint32_t i = 0; i < run->io.count; i++) {
+			if (out)
+				vmm_serial_write(serial, (const char *)&data[i],
+						 1);
+			else
+				data[i] = MINIVMM_DEBUGCON_PORT;
 		}
 		return VMM_CONTINUE;
 	}

@@ -144,10 +144,11 @@ struct pvh_image {
 	uint64_t load_lo; /* lowest loaded guest-physical address */
 	uint64_t load_hi; /* one past the highest (memsz included) */
 	unsigned nsegs;	  /* PT_LOAD segments loaded */
+	unsigned bits;	  /* 64 (ELFCLASS64, x86-64) or 32 (ELFCLASS32, i386) */
 };
 
 /*
- * Validate the ELF image (file, len) and copy its PT_LOAD segments into
+ * Validate the ELF image (file, len), ELF64 or ELF32, and copy its PT_LOAD segments into
  * (mem), zero-filling memsz beyond filesz. On failure returns -1 and writes
  * a one-line reason to (err, errlen); (mem) may then be partly written.
  */

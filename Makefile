@@ -42,7 +42,7 @@ HOST_CFLAGS += $(SAN_FLAGS)
 HOST_LDFLAGS += $(SAN_FLAGS)
 # Criterion's runner leaks by itself: suppressed for the runner only
 # (tests/lsan.supp says why; tests/main.c keeps it from the workers).
-TEST_ENV := LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp
+TEST_ENV := LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp:print_suppressions=0
 endif
 GUEST_CFLAGS := -std=gnu11 -O2 -g $(WARN) -Iinclude -Ipvops -MMD -MP \
 	-ffreestanding -fno-pic -fno-pie -mno-red-zone -mgeneral-regs-only \

@@ -51,7 +51,8 @@ GUEST_CFLAGS := -std=gnu11 -O2 -g $(WARN) -Iinclude -Ipvops -MMD -MP \
 # Tests pass string literals as argv: let them, in tests only.
 TEST_CFLAGS := $(HOST_CFLAGS) -Wno-write-strings -Ivmm -Ipvops \
 	-DBUILD_DIR='"$(O)"'
-NASMFLAGS := -f elf64 -g -F dwarf -I$(O)/include/ -Ipvops/ -Iguest/
+NASMFLAGS := -f elf64 -g -F dwarf -I$(O)/include/ -Ipvops/ -Iguest/ \
+	-Ipatchdata/
 
 # ---- sources ----
 VMM_SRCS := $(wildcard vmm/*.c)
@@ -88,11 +89,17 @@ $(DEPS_OK): scripts/deps.sh
 
 # ---- the C headers' constants, for NASM ----
 ABI_INC := $(O)/include/abi.inc $(O)/include/pv_abi.inc \
-	$(O)/include/pv_feature.inc
+	$(O)/include/pv_feature.inc $(O)/include/pv_op_list.inc
 $(O)/include/abi.inc: scripts/h2inc.sh include/minivmm_abi.h include/pvh.h
 	$(call msg,GEN,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)scripts/h2inc.sh include/minivmm_abi.h include/pvh.h > $@
+
+# The op list's NASM side: numbers, hypercall numbers, PV_FOR_EACH_OP.
+$(O)/include/pv_op_list.inc: scripts/oplist.sh include/pv_op_list.h
+	$(call msg,GEN,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)scripts/oplist.sh include/pv_op_list.h > $@
 
 $(O)/include/%.inc: scripts/h2inc.sh pvops/%.h
 	$(call msg,GEN,$@)

@@ -26,8 +26,17 @@ typedef uint64_t bench_fn(uint64_t iters, uint64_t arg);
 	bench_inline_##op, bench_native_patched_##op,                          \
 	    bench_native_direct_##op, bench_native_indirect_##op,              \
 	    bench_hypercall_patched_##op, bench_hypercall_indirect_##op
-extern bench_fn bench_loop, bench_exit_null, PATHS(save_fl), PATHS(restore_fl),
-    PATHS(irq_pair), PATHS(read_cr2), PATHS(read_cr3), PATHS(write_cr3);
+extern bench_fn bench_loop, bench_exit_null, PATHS(irq_pair);
+
+/* The six paths of each op the list marks for the benchmark. */
+#define BENCH_DECL_NOBENCH(name)
+#define BENCH_DECL_ARG_NONE(name)  extern bench_fn PATHS(name);
+#define BENCH_DECL_ARG_FLAGS(name) extern bench_fn PATHS(name);
+#define BENCH_DECL_ARG_CR3(name)   extern bench_fn PATHS(name);
+#define BENCH_DECL(name, NAME, contract, shape, bench)                         \
+	BENCH_DECL_##bench(name)
+PV_OP_LIST(BENCH_DECL)
+#undef BENCH_DECL
 void step_on(void);
 void step_off(void);
 
@@ -43,12 +52,14 @@ static const struct bench_op {
 	enum bench_arg arg;
 	bench_fn *paths[6];
 } bench_ops[] = {
-    {"save_fl", ARG_NONE, {PATHS(save_fl)}},
-    {"restore_fl", ARG_FLAGS, {PATHS(restore_fl)}},
+#define BENCH_ROW_NOBENCH(name)
+#define BENCH_ROW_ARG_NONE(name)  {#name, ARG_NONE, {PATHS(name)}},
+#define BENCH_ROW_ARG_FLAGS(name) {#name, ARG_FLAGS, {PATHS(name)}},
+#define BENCH_ROW_ARG_CR3(name)	  {#name, ARG_CR3, {PATHS(name)}},
+#define BENCH_ROW(name, NAME, contract, shape, bench) BENCH_ROW_##bench(name)
+    PV_OP_LIST(BENCH_ROW)
+#undef BENCH_ROW
     {"irq_disable_enable", ARG_NONE, {PATHS(irq_pair)}},
-    {"read_cr2", ARG_NONE, {PATHS(read_cr2)}},
-    {"read_cr3", ARG_NONE, {PATHS(read_cr3)}},
-    {"write_cr3", ARG_CR3, {PATHS(write_cr3)}},
 };
 
 /* ---- the tables and what their sites become ---- */

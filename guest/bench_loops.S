@@ -4,9 +4,10 @@
 ; runs its body iters times between tsc_start and tsc_end and returns the
 ; cycles. The bodies are the same for every path of an op (argument in rdi
 ; where the op takes one), only the way the op is reached differs:
-;   inline            the bare instruction, written here
+;   inline            the op's native sequence (patchdata/native_ops.inc)
 ;   native_patched    a site through bench_ops_np: patched to the patchlet
-;   native_direct     a site through bench_ops_nd: patched to call native C
+;   native_direct     a site through bench_ops_nd: patched to call the
+;                     native function (the sequence and ret)
 ;   native_indirect   a site through bench_ops_ni: stays an indirect call
 ;   hypercall_patched a site through bench_ops_hp: patched to call the stub
 ;   hypercall_indirect a site through bench_ops_hi: stays indirect
@@ -17,6 +18,7 @@
 %include "pv_site.inc"
 %include "callee_saved.inc"
 %include "abi.inc"
+%include "native_ops.inc"
 
 bits 64
 section .text
@@ -51,50 +53,36 @@ global %1
 %macro BODY_NONE 0
 %endmacro
 
-%macro INLINE_SAVE_FL 0
-        pushfq
-        pop rax
-%endmacro
-%macro INLINE_RESTORE_FL 0
+; The argument, for the ops that take one (shape SET): in rbx, to rdi.
+%macro BENCH_ARG_SET 0
         mov rdi, rbx
-        push rdi
-        popfq
 %endmacro
-%macro INLINE_IRQ_PAIR 0
-        cli
-        sti
+%macro BENCH_ARG_GET 0
 %endmacro
-%macro INLINE_READ_CR2 0
-        mov rax, cr2
-%endmacro
-%macro INLINE_READ_CR3 0
-        mov rax, cr3
-%endmacro
-%macro INLINE_WRITE_CR3 0
-        mov rdi, rbx
-        mov cr3, rdi
+%macro BENCH_ARG_DO 0
 %endmacro
 
-%macro SITE_SAVE_FL 1
-        PV_OP_SITE %1, PV_OP_SAVE_FL, CS
+; BENCH_INLINE name, shape: the op's native sequence, written inline.
+%macro BENCH_INLINE 2
+        BENCH_ARG_%2
+        NATIVE_SEQ_%1
 %endmacro
-%macro SITE_RESTORE_FL 1
-        mov rdi, rbx
-        PV_OP_SITE %1, PV_OP_RESTORE_FL, CS
+
+; BENCH_SITE NAME, contract, shape, table: a site of the op through
+; table (BENCH_OP appends the table to the body it is given).
+%macro BENCH_SITE 4
+        BENCH_ARG_%3
+        PV_OP_SITE %4, PV_OP_%1, PV_CLOBBERS_%2
+%endmacro
+
+; irq_disable and irq_enable, measured as one pair (interrupts stay on).
+%macro INLINE_IRQ_PAIR 0
+        NATIVE_SEQ_irq_disable
+        NATIVE_SEQ_irq_enable
 %endmacro
 %macro SITE_IRQ_PAIR 1
         PV_OP_SITE %1, PV_OP_IRQ_DISABLE, CS
         PV_OP_SITE %1, PV_OP_IRQ_ENABLE, CS
-%endmacro
-%macro SITE_READ_CR2 1
-        PV_OP_SITE %1, PV_OP_READ_CR2, CS
-%endmacro
-%macro SITE_READ_CR3 1
-        PV_OP_SITE %1, PV_OP_READ_CR3, CS
-%endmacro
-%macro SITE_WRITE_CR3 1
-        mov rdi, rbx
-        PV_OP_SITE %1, PV_OP_WRITE_CR3, C
 %endmacro
 
 ; The loop alone, and one bare hypercall exit (port in rbx = arg).
@@ -109,7 +97,7 @@ BENCH_FN bench_exit_null, BODY_EXIT_NULL
 
 ; BENCH_OP op, INLINE_BODY, SITE_BODY: the six paths of one op.
 %macro BENCH_OP 3
-BENCH_FN bench_inline_%1, %2
+BENCH_FN bench_inline_%1, {%2}
 BENCH_FN bench_native_patched_%1, {%3 bench_ops_np}
 BENCH_FN bench_native_direct_%1, {%3 bench_ops_nd}
 BENCH_FN bench_native_indirect_%1, {%3 bench_ops_ni}
@@ -117,12 +105,14 @@ BENCH_FN bench_hypercall_patched_%1, {%3 bench_ops_hp}
 BENCH_FN bench_hypercall_indirect_%1, {%3 bench_ops_hi}
 %endmacro
 
-BENCH_OP save_fl, INLINE_SAVE_FL, SITE_SAVE_FL
-BENCH_OP restore_fl, INLINE_RESTORE_FL, SITE_RESTORE_FL
+; Every op of the list the benchmark takes (bench column), and the pair.
+%macro BENCH_OP_ROW 5
+%ifnidn %5, NOBENCH
+BENCH_OP %1, {BENCH_INLINE %1, %4}, {BENCH_SITE %2, %3, %4,}
+%endif
+%endmacro
+PV_FOR_EACH_OP BENCH_OP_ROW
 BENCH_OP irq_pair, INLINE_IRQ_PAIR, SITE_IRQ_PAIR
-BENCH_OP read_cr2, INLINE_READ_CR2, SITE_READ_CR2
-BENCH_OP read_cr3, INLINE_READ_CR3, SITE_READ_CR3
-BENCH_OP write_cr3, INLINE_WRITE_CR3, SITE_WRITE_CR3
 
 ; Single-stepping, to count the instructions of one call: step_on sets
 ; RFLAGS.TF, so every instruction after it raises #DB (counted by

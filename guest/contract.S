@@ -62,16 +62,11 @@ contract_%1:
         ret
 %endmacro
 
-CONTRACT save_fl, PV_OP_SAVE_FL, PV_CLOBBERS_CALLEE_SAVE
-CONTRACT restore_fl, PV_OP_RESTORE_FL, PV_CLOBBERS_CALLEE_SAVE
-CONTRACT irq_disable, PV_OP_IRQ_DISABLE, PV_CLOBBERS_CALLEE_SAVE
-CONTRACT irq_enable, PV_OP_IRQ_ENABLE, PV_CLOBBERS_CALLEE_SAVE
-CONTRACT safe_halt, PV_OP_SAFE_HALT, PV_CLOBBERS_CALLEE_SAVE
-CONTRACT read_cr2, PV_OP_READ_CR2, PV_CLOBBERS_CALLEE_SAVE
-CONTRACT read_cr3, PV_OP_READ_CR3, PV_CLOBBERS_CALLEE_SAVE
-CONTRACT write_cr3, PV_OP_WRITE_CR3, PV_CLOBBERS_NORMAL
-CONTRACT flush_tlb_one, PV_OP_FLUSH_TLB_ONE, PV_CLOBBERS_NORMAL
-CONTRACT wbinvd, PV_OP_WBINVD, PV_CLOBBERS_NORMAL
+; contract_NAME for every op of the list, under its own contract.
+%macro OP_CONTRACT 5
+CONTRACT %1, PV_OP_%2, PV_CLOBBERS_%3
+%endmacro
+PV_FOR_EACH_OP OP_CONTRACT
 
 ; A place to copy a patchlet to and run it: the relocation self-test.
 global reloc_scratch

@@ -53,7 +53,7 @@ static uint64_t frame_b[512] __attribute__((aligned(4096)));
 
 static bool if_set(void)
 {
-	return native_save_fl() & X86_EFLAGS_IF; /* the hardware's word */
+	return hw_read_flags() & X86_EFLAGS_IF; /* the hardware's word */
 }
 
 static void check_if_ops(void)
@@ -147,10 +147,10 @@ static void check_mmu_ops(void)
 	uint64_t old = pv_read_cr3(), cr2 = 0;
 	struct trap_frame f;
 
-	if (old != native_read_cr3())
+	if (old != hw_read_cr3())
 		guest_fail("read_cr3 %#llx, CR3 is %#llx",
 			   (unsigned long long)old,
-			   (unsigned long long)native_read_cr3());
+			   (unsigned long long)hw_read_cr3());
 	*(volatile uint64_t *)PAGE_A = MAGIC_A;
 	*(volatile uint64_t *)PAGE_B = MAGIC_B;
 	alt_pml4[0] = root[0]; /* the kernel's identity map stays */
@@ -160,7 +160,7 @@ static void check_mmu_ops(void)
 	alt_pt[0] = PAGE_A | PTE_P | PTE_W;
 
 	pv_write_cr3((uintptr_t)alt_pml4);
-	if (native_read_cr3() != (uintptr_t)alt_pml4 ||
+	if (hw_read_cr3() != (uintptr_t)alt_pml4 ||
 	    pv_read_cr3() != (uintptr_t)alt_pml4)
 		guest_fail("write_cr3 did not switch to the second root");
 	if (*alt != MAGIC_A)
@@ -170,7 +170,7 @@ static void check_mmu_ops(void)
 	if (*alt != MAGIC_B)
 		guest_fail("flush_tlb_one: the old translation is still used");
 	pv_write_cr3(old);
-	if (native_read_cr3() != old)
+	if (hw_read_cr3() != old)
 		guest_fail("write_cr3 did not switch back");
 
 	trap_expect(VEC_PF, fault_read_resume);
@@ -196,17 +196,32 @@ static void check_wbinvd(void)
 /* ---- the register contract ---- */
 
 typedef void contract_fn(uint64_t arg);
-extern contract_fn contract_save_fl, contract_restore_fl, contract_irq_disable,
-    contract_irq_enable, contract_safe_halt, contract_read_cr2,
-    contract_read_cr3, contract_write_cr3, contract_flush_tlb_one,
-    contract_wbinvd;
 
-static void check_contract(unsigned op, contract_fn *fn, uint64_t arg,
-			   uint16_t allowed)
+/* contract_NAME (guest/contract.S), one per op of the list. */
+#define CONTRACT_DECL(name, NAME, contract, shape, bench)                      \
+	extern contract_fn contract_##name;
+PV_OP_LIST(CONTRACT_DECL)
+#undef CONTRACT_DECL
+
+static contract_fn *const contracts[PV_OP_COUNT] = {
+#define CONTRACT_FN(name, NAME, contract, shape, bench)                        \
+	[PV_OP_##NAME] = contract_##name,
+    PV_OP_LIST(CONTRACT_FN)
+#undef CONTRACT_FN
+};
+
+static const uint16_t allowed[PV_OP_COUNT] = {
+#define CONTRACT_MASK(name, NAME, contract, shape, bench)                      \
+	[PV_OP_##NAME] = PV_CLOBBERS_##contract,
+    PV_OP_LIST(CONTRACT_MASK)
+#undef CONTRACT_MASK
+};
+
+static void check_contract(unsigned op, uint64_t arg)
 {
 	uint16_t changed = 0;
 
-	fn(arg);
+	contracts[op](arg);
 	for (unsigned r = 0; r < 16; r++) {
 		uint64_t want = r == PV_REG_RDI	  ? arg
 				: r == PV_REG_RSP ? contract_rsp
@@ -215,29 +230,44 @@ static void check_contract(unsigned op, contract_fn *fn, uint64_t arg,
 		if (contract_regs[r] != want)
 			changed |= (uint16_t)(1u << r);
 	}
-	if (changed & ~allowed)
+	if (changed & ~allowed[op])
 		guest_fail("%s site changed registers %#x outside its "
 			   "contract %#x",
-			   pv_op_name(op), changed, allowed);
+			   pv_op_name(op), changed, allowed[op]);
 }
 
+/*
+ * Every op's site, with an argument it can take and, where it needs one,
+ * what makes it return (a tick for safe_halt). Interrupts stay disabled.
+ */
 static void check_contracts(void)
 {
-	const uint16_t cs = PV_CLOBBERS_CALLEE_SAVE, c = PV_CLOBBERS_NORMAL;
+	for (unsigned op = 0; op < PV_OP_COUNT; op++) {
+		uint64_t arg = 0;
 
+		pv_irq_disable();
+		if (op == PV_OP_RESTORE_FL)
+			arg = pv_save_fl();
+		else if (op == PV_OP_WRITE_CR3)
+			arg = pv_read_cr3();
+		else if (op == PV_OP_FLUSH_TLB_ONE)
+			arg = PAGE_A;
+		else if (op == PV_OP_SAFE_HALT)
+			apic_timer_oneshot(TICK_LONG); /* what wakes it */
+		check_contract(op, arg);
+	}
 	pv_irq_disable();
-	check_contract(PV_OP_SAVE_FL, contract_save_fl, 0, cs);
-	check_contract(PV_OP_RESTORE_FL, contract_restore_fl, pv_save_fl(), cs);
-	check_contract(PV_OP_IRQ_ENABLE, contract_irq_enable, 0, cs);
-	check_contract(PV_OP_IRQ_DISABLE, contract_irq_disable, 0, cs);
-	apic_timer_oneshot(TICK_LONG); /* what wakes the halt */
-	check_contract(PV_OP_SAFE_HALT, contract_safe_halt, 0, cs);
-	pv_irq_disable();
-	check_contract(PV_OP_READ_CR2, contract_read_cr2, 0, cs);
-	check_contract(PV_OP_READ_CR3, contract_read_cr3, 0, cs);
-	check_contract(PV_OP_WRITE_CR3, contract_write_cr3, pv_read_cr3(), c);
-	check_contract(PV_OP_FLUSH_TLB_ONE, contract_flush_tlb_one, PAGE_A, c);
-	check_contract(PV_OP_WBINVD, contract_wbinvd, 0, c);
+}
+
+/* read_cr0 gives what the hardware holds, with PE and PG on. */
+static void check_cpu_ops(void)
+{
+	unsigned long cr0 = pv_read_cr0();
+
+	if (cr0 != hw_read_cr0())
+		guest_fail("read_cr0 %#lx, CR0 is %#lx", cr0, hw_read_cr0());
+	if ((cr0 & 0x80000001ul) != 0x80000001ul)
+		guest_fail("read_cr0 %#lx: PE or PG is clear", cr0);
 }
 
 /* ---- the bytes at every site ---- */
@@ -403,6 +433,7 @@ void pvops_selftest(void)
 	check_safe_halt();
 	check_mmu_ops();
 	check_wbinvd();
+	check_cpu_ops();
 	check_contracts();
 	check_relocation();
 	check_tsc();

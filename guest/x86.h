@@ -60,6 +60,34 @@ static inline void mmio_write32(uintptr_t addr, uint32_t v)
 	*(volatile uint32_t *)addr = v;
 }
 
+/*
+ * What the hardware itself says, for the self-tests to check the pv ops
+ * against (never a substitute for them).
+ */
+static inline unsigned long hw_read_flags(void)
+{
+	unsigned long flags;
+
+	__asm__ volatile("pushfq; popq %0" : "=r"(flags) : : "memory");
+	return flags;
+}
+
+static inline unsigned long hw_read_cr3(void)
+{
+	unsigned long v;
+
+	__asm__ volatile("mov %%cr3, %0" : "=r"(v) : : "memory");
+	return v;
+}
+
+static inline unsigned long hw_read_cr0(void)
+{
+	unsigned long v;
+
+	__asm__ volatile("mov %%cr0, %0" : "=r"(v) : : "memory");
+	return v;
+}
+
 static inline void cpu_relax(void)
 {
 	__asm__ volatile("pause" : : : "memory");

@@ -10,6 +10,8 @@
 
 #include <stdint.h>
 
+#include "pv_op_list.h"
+
 /*
  * CPUID 0x40000000: eax = highest minivmm leaf, ebx:ecx:edx = the 12-byte
  * signature "minivmm" padded with NUL bytes.
@@ -24,7 +26,7 @@
  */
 #define MINIVMM_CPUID_FEATURES	  0x40000001u
 #define MINIVMM_FEATURE_HYPERCALL (1u << 0) /* port-I/O hypercalls work */
-#define MINIVMM_ABI_VERSION	  1u
+#define MINIVMM_ABI_VERSION	  2u /* 2: pv-op calls at MINIVMM_HC_OP_BASE */
 
 /*
  * A hypercall is one 32-bit `out dx, eax`: dx = the hypercall port
@@ -35,23 +37,26 @@
  */
 #define MINIVMM_HYPERCALL_PORT 0x0b00u
 
+/*
+ * Hypercall numbers. Below MINIVMM_HC_OP_BASE, the calls of minivmm's
+ * own; from it on, one per pv op, in the op list's order
+ * (include/pv_op_list.h): MINIVMM_HC_OP_BASE + PV_OP_x, so the list is
+ * the one source of both sides' numbers and a new op never moves another.
+ */
+#define MINIVMM_HC_OP_BASE 16u
+
 enum minivmm_hypercall {
-	MINIVMM_HC_EXIT = 0,	       /* exit(rdi = status 0..EXIT_MAX) */
-	MINIVMM_HC_NULL = 1,	       /* nothing: the cost of one exit */
-	MINIVMM_HC_SAVE_FL = 2,	       /* rax = the vCPU's RFLAGS */
-	MINIVMM_HC_RESTORE_FL = 3,     /* RFLAGS.IF = rdi.IF */
-	MINIVMM_HC_IRQ_DISABLE = 4,    /* RFLAGS.IF = 0 */
-	MINIVMM_HC_IRQ_ENABLE = 5,     /* RFLAGS.IF = 1 */
-	MINIVMM_HC_SAFE_HALT = 6,      /* RFLAGS.IF = 1, sleep until an irq */
-	MINIVMM_HC_READ_CR2 = 7,       /* rax = CR2 */
-	MINIVMM_HC_READ_CR3 = 8,       /* rax = CR3 */
-	MINIVMM_HC_WRITE_CR3 = 9,      /* CR3 = rdi */
-	MINIVMM_HC_FLUSH_TLB_ONE = 10, /* drop the translation of rdi */
-	MINIVMM_HC_WBINVD = 11,	       /* write back and invalidate caches */
-	MINIVMM_HC_CONSOLE_WRITE = 12, /* write rsi bytes at gpa rdi */
-	MINIVMM_HC_GET_INFO = 13,      /* struct minivmm_info to gpa rdi */
-	MINIVMM_HC_SANDBOX_PROBE = 14, /* tests: try a forbidden syscall */
-	MINIVMM_HC_COUNT = 15,
+	MINIVMM_HC_EXIT = 0,	      /* exit(rdi = status 0..EXIT_MAX) */
+	MINIVMM_HC_NULL = 1,	      /* nothing: the cost of one exit */
+	MINIVMM_HC_CONSOLE_WRITE = 2, /* write rsi bytes at gpa rdi */
+	MINIVMM_HC_GET_INFO = 3,      /* struct minivmm_info to gpa rdi */
+	MINIVMM_HC_SANDBOX_PROBE = 4, /* tests: try a forbidden syscall */
+	MINIVMM_HC_OWN_COUNT = 5,     /* 5..MINIVMM_HC_OP_BASE-1: unused */
+#define MINIVMM_HC_OP(name, NAME, contract, shape, bench)                      \
+	MINIVMM_HC_##NAME = MINIVMM_HC_OP_BASE + PV_OP_##NAME,
+	PV_OP_LIST(MINIVMM_HC_OP)
+#undef MINIVMM_HC_OP
+	MINIVMM_HC_COUNT = MINIVMM_HC_OP_BASE + PV_OP_COUNT,
 };
 
 /* Largest MINIVMM_HC_CONSOLE_WRITE. */

@@ -25,16 +25,9 @@ static void PV_PRINTF(2, 3)
 }
 
 static const char *const op_names[PV_OP_COUNT] = {
-    [PV_OP_SAVE_FL] = "save_fl",
-    [PV_OP_RESTORE_FL] = "restore_fl",
-    [PV_OP_IRQ_DISABLE] = "irq_disable",
-    [PV_OP_IRQ_ENABLE] = "irq_enable",
-    [PV_OP_SAFE_HALT] = "safe_halt",
-    [PV_OP_READ_CR2] = "read_cr2",
-    [PV_OP_READ_CR3] = "read_cr3",
-    [PV_OP_WRITE_CR3] = "write_cr3",
-    [PV_OP_FLUSH_TLB_ONE] = "flush_tlb_one",
-    [PV_OP_WBINVD] = "wbinvd",
+#define PV_OP_NAME(name, NAME, contract, shape, bench) [PV_OP_##NAME] = #name,
+    PV_OP_LIST(PV_OP_NAME)
+#undef PV_OP_NAME
 };
 
 static const char *const action_names[PV_ACT_COUNT] = {

@@ -10,23 +10,13 @@
 
 #include <stdint.h>
 
+#include "pv_op_list.h"
+
 /*
- * The operations, in pv_ops table order: op n is the n-th 8-byte slot of
- * struct pv_ops (pv_ops.h checks this at compile time).
+ * The operations: enum pv_op (PV_OP_x, PV_OP_COUNT) comes from the one op
+ * list, include/pv_op_list.h; op n is the n-th 8-byte slot of struct
+ * pv_ops (pv_ops.h checks this at compile time).
  */
-enum pv_op {
-	PV_OP_SAVE_FL = 0,	 /* irq.save_fl: rax = RFLAGS */
-	PV_OP_RESTORE_FL = 1,	 /* irq.restore_fl(rdi): RFLAGS.IF = rdi.IF */
-	PV_OP_IRQ_DISABLE = 2,	 /* irq.irq_disable: cli */
-	PV_OP_IRQ_ENABLE = 3,	 /* irq.irq_enable: sti */
-	PV_OP_SAFE_HALT = 4,	 /* irq.safe_halt: sti; hlt */
-	PV_OP_READ_CR2 = 5,	 /* mmu.read_cr2: rax = CR2 */
-	PV_OP_READ_CR3 = 6,	 /* mmu.read_cr3: rax = CR3 */
-	PV_OP_WRITE_CR3 = 7,	 /* mmu.write_cr3(rdi) */
-	PV_OP_FLUSH_TLB_ONE = 8, /* mmu.flush_tlb_one(rdi): invlpg */
-	PV_OP_WBINVD = 9,	 /* cpu.wbinvd */
-	PV_OP_COUNT = 10,
-};
 
 /*
  * Register masks: bit n = register n in the x86 encoding order. A site

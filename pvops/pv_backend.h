@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * pv_backend.h: the backends behind pv_ops (native C with its thunks,
- * native patchlets, hypercall stubs), the boot-time choice between them,
+ * pv_backend.h: the backends behind pv_ops (the native sequences, as
+ * patchlets and as functions, and the hypercall stubs), the boot-time choice between them,
  * and the engine context that describes them to pvops/patch.c.
  */
 #ifndef PV_BACKEND_H
@@ -16,7 +16,7 @@
 enum pv_mode {
 	PV_MODE_NATIVE,	   /* sites become the native patchlets */
 	PV_MODE_HYPERCALL, /* sites become direct calls to hypercall stubs */
-	PV_MODE_UNPATCHED, /* sites stay indirect calls to native C */
+	PV_MODE_UNPATCHED, /* sites stay indirect calls (to the natives) */
 	PV_MODE_COUNT,
 };
 
@@ -25,40 +25,26 @@ const char *pv_mode_name(enum pv_mode mode);
 /* Parse (s, n); returns 0, or -PV_EINVAL for any other word. */
 int pv_mode_parse(const char *s, size_t n, enum pv_mode *mode);
 
-/* ---- native.c: the C native backend ---- */
-unsigned long native_save_fl(void);
-void native_restore_fl(unsigned long flags);
-void native_irq_disable(void);
-void native_irq_enable(void);
-void native_safe_halt(void);
-unsigned long native_read_cr2(void);
-unsigned long native_read_cr3(void);
-void native_write_cr3(unsigned long cr3);
-void native_flush_tlb_one(unsigned long addr);
-void native_wbinvd(void);
+/*
+ * Per op (include/pv_op_list.h), from patchdata/native.S and hypercall.S:
+ *   pv_native_NAME_fn       the native sequence and ret (callable)
+ *   pv_native_NAME_desc     its patchlet; pv_fit_NAME_desc CS-padded
+ *   pv_hc_NAME              the hypercall stub (callee-save)
+ * A missing one is an undefined reference naming the op.
+ */
+#define PV_BACKEND_DECL(name, NAME, contract, shape, bench)                    \
+	extern const char pv_native_##name##_fn[], pv_hc_##name[];             \
+	extern const struct pv_patchlet pv_native_##name##_desc,               \
+	    pv_fit_##name##_desc;
+PV_OP_LIST(PV_BACKEND_DECL)
+#undef PV_BACKEND_DECL
 
-/* ---- thunks.S: callee-save wrappers of the callee-save natives ---- */
-extern const char native_save_fl_thunk[], native_restore_fl_thunk[],
-    native_irq_disable_thunk[], native_irq_enable_thunk[],
-    native_safe_halt_thunk[], native_read_cr2_thunk[], native_read_cr3_thunk[];
-
-/* ---- hypercall.S: one stub per op (callee-save), plus the null call ---- */
-extern const char pv_hc_save_fl[], pv_hc_restore_fl[], pv_hc_irq_disable[],
-    pv_hc_irq_enable[], pv_hc_safe_halt[], pv_hc_read_cr2[], pv_hc_read_cr3[],
-    pv_hc_write_cr3[], pv_hc_flush_tlb_one[], pv_hc_wbinvd[], pv_hc_null[];
+/* hypercall.S: the null hypercall, the cost of one exit. */
+extern const char pv_hc_null[];
 
 /* ---- patchdata/: the descriptors the NASM PATCHLET macro emits ---- */
-extern const struct pv_patchlet pv_native_save_fl_desc,
-    pv_native_restore_fl_desc, pv_native_irq_disable_desc,
-    pv_native_irq_enable_desc, pv_native_safe_halt_desc,
-    pv_native_read_cr2_desc, pv_native_read_cr3_desc, pv_native_write_cr3_desc,
-    pv_native_flush_tlb_one_desc, pv_native_wbinvd_desc;
 extern const struct pv_patchlet pv_nop1_desc, pv_nop2_desc, pv_nop3_desc,
     pv_nop4_desc, pv_nop5_desc, pv_nop6_desc, pv_nop7_desc, pv_nop8_desc;
-extern const struct pv_patchlet pv_fit_save_fl_desc, pv_fit_restore_fl_desc,
-    pv_fit_irq_disable_desc, pv_fit_irq_enable_desc, pv_fit_safe_halt_desc,
-    pv_fit_read_cr2_desc, pv_fit_read_cr3_desc, pv_fit_write_cr3_desc,
-    pv_fit_flush_tlb_one_desc, pv_fit_wbinvd_desc;
 extern const struct pv_patchlet pv_tmpl_call_desc, pv_tmpl_call_fit_desc,
     pv_tmpl_indirect_desc, pv_tmpl_mov_edx_desc;
 /* The RDTSCP replacement (a feature alternative) and the patchlet with a

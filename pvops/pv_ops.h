@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * pv_ops.h: the pv_ops table and the functions the guest calls, one per
- * op. Each is an inline call site (pv_site.h) that the patch engine turns
- * into the native sequence, a direct call, or leaves indirect. Callee-save
- * ops (irq ops, CR reads) let the site clobber only rax; the others follow
- * the C calling convention.
+ * op, all generated from the op list (include/pv_op_list.h). Each function
+ * is an inline call site (pv_site.h) that the patch engine turns into the
+ * native sequence, a direct call, or leaves indirect. A CALLEE_SAVE op's
+ * site lets the call clobber only rax; a NORMAL op's site follows the C
+ * calling convention.
  */
 #ifndef PV_OPS_H
 #define PV_OPS_H
@@ -15,49 +16,22 @@
 #include "pv_abi.h"
 #include "pv_site.h"
 
-/* A callee-save op: the function behind it changes no register but rax. */
-struct pv_callee_save {
-	const void *func;
-};
-
-struct pv_irq_ops {
-	struct pv_callee_save save_fl;	  /* rax = RFLAGS */
-	struct pv_callee_save restore_fl; /* RFLAGS.IF = rdi.IF */
-	struct pv_callee_save irq_disable;
-	struct pv_callee_save irq_enable;
-	struct pv_callee_save safe_halt; /* enable and halt, atomically */
-};
-
-struct pv_mmu_ops {
-	struct pv_callee_save read_cr2;
-	struct pv_callee_save read_cr3;
-	void (*write_cr3)(unsigned long cr3);
-	void (*flush_tlb_one)(unsigned long addr);
-};
-
-struct pv_cpu_ops {
-	void (*wbinvd)(void);
-};
-
+/*
+ * One slot per op: the address the op's sites call through. Only the
+ * sites call it (from asm, under the contract the record states), never C,
+ * so a slot is an address, not a typed function pointer.
+ */
 struct pv_ops {
-	struct pv_irq_ops irq;
-	struct pv_mmu_ops mmu;
-	struct pv_cpu_ops cpu;
+#define PV_OPS_SLOT(name, NAME, contract, shape, bench) const void *name;
+	PV_OP_LIST(PV_OPS_SLOT)
+#undef PV_OPS_SLOT
 };
 
-#define PV_SLOT_CHECK(field, op)                                               \
-	_Static_assert(offsetof(struct pv_ops, field) == (op)*8,               \
-		       #field " is not slot " #op)
-PV_SLOT_CHECK(irq.save_fl, PV_OP_SAVE_FL);
-PV_SLOT_CHECK(irq.restore_fl, PV_OP_RESTORE_FL);
-PV_SLOT_CHECK(irq.irq_disable, PV_OP_IRQ_DISABLE);
-PV_SLOT_CHECK(irq.irq_enable, PV_OP_IRQ_ENABLE);
-PV_SLOT_CHECK(irq.safe_halt, PV_OP_SAFE_HALT);
-PV_SLOT_CHECK(mmu.read_cr2, PV_OP_READ_CR2);
-PV_SLOT_CHECK(mmu.read_cr3, PV_OP_READ_CR3);
-PV_SLOT_CHECK(mmu.write_cr3, PV_OP_WRITE_CR3);
-PV_SLOT_CHECK(mmu.flush_tlb_one, PV_OP_FLUSH_TLB_ONE);
-PV_SLOT_CHECK(cpu.wbinvd, PV_OP_WBINVD);
+#define PV_OPS_SLOT_CHECK(name, NAME, contract, shape, bench)                  \
+	_Static_assert(offsetof(struct pv_ops, name) == PV_OP_##NAME * 8,      \
+		       #name " is not slot PV_OP_" #NAME);
+PV_OP_LIST(PV_OPS_SLOT_CHECK)
+#undef PV_OPS_SLOT_CHECK
 _Static_assert(sizeof(struct pv_ops) == PV_OP_COUNT * 8, "pv_ops size");
 
 /* The table every site calls through; filled by the chosen backend. */
@@ -65,95 +39,80 @@ extern struct pv_ops pv_ops;
 
 #define X86_EFLAGS_IF 0x200ul
 
-/* ---- callee-save ops: the site clobbers rax only ---- */
-
-static inline unsigned long pv_save_fl(void)
-{
-	unsigned long rax;
-
-	__asm__ volatile(
-	    PV_SITE(pv_ops)
-	    : "=a"(rax)
-	    : PV_SITE_OPERANDS(PV_OP_SAVE_FL, PV_CLOBBERS_CALLEE_SAVE)
-	    : "memory", "cc");
-	return rax;
-}
-
-static inline void pv_restore_fl(unsigned long flags)
-{
-	unsigned long rax;
-
-	__asm__ volatile(PV_SITE(pv_ops)
-			 : "=a"(rax)
-			 : "D"(flags), PV_SITE_OPERANDS(PV_OP_RESTORE_FL,
-							PV_CLOBBERS_CALLEE_SAVE)
-			 : "memory", "cc");
-}
-
-#define PV_CALLEE_SAVE_VOID(name, op)                                          \
-	static inline void name(void)                                          \
+/*
+ * The call sites, one shape each (see pv_op_list.h): GET returns rax, SET
+ * passes rdi, DO neither. CALLEE_SAVE sites tell the compiler that only rax
+ * (and the flags) change; NORMAL sites, everything a C call may change.
+ */
+#define PV_CALL_CALLEE_SAVE_GET(name, NAME)                                    \
+	static inline unsigned long pv_##name(void)                            \
 	{                                                                      \
 		unsigned long rax;                                             \
 		__asm__ volatile(                                              \
 		    PV_SITE(pv_ops)                                            \
 		    : "=a"(rax)                                                \
-		    : PV_SITE_OPERANDS(op, PV_CLOBBERS_CALLEE_SAVE)            \
+		    : PV_SITE_OPERANDS(PV_OP_##NAME, PV_CLOBBERS_CALLEE_SAVE)  \
+		    : "memory", "cc");                                         \
+		return rax;                                                    \
+	}
+#define PV_CALL_CALLEE_SAVE_SET(name, NAME)                                    \
+	static inline void pv_##name(unsigned long arg)                        \
+	{                                                                      \
+		unsigned long rax;                                             \
+		__asm__ volatile(PV_SITE(pv_ops)                               \
+				 : "=a"(rax)                                   \
+				 : "D"(arg),                                   \
+				   PV_SITE_OPERANDS(PV_OP_##NAME,              \
+						    PV_CLOBBERS_CALLEE_SAVE)   \
+				 : "memory", "cc");                            \
+	}
+#define PV_CALL_CALLEE_SAVE_DO(name, NAME)                                     \
+	static inline void pv_##name(void)                                     \
+	{                                                                      \
+		unsigned long rax;                                             \
+		__asm__ volatile(                                              \
+		    PV_SITE(pv_ops)                                            \
+		    : "=a"(rax)                                                \
+		    : PV_SITE_OPERANDS(PV_OP_##NAME, PV_CLOBBERS_CALLEE_SAVE)  \
 		    : "memory", "cc");                                         \
 	}
-
-PV_CALLEE_SAVE_VOID(pv_irq_disable, PV_OP_IRQ_DISABLE)
-PV_CALLEE_SAVE_VOID(pv_irq_enable, PV_OP_IRQ_ENABLE)
-PV_CALLEE_SAVE_VOID(pv_safe_halt, PV_OP_SAFE_HALT)
-
-static inline unsigned long pv_read_cr2(void)
-{
-	unsigned long rax;
-
-	__asm__ volatile(
-	    PV_SITE(pv_ops)
-	    : "=a"(rax)
-	    : PV_SITE_OPERANDS(PV_OP_READ_CR2, PV_CLOBBERS_CALLEE_SAVE)
-	    : "memory", "cc");
-	return rax;
-}
-
-static inline unsigned long pv_read_cr3(void)
-{
-	unsigned long rax;
-
-	__asm__ volatile(
-	    PV_SITE(pv_ops)
-	    : "=a"(rax)
-	    : PV_SITE_OPERANDS(PV_OP_READ_CR3, PV_CLOBBERS_CALLEE_SAVE)
-	    : "memory", "cc");
-	return rax;
-}
-
-/* ---- normal ops: the site clobbers what a C call clobbers ---- */
-
-#define PV_NORMAL_1(name, op)                                                  \
-	static inline void name(unsigned long arg)                             \
+#define PV_CALL_NORMAL_GET(name, NAME)                                         \
+	static inline unsigned long pv_##name(void)                            \
+	{                                                                      \
+		unsigned long rdi, rax, rcx, rdx, rsi;                         \
+		__asm__ volatile(                                              \
+		    PV_SITE(pv_ops)                                            \
+		    : "=D"(rdi), "=a"(rax), "=c"(rcx), "=d"(rdx), "=S"(rsi)    \
+		    : PV_SITE_OPERANDS(PV_OP_##NAME, PV_CLOBBERS_NORMAL)       \
+		    : "memory", "cc", "r8", "r9", "r10", "r11");               \
+		return rax;                                                    \
+	}
+#define PV_CALL_NORMAL_SET(name, NAME)                                         \
+	static inline void pv_##name(unsigned long arg)                        \
 	{                                                                      \
 		unsigned long rdi = arg, rax, rcx, rdx, rsi;                   \
-		__asm__ volatile(PV_SITE(pv_ops)                               \
-				 : "+D"(rdi), "=a"(rax), "=c"(rcx), "=d"(rdx), \
-				   "=S"(rsi)                                   \
-				 : PV_SITE_OPERANDS(op, PV_CLOBBERS_NORMAL)    \
-				 : "memory", "cc", "r8", "r9", "r10", "r11");  \
+		__asm__ volatile(                                              \
+		    PV_SITE(pv_ops)                                            \
+		    : "+D"(rdi), "=a"(rax), "=c"(rcx), "=d"(rdx), "=S"(rsi)    \
+		    : PV_SITE_OPERANDS(PV_OP_##NAME, PV_CLOBBERS_NORMAL)       \
+		    : "memory", "cc", "r8", "r9", "r10", "r11");               \
+	}
+#define PV_CALL_NORMAL_DO(name, NAME)                                          \
+	static inline void pv_##name(void)                                     \
+	{                                                                      \
+		unsigned long rdi, rax, rcx, rdx, rsi;                         \
+		__asm__ volatile(                                              \
+		    PV_SITE(pv_ops)                                            \
+		    : "=D"(rdi), "=a"(rax), "=c"(rcx), "=d"(rdx), "=S"(rsi)    \
+		    : PV_SITE_OPERANDS(PV_OP_##NAME, PV_CLOBBERS_NORMAL)       \
+		    : "memory", "cc", "r8", "r9", "r10", "r11");               \
 	}
 
-PV_NORMAL_1(pv_write_cr3, PV_OP_WRITE_CR3)
-PV_NORMAL_1(pv_flush_tlb_one, PV_OP_FLUSH_TLB_ONE)
-
-static inline void pv_wbinvd(void)
-{
-	unsigned long rdi, rax, rcx, rdx, rsi;
-
-	__asm__ volatile(PV_SITE(pv_ops)
-			 : "=D"(rdi), "=a"(rax), "=c"(rcx), "=d"(rdx), "=S"(rsi)
-			 : PV_SITE_OPERANDS(PV_OP_WBINVD, PV_CLOBBERS_NORMAL)
-			 : "memory", "cc", "r8", "r9", "r10", "r11");
-}
+/* pv_save_fl(), pv_restore_fl(flags), pv_irq_disable(), ... */
+#define PV_CALL(name, NAME, contract, shape, bench)                            \
+	PV_CALL_##contract##_##shape(name, NAME)
+PV_OP_LIST(PV_CALL)
+#undef PV_CALL
 
 /* ---- the usual kernel idioms on top ---- */
 

@@ -18,22 +18,25 @@
  * Operands the wrapper must provide: [pv_slot] "i" (8 * op),
  * [pv_op] "i" (op), [pv_kind] "i" (PV_KIND_OP), [pv_clob] "i" (clobbers).
  */
-/* clang-format off: the asm text reads best one directive a line */
-#define PV_SITE(table)                                                         \
-	"771:\n\t"                                                             \
-	"call *" PV_STR(                                                       \
-	    table) "+%c[pv_slot](%%rip)\n\t"                                   \
-		   "772:\n\t"                                                  \
-		   ".pushsection .pv_patch, \"a\"\n\t"                         \
-		   ".balign 4\n\t"                                             \
-		   ".long 771b - .\n\t" /* instr */                            \
-		   ".long " PV_STR(                                            \
-		       table) " - .\n\t"		 /* repl: the table */ \
-			      ".word %c[pv_op]\n\t"	 /* key */             \
-			      ".byte %c[pv_kind], 0\n\t" /* kind, flags */     \
-			      ".byte 772b - 771b, 0\n\t" /* instr_len, pad */  \
-			      ".word %c[pv_clob]\n\t"	 /* clobbers */        \
-			      ".popsection\n\t"
+/*
+ * The asm text reads best one directive a line, so clang-format is kept
+ * off it (the marker comments must hold nothing else: clang-format 14
+ * ignores one with trailing text).
+ */
+/* clang-format off */
+#define PV_SITE(table)                                                     \
+	"771:\n\t"                                                         \
+	"call *" PV_STR(table) "+%c[pv_slot](%%rip)\n\t"                   \
+	"772:\n\t"                                                         \
+	".pushsection .pv_patch, \"a\"\n\t"                               \
+	".balign 4\n\t"                                                    \
+	".long 771b - .\n\t"                   /* instr */                 \
+	".long " PV_STR(table) " - .\n\t"     /* repl: the table */       \
+	".word %c[pv_op]\n\t"                 /* key */                   \
+	".byte %c[pv_kind], 0\n\t"            /* kind, flags */           \
+	".byte 772b - 771b, 0\n\t"            /* instr_len, pad */        \
+	".word %c[pv_clob]\n\t"               /* clobbers */              \
+	".popsection\n\t"
 /* clang-format on */
 
 #define PV_SITE_OPERANDS(op, clobbers)                                         \

@@ -75,10 +75,41 @@ Test(hypercall, unknown_numbers_return_enosys)
 	}
 }
 
+/* minivmm's own calls and one per op of the list; the gap has none. */
 Test(hypercall, every_number_has_a_name)
 {
 	for (uint32_t nr = 0; nr < MINIVMM_HC_COUNT; nr++)
-		cr_assert_not_null(vmm_hypercall_name(nr), "nr %u", nr);
+		if (nr < MINIVMM_HC_OWN_COUNT || nr >= MINIVMM_HC_OP_BASE)
+			cr_assert_not_null(vmm_hypercall_name(nr), "nr %u",
+					   nr);
+		else
+			cr_assert_null(vmm_hypercall_name(nr), "nr %u", nr);
+	cr_assert_str_eq(vmm_hypercall_name(MINIVMM_HC_SAVE_FL), "save_fl");
+	cr_assert_str_eq(vmm_hypercall_name(MINIVMM_HC_READ_CR0), "read_cr0");
+	cr_assert_eq(MINIVMM_HC_SAVE_FL, MINIVMM_HC_OP_BASE + PV_OP_SAVE_FL);
+}
+
+/* The numbers between minivmm's own calls and the ops are unknown. */
+Test(hypercall, the_gap_before_the_ops_is_enosys)
+{
+	for (uint32_t nr = MINIVMM_HC_OWN_COUNT; nr < MINIVMM_HC_OP_BASE;
+	     nr++) {
+		call(nr, 0, 0x2);
+		returned(MINIVMM_ENOSYS);
+	}
+}
+
+Test(hypercall, read_cr0_returns_cr0)
+{
+	regs = (struct kvm_regs){.rip = 0x1000, .rbx = 0xb0b};
+	sregs = (struct kvm_sregs){.cr0 = 0x80050033};
+	hc = (struct vmm_hc){.nr = MINIVMM_HC_READ_CR0,
+			     .regs = &regs,
+			     .sregs = &sregs,
+			     .mem = &mem};
+	vmm_hypercall(&hc);
+	returned(0x80050033);
+	cr_assert(!hc.sregs_dirty);
 }
 
 Test(hypercall, null_does_nothing)

@@ -44,6 +44,8 @@ PATCHLET(pv_fit_read_cr3);
 PATCHLET(pv_fit_write_cr3);
 PATCHLET(pv_fit_flush_tlb_one);
 PATCHLET(pv_fit_wbinvd);
+PATCHLET(pv_native_read_cr0);
+PATCHLET(pv_fit_read_cr0);
 PATCHLET(pv_tmpl_indirect);
 PATCHLET(pv_tmpl_mov_edx);
 PATCHLET(pv_alt_rdtscp);
@@ -73,6 +75,7 @@ static const struct expect expected[] = {
     E(pv_native_write_cr3, PV_OP_WRITE_CR3, "mov cr3, rdi"),
     E(pv_native_flush_tlb_one, PV_OP_FLUSH_TLB_ONE, "invlpg byte ptr [rdi]"),
     E(pv_native_wbinvd, PV_OP_WBINVD, "wbinvd "),
+    E(pv_native_read_cr0, PV_OP_READ_CR0, "mov rax, cr0"),
     E(pv_nop1, PV_PATCHLET_NOP, "nop "),
     E(pv_nop2, PV_PATCHLET_NOP, "nop "),
     E(pv_nop3, PV_PATCHLET_NOP, "nop dword ptr [rax]"),
@@ -94,6 +97,7 @@ static const struct expect expected[] = {
     /* The override shows on the memory operand; 64-bit mode ignores it. */
     E(pv_fit_flush_tlb_one, PV_OP_FLUSH_TLB_ONE, "invlpg byte ptr cs:[rdi]"),
     E(pv_fit_wbinvd, PV_OP_WBINVD, "wbinvd "),
+    E(pv_fit_read_cr0, PV_OP_READ_CR0, "mov rax, cr0"),
     E(pv_tmpl_indirect, PV_PATCHLET_INDIRECT, "call qword ptr [rip]"),
     E(pv_tmpl_mov_edx, PV_PATCHLET_TEST, "mov edx, 0"),
     E(pv_alt_rdtscp, PV_PATCHLET_ALT, "rdtscp ; lfence "),
@@ -129,6 +133,44 @@ Test(patchlets, descriptors_agree_with_the_labels)
 			     e->desc->len, e->end - e->start);
 		cr_assert_eq(e->desc->op, e->op, "%s: op %u", e->name,
 			     e->desc->op);
+	}
+}
+
+/* Every op of the list has its expected instructions above, both forms. */
+Test(patchlets, every_op_is_in_the_expected_table)
+{
+	for (unsigned op = 0; op < PV_OP_COUNT; op++) {
+		bool plain = false, fit = false;
+
+		for (unsigned i = 0; i < NEXPECTED; i++) {
+			plain |= expected[i].desc == pv_native_patchlets[op];
+			fit |= expected[i].desc == pv_native_fit_patchlets[op];
+		}
+		cr_assert(plain && fit, "op %s has no expected instructions",
+			  pv_op_name(op));
+	}
+}
+
+/*
+ * The native backend's direct-call target is the patchlet's own bytes and
+ * a ret (patchdata/native.S): no C function, no thunk.
+ */
+Test(patchlets, every_native_function_is_its_patchlet_and_ret)
+{
+	static const uint8_t *const fns[PV_OP_COUNT] = {
+#define FN(name, NAME, contract, shape, bench)                                 \
+	[PV_OP_##NAME] = (const uint8_t *)pv_native_##name##_fn,
+	    PV_OP_LIST(FN)
+#undef FN
+	};
+
+	for (unsigned op = 0; op < PV_OP_COUNT; op++) {
+		const struct pv_patchlet *p = pv_native_patchlets[op];
+
+		cr_assert_eq(memcmp(fns[op], pv_patchlet_bytes(p), p->len), 0,
+			     "%s", pv_op_name(op));
+		cr_assert_eq(fns[op][p->len], 0xc3, "%s: no ret after it",
+			     pv_op_name(op));
 	}
 }
 

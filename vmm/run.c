@@ -125,10 +125,10 @@ static int handle_hypercall(struct vmm_vm *vm, const struct vmm_opts *opts,
 		err(VMM_STATUS_HOST, "KVM: ioctl (GET_REGS/GET_SREGS) failed");
 	}
 	stats->hc_last = nr;
-	if (nr < MINIVMM_HC_COUNT)
+	if (vmm_hypercall_name(nr))
 		stats->hypercalls[nr]++;
 	else
-		stats->unknown_hypercalls++;
+		stats->unknown_hypercalls++; /* past the table, or in its gap */
 	vmm_hypercall(&hc);
 	if (hc.refused)
 		stats->refused_hypercalls++;

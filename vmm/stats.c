@@ -73,8 +73,9 @@ void vmm_stats_print(const struct vmm_stats *st)
 	}
 	fprintf(stderr, "\nstats: hypercalls:");
 	for (unsigned i = 0; i < MINIVMM_HC_COUNT; i++)
-		fprintf(stderr, " %s=%llu", vmm_hypercall_name(i),
-			(unsigned long long)st->hypercalls[i]);
+		if (vmm_hypercall_name(i))
+			fprintf(stderr, " %s=%llu", vmm_hypercall_name(i),
+				(unsigned long long)st->hypercalls[i]);
 	fprintf(stderr, " unknown=%llu refused=%llu\n",
 		(unsigned long long)st->unknown_hypercalls,
 		(unsigned long long)st->refused_hypercalls);

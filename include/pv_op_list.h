@@ -1,0 +1,52 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * pv_op_list.h: the one list of pv ops. Every per-op table, on both sides
+ * of the ABI, is generated from it: the op numbers, the pv_ops slots and
+ * their checks, the inline call sites, the names, each backend's table,
+ * the patchlet lookup, the hypercall numbers and minivmm's dispatch, the
+ * NASM hypercall stubs and contract probes (scripts/oplist.sh writes the
+ * NASM side), and the benchmark's ops. Self-contained C99.
+ *
+ * X(name, NAME, contract, shape, bench)
+ *   contract  CALLEE_SAVE: the site may change rax only;
+ *             NORMAL: what a C call may change (PV_CLOBBERS_*)
+ *   shape     GET: returns a value in rax, no argument;
+ *             SET: one argument in rdi, no result;  DO: neither
+ *   bench     what `make bench` passes it: ARG_NONE, ARG_FLAGS (a save_fl
+ *             value), ARG_CR3 (the current CR3); or NOBENCH: not in the
+ *             benchmark (it halts; irq_disable and irq_enable are measured
+ *             as one pair, irq_disable_enable; flush_tlb_one and wbinvd
+ *             are left out)
+ *
+ * Adding an op: one line here (at the end: the numbers of the others stay),
+ * its native sequence (NATIVE_OP in patchdata/), and its hypercall handler
+ * (hc_NAME in vmm/hypercall.c). A missing piece fails the build naming the
+ * op. docs/pvops.md lists every file involved.
+ */
+#ifndef PV_OP_LIST_H
+#define PV_OP_LIST_H
+
+/* clang-format off */
+#define PV_OP_LIST(X)                                                      \
+	X(save_fl,       SAVE_FL,       CALLEE_SAVE, GET, ARG_NONE)        \
+	X(restore_fl,    RESTORE_FL,    CALLEE_SAVE, SET, ARG_FLAGS)       \
+	X(irq_disable,   IRQ_DISABLE,   CALLEE_SAVE, DO,  NOBENCH)         \
+	X(irq_enable,    IRQ_ENABLE,    CALLEE_SAVE, DO,  NOBENCH)         \
+	X(safe_halt,     SAFE_HALT,     CALLEE_SAVE, DO,  NOBENCH)         \
+	X(read_cr2,      READ_CR2,      CALLEE_SAVE, GET, ARG_NONE)        \
+	X(read_cr3,      READ_CR3,      CALLEE_SAVE, GET, ARG_NONE)        \
+	X(write_cr3,     WRITE_CR3,     NORMAL,      SET, ARG_CR3)         \
+	X(flush_tlb_one, FLUSH_TLB_ONE, NORMAL,      SET, NOBENCH)         \
+	X(wbinvd,        WBINVD,        NORMAL,      DO,  NOBENCH)         \
+	X(read_cr0,      READ_CR0,      CALLEE_SAVE, GET, ARG_NONE)
+/* clang-format on */
+
+/* The ops, in pv_ops slot order: op n is the n-th 8-byte slot. */
+enum pv_op {
+#define PV_OP_ENUM(name, NAME, contract, shape, bench) PV_OP_##NAME,
+	PV_OP_LIST(PV_OP_ENUM)
+#undef PV_OP_ENUM
+	PV_OP_COUNT
+};
+
+#endif /* PV_OP_LIST_H */

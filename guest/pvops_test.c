@@ -56,6 +56,35 @@ static bool if_set(void)
 	return hw_read_flags() & X86_EFLAGS_IF; /* the hardware's word */
 }
 
+/*
+ * The restore_fl contract, the same in every backend (docs/pvops.md): the
+ * argument is a value save_fl returned, with IF possibly changed; IF
+ * follows the argument, the arithmetic flags are undefined afterwards,
+ * and every other flag (TF, DF, IOPL, NT, AC, ID, ...) is what it was.
+ */
+#define RFLAGS_ARITH 0x8d5ul /* CF PF AF ZF SF OF */
+
+static void check_restore_fl_contract(void)
+{
+	unsigned long before = pv_save_fl(), after;
+
+	for (unsigned i = 0; i < 4; i++) {
+		unsigned long want = i & 1 ? before | X86_EFLAGS_IF
+					   : before & ~X86_EFLAGS_IF;
+
+		/* Arithmetic flags in the argument are not the op's business:
+		 * set them all, or none, and they must not matter. */
+		want = i & 2 ? want | RFLAGS_ARITH : want & ~RFLAGS_ARITH;
+		pv_restore_fl(want);
+		after = hw_read_flags();
+		if ((after ^ want) & ~RFLAGS_ARITH)
+			guest_fail("restore_fl(%#lx) left RFLAGS %#lx: only IF "
+				   "may follow the argument",
+				   want, after);
+	}
+	pv_irq_disable();
+}
+
 static void check_if_ops(void)
 {
 	unsigned long flags = pv_save_fl();
@@ -74,6 +103,7 @@ static void check_if_ops(void)
 	pv_restore_fl(flags);
 	if (if_set())
 		guest_fail("restore_fl(0) left RFLAGS.IF set");
+	check_restore_fl_contract();
 }
 
 static void wait_expired(void)

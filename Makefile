@@ -77,8 +77,8 @@ TEST_OBJS := $(TEST_SRCS:%.c=$(O)/%.o)
 
 DEPS_OK := $(O)/.deps-ok
 
-.PHONY: all run qemu qemu-gdb check check-one check-sanitized bench fuzz \
-	clean
+.PHONY: all run qemu qemu-gdb check check-paths check-one check-sanitized \
+	bench fuzz clean
 all: $(O)/minivmm $(O)/guest.elf
 
 # ---- packages: installed once, before anything is compiled ----
@@ -262,7 +262,11 @@ qemu-gdb: $(O)/guest.elf
 
 # The suite twice: as built, then with minivmm and the tests under ASan and
 # UBSan (in $(O)/san). The sanitized run's Criterion summary comes last.
-check: check-one check-sanitized
+check: check-paths check-one check-sanitized
+
+# Every file a comment or a doc names exists (scripts/check-paths.sh).
+check-paths:
+	$(Q)scripts/check-paths.sh
 
 check-one: $(O)/tests/run-tests $(O)/minivmm $(O)/guest.elf $(TINY_ELFS) \
 		$(GUEST32_ELFS) $(BENCH_TOOLS) $(TEST_HELPERS)

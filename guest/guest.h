@@ -49,7 +49,7 @@ bool cmdline_is(const char *name, const char *value);
 /* "name=N" with N decimal (at most 19 digits): true and (*out) = N. */
 bool cmdline_number(const char *name, uint64_t *out);
 
-/* ---- hypervisor.c: who runs us, and how to leave ---- */
+/* ---- hypervisor.c: who runs us ---- */
 enum guest_hv { HV_NONE, HV_MINIVMM, HV_KVM, HV_OTHER };
 
 struct guest_hv_info {
@@ -65,8 +65,12 @@ const struct guest_hv_info *hv_detect(void);
 const char *hv_name(const struct guest_hv_info *hv);
 /* True on minivmm with its port-I/O hypercalls. */
 bool hv_has_hypercalls(void);
+
+/* ---- hypercall.c: calling minivmm ---- */
 /* Hypercall (nr) with arguments (a0, a1); rax back. Only on minivmm. */
 uint64_t hv_hypercall(uint32_t nr, uint64_t a0, uint64_t a1);
+
+/* ---- result.c: the one RESULT line, and leaving ---- */
 /*
  * End the run with (status): the exit hypercall on minivmm, otherwise
  * QEMU's isa-debug-exit with MINIVMM_DEBUG_EXIT_BASE | status.
@@ -79,9 +83,9 @@ NORETURN void guest_pass(void);
 
 /* ---- traps.c and trap_entry.S: the IDT and exception handlers ---- */
 
-/* What the NASM stubs push, lowest address first. */
 struct pv_patch_ctx;
 
+/* What the NASM stubs push, lowest address first. */
 struct trap_frame {
 	uint64_t r15, r14, r13, r12, r11, r10, r9, r8;
 	uint64_t rbp, rdi, rsi, rdx, rcx, rbx, rax;

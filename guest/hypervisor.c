@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
- * hypervisor.c: find out who runs the guest (CPUID 0x40000000) and how to
- * leave: minivmm's exit hypercall, or QEMU's isa-debug-exit port. Every
- * run ends here with exactly one RESULT line.
+ * hypervisor.c: find out who runs the guest: CPUID 0x40000000's signature
+ * (minivmm, KVM, another, none) and minivmm's feature leaf (its hypercall
+ * port and ABI version). Detection only: hypercall.c makes the calls.
  */
 #include "guest.h"
 #include "minivmm_abi.h"
@@ -62,43 +62,4 @@ bool hv_has_hypercalls(void)
 
 	return hv->kind == HV_MINIVMM &&
 	       (hv->features & MINIVMM_FEATURE_HYPERCALL);
-}
-
-uint64_t hv_hypercall(uint32_t nr, uint64_t a0, uint64_t a1)
-{
-	uint64_t rax = nr;
-
-	__asm__ volatile("outl %%eax, %%dx"
-			 : "+a"(rax)
-			 : "d"(hv_detect()->hypercall_port), "D"(a0), "S"(a1)
-			 : "memory");
-	return rax;
-}
-
-NORETURN void guest_exit(int status)
-{
-	if (hv_has_hypercalls())
-		hv_hypercall(MINIVMM_HC_EXIT, (uint64_t)status, 0);
-	outb(MINIVMM_DEBUG_EXIT_PORT,
-	     (uint8_t)(MINIVMM_DEBUG_EXIT_BASE | (unsigned)status));
-	for (;;) /* no VMM took the exit: stop here */
-		__asm__ volatile("cli; hlt");
-}
-
-NORETURN void guest_fail(const char *fmt, ...)
-{
-	va_list ap;
-
-	printf("RESULT: fail ");
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	printf("\n");
-	guest_exit(1);
-}
-
-NORETURN void guest_pass(void)
-{
-	printf("RESULT: pass\n");
-	guest_exit(0);
 }

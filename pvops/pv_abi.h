@@ -71,7 +71,7 @@ enum pv_kind {
  *             through; clobbers = what the site allows to change.
  *   FEATURE:  key = feature bit (pv_feature.h); repl -> the replacement's
  *             struct pv_patchlet.
- *   CALLBACK: repl -> the callback (pv_patch.h, pv_callback_fn).
+ *   CALLBACK: repl -> the callback (patch.h, pv_callback_fn).
  */
 struct pv_patch_site {
 	int32_t instr; /* -> the site's bytes */

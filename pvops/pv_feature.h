@@ -2,7 +2,7 @@
 /*
  * pv_feature.h: CPU feature numbers for PV_KIND_FEATURE records: feature
  * = word * 32 + bit, each word one CPUID output register. The guest fills
- * the words (guest/cpu_features.c); the host tests make them up.
+ * the words (guest/cpufeatures.c); the host tests make them up.
  */
 #ifndef PV_FEATURE_H
 #define PV_FEATURE_H

@@ -14,6 +14,7 @@ need_file() { [ -e "$1" ] || missing="$missing $2"; }
 need_cmd gcc gcc
 need_cmd make make
 need_cmd ld binutils
+need_cmd git git
 need_cmd nasm nasm
 need_cmd qemu-system-x86_64 qemu-system-x86
 need_file /usr/share/qemu/bios-microvm.bin qemu-system-data

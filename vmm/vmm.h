@@ -301,7 +301,7 @@ const char *vmm_hypercall_name(uint32_t nr);
 /* ---- sandbox.c: the seccomp filter ---- */
 
 /*
- * Allow from now on only what the run loop needs (docs/sandbox.md). Call
+ * Allow from now on only what the run loop needs (docs/security.md). Call
  * after every other setup step, timer included, before vmm_run().
  */
 void vmm_sandbox_install(const struct vmm_vm *vm);

@@ -3,8 +3,8 @@
  * spawn.c: start a child with stdout and stderr on one pipe, read it all,
  * wait for it. Used by the tests that boot real guests.
  */
-#define _GNU_SOURCE /* pipe2 */
 #include <criterion/criterion.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
@@ -116,8 +116,9 @@ bool spawn_have_kvm(void)
 
 	if (fd < 0) {
 		fprintf(stderr,
-			"\n*** WARNING: /dev/kvm cannot be opened (%m): the "
-			"KVM tests are SKIPPED on this machine ***\n\n");
+			"\n*** WARNING: /dev/kvm cannot be opened (%s): the "
+			"KVM tests are SKIPPED on this machine ***\n\n",
+			strerror(errno));
 		return false;
 	}
 	close(fd);

@@ -413,7 +413,9 @@ static void make_port_site(void)
 	memcpy(text, bytes(mov), mov->len);
 	memset(&recs[0], 0, sizeof(recs[0]));
 	pv_host_set_rel(&recs[0].instr, text);
-	pv_host_set_rel(&recs[0].repl, (const void *)pv_patch_hypercall_port);
+	/* ISO C has no function-to-object pointer cast; an address does. */
+	pv_host_set_rel(&recs[0].repl,
+			(const void *)(uintptr_t)pv_patch_hypercall_port);
 	recs[0].kind = PV_KIND_CALLBACK;
 	recs[0].instr_len = mov->len;
 }

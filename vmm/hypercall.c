@@ -133,8 +133,10 @@ static void hc_exit(struct vmm_hc *hc, uint64_t status)
  */
 static void hc_restore_fl(struct vmm_hc *hc, uint64_t flags)
 {
-	if (flags & RFLAGS_RESERVED)
-		return einval(hc);
+	if (flags & RFLAGS_RESERVED) {
+		einval(hc);
+		return;
+	}
 	set_if(hc, flags & RFLAGS_IF);
 }
 
@@ -144,8 +146,10 @@ static void hc_write_cr3(struct vmm_hc *hc, uint64_t cr3)
 	uint64_t root = cr3 & CR3_ADDR_MASK;
 
 	if ((cr3 & ~(CR3_ADDR_MASK | CR3_LOW_BITS)) ||
-	    !vmm_mem_ptr(hc->mem, root, 4096))
-		return einval(hc);
+	    !vmm_mem_ptr(hc->mem, root, 4096)) {
+		einval(hc);
+		return;
+	}
 	hc->sregs->cr3 = cr3;
 	hc->sregs_dirty = true;
 	ret(hc, 0);
@@ -156,8 +160,10 @@ static void hc_flush_tlb_one(struct vmm_hc *hc, uint64_t addr)
 {
 	uint64_t top = addr >> 47;
 
-	if (top != 0 && top != 0x1ffff)
-		return einval(hc);
+	if (top != 0 && top != 0x1ffff) {
+		einval(hc);
+		return;
+	}
 	hc->flush_tlb = true;
 	ret(hc, 0);
 }
@@ -167,8 +173,10 @@ static void hc_console_write(struct vmm_hc *hc, uint64_t gpa, uint64_t len)
 {
 	char buf[MINIVMM_CONSOLE_MAX];
 
-	if (len > sizeof(buf) || !vmm_guest_read(hc->mem, gpa, len, buf))
-		return einval(hc);
+	if (len > sizeof(buf) || !vmm_guest_read(hc->mem, gpa, len, buf)) {
+		einval(hc);
+		return;
+	}
 	if (hc->console)
 		vmm_serial_write(hc->console, buf, len);
 	ret(hc, len);
@@ -183,16 +191,18 @@ static void hc_get_info(struct vmm_hc *hc, uint64_t gpa, uint64_t room)
 	};
 
 	if (room < sizeof(info) ||
-	    !vmm_guest_write(hc->mem, gpa, &info, sizeof(info)))
-		return einval(hc);
+	    !vmm_guest_write(hc->mem, gpa, &info, sizeof(info))) {
+		einval(hc);
+		return;
+	}
 	ret(hc, sizeof(info));
 }
 
 /*
- * For the sandbox tests, and only with --sandbox-probe: try a syscall minivmm never needs once the guest
- * runs. Under the sandbox openat fails with EPERM (returned as
- * MINIVMM_EPERM), and socket is a violation that stops minivmm; without
- * it both succeed and return 0.
+ * For the sandbox tests, and only with --sandbox-probe: try a syscall
+ * minivmm never needs once the guest runs. Under the sandbox openat fails
+ * with EPERM (returned as MINIVMM_EPERM), and socket is a violation that
+ * stops minivmm; without it both succeed and return 0.
  */
 static void hc_sandbox_probe(struct vmm_hc *hc, uint64_t which)
 {
@@ -202,15 +212,18 @@ static void hc_sandbox_probe(struct vmm_hc *hc, uint64_t which)
 		fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	else if (which == MINIVMM_PROBE_SOCKET)
 		fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	else
-		return einval(hc);
+	else {
+		einval(hc);
+		return;
+	}
 	if (fd < 0) {
 		int e = errno;
 
 		snprintf(hc->why, sizeof(hc->why),
 			 "sandbox: the guest's probe was refused: %s",
 			 strerror(e));
-		return ret(hc, (uint64_t) - (int64_t)e);
+		ret(hc, (uint64_t) - (int64_t)e);
+		return;
 	}
 	close(fd);
 	ret(hc, 0);
@@ -229,24 +242,33 @@ void vmm_hypercall(struct vmm_hc *hc)
 {
 	uint64_t a0 = hc->regs->rdi, a1 = hc->regs->rsi;
 
-	if (hc->nr >= MINIVMM_HC_OP_BASE && hc->nr < MINIVMM_HC_COUNT)
-		return op_handlers[hc->nr - MINIVMM_HC_OP_BASE](hc, a0);
+	if (hc->nr >= MINIVMM_HC_OP_BASE && hc->nr < MINIVMM_HC_COUNT) {
+		op_handlers[hc->nr - MINIVMM_HC_OP_BASE](hc, a0);
+		return;
+	}
 	switch (hc->nr) {
 	case MINIVMM_HC_EXIT:
-		return hc_exit(hc, a0);
+		hc_exit(hc, a0);
+		break;
 	case MINIVMM_HC_NULL:
-		return ret(hc, 0);
+		ret(hc, 0);
+		break;
 	case MINIVMM_HC_CONSOLE_WRITE:
-		return hc_console_write(hc, a0, a1);
+		hc_console_write(hc, a0, a1);
+		break;
 	case MINIVMM_HC_GET_INFO:
-		return hc_get_info(hc, a0, a1);
+		hc_get_info(hc, a0, a1);
+		break;
 	case MINIVMM_HC_SANDBOX_PROBE:
 		/* Test-only: an ordinary guest sees an unknown number. */
-		if (!hc->sandbox_probe)
-			return ret(hc, MINIVMM_ENOSYS);
-		return hc_sandbox_probe(hc, a0);
+		if (hc->sandbox_probe)
+			hc_sandbox_probe(hc, a0);
+		else
+			ret(hc, MINIVMM_ENOSYS);
+		break;
 	default:
 		/* Unknown numbers have an error return: the guest decides. */
-		return ret(hc, MINIVMM_ENOSYS);
+		ret(hc, MINIVMM_ENOSYS);
+		break;
 	}
 }

@@ -9,7 +9,6 @@
  * sandbox and report it); any other syscall is a violation: SIGSYS, a
  * message naming the syscall, exit status VMM_STATUS_SANDBOX.
  */
-#define _GNU_SOURCE /* memfd_create */
 #include <err.h>
 #include <errno.h>
 #include <linux/filter.h>

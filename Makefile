@@ -53,19 +53,15 @@ GUEST_CFLAGS := -std=gnu11 -O2 -g $(WARN) -Iinclude -Ipvops -MMD -MP \
 	-ffreestanding -fno-pic -fno-pie -mno-red-zone -mgeneral-regs-only \
 	-mcmodel=small -fno-stack-protector -fno-asynchronous-unwind-tables \
 	-fcf-protection=none -fno-omit-frame-pointer
-# Tests pass string literals as argv: let them, in tests only.
-TEST_CFLAGS := $(HOST_CFLAGS) -Wno-write-strings -Ivmm -Ipvops \
-	-DBUILD_DIR='"$(O)"'
 NASMFLAGS := -f elf64 -g -F dwarf -I$(O)/include/ -Ipvops/ -Iguest/ \
-	-Ipatchdata/
+	-Ipatchdata/ -Itests/guests/
 
 # ---- sources ----
+# minivmm, and the part of it the host tests and fuzzers link directly
+# (everything but the KVM side: main.c, kvm.c, cpu_x86_64.c, run.c).
 VMM_SRCS := $(wildcard vmm/*.c)
-VMM_OBJS := $(VMM_SRCS:%.c=$(O)/%.o)
-# The loader pieces the host tests link directly (no KVM in them).
-VMM_LIB_OBJS := $(addprefix $(O)/vmm/,loader_pvh.o start_info.o guestmem.o \
-	image_file.o \
-	guest_insn.o serial.o hypercall.o options.o cpuid.o sandbox.o)
+VMM_LIB_SRCS := $(filter-out vmm/main.c vmm/kvm.c vmm/cpu_x86_64.c \
+	vmm/run.c,$(VMM_SRCS))
 
 # The guest: its own files, the pvops framework and the patchlets.
 PVOPS_C := $(wildcard pvops/*.c)
@@ -77,8 +73,14 @@ GUEST_ASM := $(wildcard guest/*.S) $(PVOPS_ASM)
 GUEST_OBJS := $(GUEST_ASM:%.S=$(O)/%.o) $(GUEST_C:%.c=$(O)/%.o) \
 	$(PATCHDATA_OBJS)
 
+# The pvops engine built for the host (tests, host benchmark), with the
+# host helper that lays out sites in host memory.
+HOST_PVOPS_SRCS := pvops/patch.c pvops/patchdata.c pvops/hypercall_port.c \
+	pvops/host/pv_host.c
+
+# Host objects live in $(O)/host/, guest objects in $(O)/.
+host_objs = $(1:%.c=$(O)/host/%.o)
 TEST_SRCS := $(wildcard tests/*.c)
-TEST_OBJS := $(TEST_SRCS:%.c=$(O)/%.o)
 
 DEPS_OK := $(O)/.deps-ok
 
@@ -111,122 +113,99 @@ $(O)/include/%.inc: scripts/h2inc.sh pvops/%.h
 	$(Q)mkdir -p $(@D)
 	$(Q)scripts/h2inc.sh pvops/$*.h > $@
 
-# ---- minivmm ----
-$(O)/vmm/%.o: vmm/%.c | $(DEPS_OK)
+# ---- compiling: one rule per kind of source ----
+# Host C, wherever it lives; HOST_XFLAGS is what its folder adds (the
+# tests pass string literals as argv: -Wno-write-strings, in tests only).
+$(O)/host/tests/%.o: HOST_XFLAGS := -Wno-write-strings -Ivmm -Ipvops \
+	-Ipvops/host -DBUILD_DIR='"$(O)"'
+$(O)/host/bench/%.o: HOST_XFLAGS := -Ipvops -Ipvops/host
+$(O)/host/pvops/%.o: HOST_XFLAGS := -Ipvops -Ipvops/host
+$(O)/host/%.o: %.c | $(DEPS_OK)
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(HOST_CFLAGS) -c $< -o $@
+	$(Q)$(CC) $(HOST_CFLAGS) $(HOST_XFLAGS) -c $< -o $@
 
-$(O)/minivmm: $(VMM_OBJS)
-	$(call msg,LD,$@)
-	$(Q)$(CC) $(HOST_LDFLAGS) -o $@ $^ -lseccomp -lm
+# Guest C: the kernel and the pvops framework, freestanding.
+$(O)/%.o: %.c | $(DEPS_OK)
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(GUEST_CFLAGS) -c $< -o $@
 
-# ---- the guest ----
-# NASM 2.16's -MD leaves out %include files, so -M writes the deps first.
+# NASM, 64-bit: the guest, the patchlets, the tiny test guests. NASM
+# 2.16's -MD leaves out %include files, so -M writes the deps first.
 $(O)/%.o: %.S $(ABI_INC) | $(DEPS_OK)
 	$(call msg,NASM,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(NASM) $(NASMFLAGS) -M -MT $@ -MP $< > $(@:.o=.d)
 	$(Q)$(NASM) $(NASMFLAGS) -o $@ $<
 
-$(O)/guest/%.o: guest/%.c | $(DEPS_OK)
-	$(call msg,CC,$@)
-	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(GUEST_CFLAGS) -c $< -o $@
-
-$(O)/pvops/%.o: pvops/%.c | $(DEPS_OK)
-	$(call msg,CC,$@)
-	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(GUEST_CFLAGS) -c $< -o $@
-
-$(O)/guest.elf: guest/guest.ld $(GUEST_OBJS)
-	$(call msg,LD,$@)
-	$(Q)$(LD) -nostdlib -static -z max-page-size=4096 -z noexecstack \
-		--no-warn-rwx-segments -T guest/guest.ld -o $@ $(GUEST_OBJS)
-
-# ---- tiny test guests: one NASM file each, probing one exit path ----
-TINY_SRCS := $(wildcard tests/guests/*.S)
-TINY_ELFS := $(TINY_SRCS:%.S=$(O)/%.elf)
-
-$(O)/tests/guests/%.o: tests/guests/%.S $(ABI_INC) | $(DEPS_OK)
-	$(call msg,NASM,$@)
-	$(Q)mkdir -p $(@D)
-	$(Q)$(NASM) $(NASMFLAGS) -Itests/guests/ -M -MT $@ -MP $< > $(@:.o=.d)
-	$(Q)$(NASM) $(NASMFLAGS) -Itests/guests/ -o $@ $<
-
-$(O)/tests/guests/%.elf: $(O)/tests/guests/%.o guest/guest.ld
-	$(call msg,LD,$@)
-	$(Q)$(LD) -nostdlib -static -z max-page-size=4096 -z noexecstack \
-		--no-warn-rwx-segments -T guest/guest.ld -e start -o $@ $<
-
-# ---- an ELF32 PVH guest (i386), as GRUB's xen_pvh image is built ----
-GUEST32_SRCS := $(wildcard tests/guests32/*.S)
-GUEST32_ELFS := $(GUEST32_SRCS:%.S=$(O)/%.elf)
-
+# NASM, 32-bit: the ELF32 PVH guest (as GRUB's xen_pvh image is built).
 $(O)/tests/guests32/%.o: tests/guests32/%.S $(ABI_INC) | $(DEPS_OK)
 	$(call msg,NASM,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(NASM) -f elf32 -I$(O)/include/ -M -MT $@ -MP $< > $(@:.o=.d)
 	$(Q)$(NASM) -f elf32 -I$(O)/include/ -o $@ $<
 
+# ---- linking ----
+GUEST_LDFLAGS := -nostdlib -static -z max-page-size=4096 -z noexecstack \
+	--no-warn-rwx-segments
+
+$(O)/minivmm: $(call host_objs,$(VMM_SRCS))
+	$(call msg,LD,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(HOST_LDFLAGS) -o $@ $^ -lseccomp -lm
+
+$(O)/guest.elf: guest/guest.ld $(GUEST_OBJS)
+	$(call msg,LD,$@)
+	$(Q)$(LD) $(GUEST_LDFLAGS) -T guest/guest.ld -o $@ $(GUEST_OBJS)
+
+# Tiny test guests: one NASM file each, probing one exit path.
+TINY_SRCS := $(wildcard tests/guests/*.S)
+TINY_ELFS := $(TINY_SRCS:%.S=$(O)/%.elf)
+$(O)/tests/guests/%.elf: $(O)/tests/guests/%.o guest/guest.ld
+	$(call msg,LD,$@)
+	$(Q)$(LD) $(GUEST_LDFLAGS) -T guest/guest.ld -e start -o $@ $<
+
+GUEST32_SRCS := $(wildcard tests/guests32/*.S)
+GUEST32_ELFS := $(GUEST32_SRCS:%.S=$(O)/%.elf)
 $(O)/tests/guests32/%.elf: $(O)/tests/guests32/%.o
 	$(call msg,LD,$@)
-	$(Q)$(LD) -m elf_i386 -nostdlib -static -z max-page-size=4096 \
-		-z noexecstack --no-warn-rwx-segments -Ttext-segment=0x100000 \
+	$(Q)$(LD) -m elf_i386 $(GUEST_LDFLAGS) -Ttext-segment=0x100000 \
 		-e start -o $@ $<
 
-# ---- the pvops engine built for the host (tests, host benchmark) ----
-HOST_PVOPS_OBJS := $(addprefix $(O)/host/pvops/,patch.o patchdata.o \
-	hypercall_port.o)
-$(O)/host/pvops/%.o: pvops/%.c | $(DEPS_OK)
-	$(call msg,CC,$@)
-	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(HOST_CFLAGS) -Ipvops -c $< -o $@
-
-# ---- tests: one Criterion binary, so one summary line ----
-$(O)/tests/%.o: tests/%.c | $(DEPS_OK)
-	$(call msg,CC,$@)
-	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(TEST_CFLAGS) -c $< -o $@
-
-$(O)/tests/run-tests: $(TEST_OBJS) $(VMM_LIB_OBJS) $(HOST_PVOPS_OBJS) \
-		$(PATCHDATA_OBJS)
+# The tests: one Criterion binary, so one summary line.
+$(O)/tests/run-tests: $(call host_objs,$(TEST_SRCS) $(VMM_LIB_SRCS) \
+		$(HOST_PVOPS_SRCS)) $(PATCHDATA_OBJS)
 	$(call msg,LD,$@)
+	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(HOST_LDFLAGS) -o $@ $^ -lcriterion -lcapstone -lseccomp -lm
 
-# ---- test helpers: small host programs the tests start ----
-$(O)/tests/helpers/%.o: tests/helpers/%.c | $(DEPS_OK)
-	$(call msg,CC,$@)
-	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(TEST_CFLAGS) -c $< -o $@
-
-$(O)/tests/sandbox-breach: $(O)/tests/helpers/sandbox_breach.o \
-		$(O)/vmm/sandbox.o
+# Test helpers: small host programs the tests start.
+$(O)/tests/sandbox-breach: $(call host_objs,tests/helpers/sandbox_breach.c \
+		vmm/sandbox.c)
 	$(call msg,LD,$@)
+	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(HOST_LDFLAGS) -o $@ $^ -lseccomp
 
 TEST_HELPERS := $(O)/tests/sandbox-breach
 
-# ---- benchmark tools (host) ----
-BENCH_CFLAGS := $(HOST_CFLAGS) -Ipvops -Itests
-$(O)/bench/%.o: bench/%.c | $(DEPS_OK)
-	$(call msg,CC,$@)
-	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(BENCH_CFLAGS) -c $< -o $@
-
-$(O)/bench/launch: $(O)/bench/launch.o
+# The benchmark's host tools.
+$(O)/bench/launch: $(call host_objs,bench/launch.c)
 	$(call msg,LD,$@)
+	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(HOST_LDFLAGS) -o $@ $^
 
-$(O)/bench/report: $(O)/bench/report.o
+$(O)/bench/report: $(call host_objs,bench/report.c)
 	$(call msg,LD,$@)
+	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(HOST_LDFLAGS) -o $@ $^
 
 # (not the relocation test patchlet: it calls into the tests)
-$(O)/bench/patch_bench: $(O)/bench/patch_bench.o $(O)/tests/pv_host.o \
-		$(HOST_PVOPS_OBJS) \
+$(O)/bench/patch_bench: $(call host_objs,bench/patch_bench.c \
+		$(HOST_PVOPS_SRCS)) \
 		$(filter-out $(O)/patchdata/selftest.o,$(PATCHDATA_OBJS))
 	$(call msg,LD,$@)
+	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(HOST_LDFLAGS) -o $@ $^
 
 BENCH_TOOLS := $(addprefix $(O)/bench/,launch report patch_bench)
@@ -234,11 +213,10 @@ BENCH_TOOLS := $(addprefix $(O)/bench/,launch report patch_bench)
 # ---- fuzzing: libFuzzer harnesses (clang), with ASan and UBSan ----
 FUZZ_SECONDS ?= 60
 FUZZERS := loader hypercall cmdline
+# (clang counts libseccomp's SCMP_A0() initializers as missing fields)
 FUZZ_CFLAGS := -std=c11 -Wpedantic -D_GNU_SOURCE -g -O1 -Wall -Wextra \
-	-Werror -Iinclude -Ivmm \
+	-Werror -Wno-missing-field-initializers -Iinclude -Ivmm \
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
-FUZZ_VMM_SRCS := $(addprefix vmm/,loader_pvh.c start_info.c guestmem.c \
-	hypercall.c serial.c options.c)
 FUZZ_OK := $(O)/.deps-fuzz-ok
 
 $(FUZZ_OK): scripts/deps.sh
@@ -246,11 +224,11 @@ $(FUZZ_OK): scripts/deps.sh
 	$(Q)scripts/deps.sh --fuzz
 	$(Q)touch $@
 
-$(O)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_VMM_SRCS) include/*.h vmm/vmm.h \
+$(O)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(VMM_LIB_SRCS) include/*.h vmm/vmm.h \
 		| $(FUZZ_OK)
 	$(call msg,CLANG,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)clang $(FUZZ_CFLAGS) -o $@ $< $(FUZZ_VMM_SRCS)
+	$(Q)clang $(FUZZ_CFLAGS) -o $@ $< $(VMM_LIB_SRCS) -lseccomp
 
 fuzz: $(FUZZERS:%=$(O)/fuzz/fuzz_%)
 	scripts/fuzz.sh $(O) $(FUZZ_SECONDS) $(FUZZERS)

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "spawn.h"
+#include "vmm.h"
 
 #define MINIVMM BUILD_DIR "/minivmm"
 #define GUEST	BUILD_DIR "/guest.elf"
@@ -96,7 +97,8 @@ Test(boot, minivmm_stops_a_guest_that_spins)
 
 	SKIP_WITHOUT_KVM();
 	spawn_run(argv, &r);
-	cr_assert_eq(r.status, 124, "status %d:\n%s", r.status, r.out);
+	cr_assert_eq(r.status, VMM_STATUS_TIMEOUT, "status %d:\n%s", r.status,
+		     r.out);
 	cr_assert_not_null(strstr(r.out, "still running after --timeout 1"),
 			   "%s", r.out);
 	cr_assert_not_null(strstr(r.out, "  rip "), "no register dump");

@@ -69,8 +69,8 @@ static void check_restore_fl_contract(void)
 	unsigned long before = pv_save_fl(), after;
 
 	for (unsigned i = 0; i < 4; i++) {
-		unsigned long want = i & 1 ? before | X86_EFLAGS_IF
-					   : before & ~X86_EFLAGS_IF;
+		unsigned long want =
+		    i & 1 ? before | X86_EFLAGS_IF : before & ~X86_EFLAGS_IF;
 
 		/* Arithmetic flags in the argument are not the op's business:
 		 * set them all, or none, and they must not matter. */

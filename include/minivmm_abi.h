@@ -45,6 +45,7 @@
  */
 #define MINIVMM_HC_OP_BASE 16u
 
+/* clang-format off */
 enum minivmm_hypercall {
 	MINIVMM_HC_EXIT = 0,	      /* exit(rdi = status 0..EXIT_MAX) */
 	MINIVMM_HC_NULL = 1,	      /* nothing: the cost of one exit */
@@ -58,6 +59,7 @@ enum minivmm_hypercall {
 #undef MINIVMM_HC_OP
 	MINIVMM_HC_COUNT = MINIVMM_HC_OP_BASE + PV_OP_COUNT,
 };
+/* clang-format on */
 
 /* Largest MINIVMM_HC_CONSOLE_WRITE. */
 #define MINIVMM_CONSOLE_MAX 4096

@@ -42,11 +42,13 @@
 /* clang-format on */
 
 /* The ops, in pv_ops slot order: op n is the n-th 8-byte slot. */
+/* clang-format off */
 enum pv_op {
 #define PV_OP_ENUM(name, NAME, contract, shape, bench) PV_OP_##NAME,
 	PV_OP_LIST(PV_OP_ENUM)
 #undef PV_OP_ENUM
 	PV_OP_COUNT
 };
+/* clang-format on */
 
 #endif /* PV_OP_LIST_H */

@@ -64,7 +64,8 @@ void pv_ops_fill(struct pv_ops *ops, const struct pv_target *t)
 	for (unsigned op = 0; op < PV_OP_COUNT; op++) {
 		const void *fn = (const void *)t[op].addr;
 
-		__builtin_memcpy((char *)ops + op * sizeof(fn), &fn, sizeof(fn));
+		__builtin_memcpy((char *)ops + op * sizeof(fn), &fn,
+				 sizeof(fn));
 	}
 }
 

@@ -85,7 +85,7 @@ struct pv_patch_site {
 };
 
 #define PV_PATCH_SITE_SIZE     16 /* the NASM macros emit this many bytes */
-#define PV_OP_SITE_LEN         6  /* call [rip + disp32]: every op site */
+#define PV_OP_SITE_LEN	       6  /* call [rip + disp32]: every op site */
 #define PV_MAX_SITE_LEN	       32 /* longest site the engine patches */
 #define PV_PATCHLET_MAX_RELOCS 3
 

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * pv_backend.h: the backends behind pv_ops (the native sequences, as
- * patchlets and as functions, and the hypercall stubs), the boot-time choice between them,
- * and the engine context that describes them to pvops/patch.c.
+ * patchlets and as functions, and the hypercall stubs), the boot-time choice
+ * between them, and the engine context that describes them to pvops/patch.c.
  */
 #ifndef PV_BACKEND_H
 #define PV_BACKEND_H

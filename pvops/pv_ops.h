@@ -59,12 +59,12 @@ extern struct pv_ops pv_ops;
 	static inline void pv_##name(unsigned long arg)                        \
 	{                                                                      \
 		unsigned long rax;                                             \
-		__asm__ volatile(PV_SITE(pv_ops)                               \
-				 : "=a"(rax)                                   \
-				 : "D"(arg),                                   \
-				   PV_SITE_OPERANDS(PV_OP_##NAME,              \
-						    PV_CLOBBERS_CALLEE_SAVE)   \
-				 : "memory", "cc");                            \
+		__asm__ volatile(                                              \
+		    PV_SITE(pv_ops)                                            \
+		    : "=a"(rax)                                                \
+		    : "D"(arg),                                                \
+		      PV_SITE_OPERANDS(PV_OP_##NAME, PV_CLOBBERS_CALLEE_SAVE)  \
+		    : "memory", "cc");                                         \
 	}
 #define PV_CALL_CALLEE_SAVE_DO(name, NAME)                                     \
 	static inline void pv_##name(void)                                     \

@@ -88,8 +88,7 @@ static void emit_headers64(struct test_elf *t)
 				 .p_memsz = p->memsz,
 				 .p_align = p->type == PT_LOAD ? 0x1000 : 4};
 
-		memcpy(t->bytes + sizeof(eh) + i * sizeof(ph), &ph,
-		       sizeof(ph));
+		memcpy(t->bytes + sizeof(eh) + i * sizeof(ph), &ph, sizeof(ph));
 	}
 }
 
@@ -117,8 +116,7 @@ static void emit_headers32(struct test_elf *t)
 				 .p_memsz = (Elf32_Word)p->memsz,
 				 .p_align = p->type == PT_LOAD ? 0x1000 : 4};
 
-		memcpy(t->bytes + sizeof(eh) + i * sizeof(ph), &ph,
-		       sizeof(ph));
+		memcpy(t->bytes + sizeof(eh) + i * sizeof(ph), &ph, sizeof(ph));
 	}
 }
 

@@ -113,8 +113,7 @@ int main(int argc, char *argv[])
 	leaked = report_leaks(log);
 	if (leaked) {
 		fprintf(stderr, "[LEAK] %u test(s) leaked memory\n", leaked);
-		printf("%zu passed, %zu failed\n",
-		       totals.tests_passed - leaked,
+		printf("%zu passed, %zu failed\n", totals.tests_passed - leaked,
 		       totals.tests_failed + totals.tests_crashed + leaked);
 		result = 1;
 	}

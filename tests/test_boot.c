@@ -108,8 +108,8 @@ Test(boot, minivmm_stops_a_guest_that_spins)
 /* Only minivmm's own timer is the timeout: a stray SIGALRM is ignored. */
 Test(boot, minivmm_ignores_a_sigalrm_it_did_not_arm)
 {
-	char *argv[] = {MINIVMM,     "--timeout", "60", "--cmdline",
-			"hostile=7,5000", GUEST,	  NULL};
+	char *argv[] = {MINIVMM,	  "--timeout", "60", "--cmdline",
+			"hostile=7,5000", GUEST,       NULL};
 
 	SKIP_WITHOUT_KVM();
 	spawn_run_signal(argv, &r, "minivmm guest: hypervisor", SIGALRM);
@@ -156,8 +156,15 @@ Test(boot, minivmm_passes_in_the_smallest_memory)
 
 Test(boot, qemu_microvm_tcg_passes_in_2m)
 {
-	char *argv[] = {"scripts/run-qemu.sh", "--accel", "tcg", "--timeout",
-			"60", "--mem", "2M", GUEST, NULL};
+	char *argv[] = {"scripts/run-qemu.sh",
+			"--accel",
+			"tcg",
+			"--timeout",
+			"60",
+			"--mem",
+			"2M",
+			GUEST,
+			NULL};
 
 	spawn_run(argv, &r);
 	cr_assert_eq(r.status, 0, "status %d:\n%s", r.status, r.out);

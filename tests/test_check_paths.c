@@ -42,10 +42,11 @@ Test(check_paths, a_named_file_that_exists_passes)
 Test(check_paths, a_named_file_that_does_not_exist_fails)
 {
 	/* Split, or the check would find this very name in this file. */
-	check_repo("docs/sandbox" ".md");
+	check_repo("docs/sandbox"
+		   ".md");
 	cr_assert_eq(r.status, 1, "%s", r.out);
-	cr_assert_not_null(
-	    strstr(r.out, "vmm/run.c: names docs/sandbox" ".md, which does "
-			  "not exist"),
-	    "%s", r.out);
+	cr_assert_not_null(strstr(r.out, "vmm/run.c: names docs/sandbox"
+					 ".md, which does "
+					 "not exist"),
+			   "%s", r.out);
 }

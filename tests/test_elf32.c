@@ -20,8 +20,7 @@ TestSuite(elf32, .timeout = 60);
 
 Test(elf32, boots_in_minivmm)
 {
-	char *argv[] = {BUILD_DIR "/minivmm", "--timeout", "30", HELLO32,
-			NULL};
+	char *argv[] = {BUILD_DIR "/minivmm", "--timeout", "30", HELLO32, NULL};
 
 	SKIP_WITHOUT_KVM();
 	spawn_run(argv, &r);
@@ -33,8 +32,13 @@ Test(elf32, boots_in_minivmm)
 
 static void boot_qemu32(char *accel)
 {
-	char *argv[] = {"scripts/run-qemu.sh", "--accel", accel, "--timeout",
-			"30", HELLO32, NULL};
+	char *argv[] = {"scripts/run-qemu.sh",
+			"--accel",
+			accel,
+			"--timeout",
+			"30",
+			HELLO32,
+			NULL};
 
 	spawn_run(argv, &r);
 	cr_assert_eq(r.status, 0, "status %d:\n%s", r.status, r.out);

@@ -114,10 +114,9 @@ Test(exits, help_to_a_full_stdout_fails)
 /* The console to a full device: the run fails, it does not pass. */
 Test(exits, console_to_a_full_stdout_fails)
 {
-	char *argv[] = {"/bin/sh", "-c",
-			MINIVMM " --timeout 30 " BUILD_DIR
-				"/guest.elf >/dev/full",
-			NULL};
+	char *argv[] = {
+	    "/bin/sh", "-c",
+	    MINIVMM " --timeout 30 " BUILD_DIR "/guest.elf >/dev/full", NULL};
 
 	SKIP_WITHOUT_KVM();
 	spawn_run(argv, &r);
@@ -229,7 +228,7 @@ static void run_with(char *flag, char *path)
 {
 	char *argv[] = {MINIVMM, "--timeout", "30", "--sandbox-probe",
 			flag,	 path,	      NULL};
-	char *plain[] = {MINIVMM,	  "--timeout", "30",
+	char *plain[] = {MINIVMM,	    "--timeout", "30",
 			 "--sandbox-probe", path,	 NULL};
 
 	spawn_run(flag ? argv : plain, &r);

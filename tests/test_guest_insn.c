@@ -32,8 +32,8 @@ static void put32(uint64_t gpa, uint32_t v)
 static void long_mode(void)
 {
 	memset(backing, 0, sizeof(backing));
-	sregs = (struct kvm_sregs){.cr0 = 0x80000001, .cr3 = 0x1000,
-				   .cr4 = 0x20, .efer = 0x500};
+	sregs = (struct kvm_sregs){
+	    .cr0 = 0x80000001, .cr3 = 0x1000, .cr4 = 0x20, .efer = 0x500};
 	sregs.cs.l = 1;
 	/* lin 0x7f0000201000 -> 4 KiB page at 0x100000 */
 	put64(0x1000 + 0xfe * 8, 0x2000 | P | RW);
@@ -90,8 +90,8 @@ Test(guest_insn, paging_off_is_physical)
 Test(guest_insn, thirty_two_bit_paging)
 {
 	memset(backing, 0, sizeof(backing));
-	sregs = (struct kvm_sregs){.cr0 = 0x80000001, .cr3 = 0x1000,
-				   .cr4 = 0x10};
+	sregs =
+	    (struct kvm_sregs){.cr0 = 0x80000001, .cr3 = 0x1000, .cr4 = 0x10};
 	put32(0x1000 + 1 * 4, 0x2000 | P | RW); /* lin 0x400000.. */
 	put32(0x2000 + 5 * 4, 0x345000 | P | RW);
 	put32(0x1000 + 2 * 4, 0x400000 | P | RW | PS); /* 4 MiB page */
@@ -105,9 +105,9 @@ Test(guest_insn, thirty_two_bit_paging)
 Test(guest_insn, pae_paging)
 {
 	memset(backing, 0, sizeof(backing));
-	sregs = (struct kvm_sregs){.cr0 = 0x80000001, .cr3 = 0x1020,
-				   .cr4 = 0x20};
-	put64(0x1020 + 1 * 8, 0x3000 | P);	 /* lin 0x40000000.. */
+	sregs =
+	    (struct kvm_sregs){.cr0 = 0x80000001, .cr3 = 0x1020, .cr4 = 0x20};
+	put64(0x1020 + 1 * 8, 0x3000 | P); /* lin 0x40000000.. */
 	put64(0x3000 + 0 * 8, 0x4000 | P | RW);
 	put64(0x4000 + 3 * 8, 0x567000 | P | RW);
 	put64(0x3000 + 1 * 8, 0x600000 | P | RW | PS);

@@ -80,8 +80,7 @@ Test(hypercall, every_number_has_a_name)
 {
 	for (uint32_t nr = 0; nr < MINIVMM_HC_COUNT; nr++)
 		if (nr < MINIVMM_HC_OWN_COUNT || nr >= MINIVMM_HC_OP_BASE)
-			cr_assert_not_null(vmm_hypercall_name(nr), "nr %u",
-					   nr);
+			cr_assert_not_null(vmm_hypercall_name(nr), "nr %u", nr);
 		else
 			cr_assert_null(vmm_hypercall_name(nr), "nr %u", nr);
 	cr_assert_str_eq(vmm_hypercall_name(MINIVMM_HC_SAVE_FL), "save_fl");
@@ -323,12 +322,12 @@ Test(hypercall, get_info_refuses_hostile_ranges)
 Test(hypercall, sandbox_probe_without_a_sandbox_succeeds)
 {
 	call2(MINIVMM_HC_SANDBOX_PROBE, MINIVMM_PROBE_OPEN, 0);
-	cr_assert_eq(regs.rax, MINIVMM_ENOSYS, "the probe ran without the "
-					       "option");
+	cr_assert_eq(regs.rax, MINIVMM_ENOSYS,
+		     "the probe ran without the "
+		     "option");
 	cr_assert_eq(hc.why[0], '\0', "an ordinary guest made a report");
-	regs = (struct kvm_regs){.rdi = MINIVMM_PROBE_OPEN,
-				 .rip = 0x1000,
-				 .rbx = 0xb0b};
+	regs = (struct kvm_regs){
+	    .rdi = MINIVMM_PROBE_OPEN, .rip = 0x1000, .rbx = 0xb0b};
 	hc = (struct vmm_hc){.nr = MINIVMM_HC_SANDBOX_PROBE,
 			     .regs = &regs,
 			     .sregs = &sregs,

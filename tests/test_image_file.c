@@ -61,9 +61,9 @@ Test(image_file, a_directory_is_refused)
 
 Test(image_file, a_missing_file_is_refused)
 {
-	cr_assert_eq(vmm_image_read("/nonexistent/guest.elf", &f, why,
-				    sizeof(why)),
-		     VMM_STATUS_NOINPUT);
+	cr_assert_eq(
+	    vmm_image_read("/nonexistent/guest.elf", &f, why, sizeof(why)),
+	    VMM_STATUS_NOINPUT);
 	cr_assert_not_null(strstr(why, "cannot open guest"), "%s", why);
 }
 
@@ -80,7 +80,6 @@ Test(image_file, a_file_shorter_than_it_said_is_refused)
 		cr_skip_test("SKIPPED: no sysfs attribute to read here");
 	cr_assert_eq(vmm_image_read(path, &f, why, sizeof(why)),
 		     VMM_STATUS_NOINPUT);
-	cr_assert_not_null(strstr(why, "changed while it was read"), "%s",
-			   why);
+	cr_assert_not_null(strstr(why, "changed while it was read"), "%s", why);
 	cr_assert_null(f.data);
 }

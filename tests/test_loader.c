@@ -85,31 +85,55 @@ Test(loader, eight_byte_note_value_is_accepted)
 
 /* ---- every refusal, for both classes ---- */
 
-static void no_change(struct test_elf *e) { (void)e; }
-static void bad_magic(struct test_elf *e) { e->ident[1] = 'X'; }
-static void unknown_class(struct test_elf *e) { e->ident[EI_CLASS] = 3; }
+static void no_change(struct test_elf *e)
+{
+	(void)e;
+}
+static void bad_magic(struct test_elf *e)
+{
+	e->ident[1] = 'X';
+}
+static void unknown_class(struct test_elf *e)
+{
+	e->ident[EI_CLASS] = 3;
+}
 static void big_endian(struct test_elf *e)
 {
 	e->ident[EI_DATA] = ELFDATA2MSB;
 }
-static void wrong_machine(struct test_elf *e) { e->machine = EM_AARCH64; }
+static void wrong_machine(struct test_elf *e)
+{
+	e->machine = EM_AARCH64;
+}
 /* The other class's machine: an ELF32 x86-64 (x32) or ELF64 i386 image. */
 static void class_machine_mismatch(struct test_elf *e)
 {
 	e->machine = e->bits == 64 ? EM_386 : EM_X86_64;
 }
-static void not_executable(struct test_elf *e) { e->type = ET_REL; }
+static void not_executable(struct test_elf *e)
+{
+	e->type = ET_REL;
+}
 static void wrong_phentsize(struct test_elf *e)
 {
 	e->phentsize = (uint16_t)elf_phdr_size(e->bits == 64 ? 32 : 64);
 }
-static void no_phdrs(struct test_elf *e) { e->phnum = 0; }
-static void too_many_phdrs(struct test_elf *e) { e->phnum = 65; }
+static void no_phdrs(struct test_elf *e)
+{
+	e->phnum = 0;
+}
+static void too_many_phdrs(struct test_elf *e)
+{
+	e->phnum = 65;
+}
 static void overflowing_phoff(struct test_elf *e)
 {
 	e->phoff = UINT64_MAX - 8; /* ELF32: 0xfffffff7 */
 }
-static void no_note(struct test_elf *e) { e->note_type = 1; }
+static void no_note(struct test_elf *e)
+{
+	e->note_type = 1;
+}
 static void note_other_name(struct test_elf *e)
 {
 	memcpy(e->note_name, "Zen", 4);
@@ -185,8 +209,8 @@ static const struct refusal {
     {"three bytes", no_change, 3, "not an ELF", NULL},
     {"truncated identity", no_change, EI_NIDENT + 4, "truncated", NULL},
     {"truncated header", no_change, LEN_EHDR_MINUS_1, "truncated", NULL},
-    {"truncated program headers", no_change, LEN_ONE_PHDR,
-     "program headers", NULL},
+    {"truncated program headers", no_change, LEN_ONE_PHDR, "program headers",
+     NULL},
     {"truncated segment data", no_change, TEST_DATA_OFF + 8, "past the end",
      NULL},
     {"bad magic", bad_magic, LEN_WHOLE, "not an ELF", NULL},
@@ -199,13 +223,12 @@ static const struct refusal {
     {"not executable", not_executable, LEN_WHOLE, "ET_EXEC", NULL},
     {"wrong phentsize", wrong_phentsize, LEN_WHOLE, "e_phentsize", NULL},
     {"no program headers", no_phdrs, LEN_WHOLE, "e_phnum", NULL},
-    {"too many program headers", too_many_phdrs, LEN_WHOLE, "e_phnum",
-     NULL},
+    {"too many program headers", too_many_phdrs, LEN_WHOLE, "e_phnum", NULL},
     {"overflowing e_phoff", overflowing_phoff, LEN_WHOLE, "program headers",
      NULL},
     {"no PVH note", no_note, LEN_WHOLE, "no PVH entry note", NULL},
-    {"note of another name", note_other_name, LEN_WHOLE,
-     "no PVH entry note", NULL},
+    {"note of another name", note_other_name, LEN_WHOLE, "no PVH entry note",
+     NULL},
     {"note name past its segment", note_name_past_segment, LEN_WHOLE,
      "runs past its PT_NOTE", NULL},
     {"note value past its segment", note_desc_past_segment, LEN_WHOLE,
@@ -221,16 +244,15 @@ static const struct refusal {
      "not inside any loaded segment", NULL},
     {"segment outside memory", segment_outside_memory, LEN_WHOLE,
      "outside guest memory", NULL},
-    {"segment below 1 MiB", segment_below_1m, LEN_WHOLE,
-     "outside guest memory", NULL},
+    {"segment below 1 MiB", segment_below_1m, LEN_WHOLE, "outside guest memory",
+     NULL},
     {"segment address overflows", segment_address_overflows, LEN_WHOLE,
      "overflows", "runs past 4 GiB"},
     {"segment file offset overflows", segment_offset_overflows, LEN_WHOLE,
      "past the end", NULL},
     {"filesz larger than memsz", filesz_over_memsz, LEN_WHOLE,
      "exceeds p_memsz", NULL},
-    {"overlapping segments", overlapping_segments, LEN_WHOLE, "overlaps",
-     NULL},
+    {"overlapping segments", overlapping_segments, LEN_WHOLE, "overlaps", NULL},
 };
 
 static size_t length(size_t len, unsigned bits)
@@ -262,8 +284,7 @@ static void every_refusal(unsigned bits)
 				   "ELF%u, %s: reason \"%s\" lacks \"%s\"",
 				   bits, c->name, why, want);
 		cr_assert_eq(mem.host[TEST_TEXT_GPA], 0xaa,
-			     "ELF%u, %s: wrote before refusing", bits,
-			     c->name);
+			     "ELF%u, %s: wrote before refusing", bits, c->name);
 	}
 }
 

@@ -60,8 +60,7 @@ static void boots_in_mode(const char *vmm, char *cmdline, const char *mode)
 		boot_minivmm(&r, cmdline);
 		assert_guest_pass(&r, "minivmm");
 	} else {
-		boot_qemu(&r, strcmp(vmm, "kvm") == 0 ? "kvm" : "tcg",
-			  cmdline);
+		boot_qemu(&r, strcmp(vmm, "kvm") == 0 ? "kvm" : "tcg", cmdline);
 		if (strcmp(vmm, "kvm") == 0)
 			assert_guest_pass(&r, "KVM");
 		else /* TCG's CPUID signature varies: no banner check */

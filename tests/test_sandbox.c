@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: MIT
 /*
  * test_sandbox.c: the seccomp filter without KVM. A helper process installs
- * it as minivmm does (tests/helpers/sandbox_breach.c) and then breaks it; it must end with status 88 and a
- * line naming the syscall, even when every free() would munmap (glibc's
- * mmap threshold 0, as GLIBC_TUNABLES=glibc.malloc.mmap_threshold=0 sets):
- * that used to kill minivmm with SIGSYS inside the SIGSYS handler, silent.
+ * it as minivmm does (tests/helpers/sandbox_breach.c) and then breaks it; it
+ * must end with status 88 and a line naming the syscall, even when every free()
+ * would munmap (glibc's mmap threshold 0, as
+ * GLIBC_TUNABLES=glibc.malloc.mmap_threshold=0 sets): that used to kill minivmm
+ * with SIGSYS inside the SIGSYS handler, silent.
  */
 #include <criterion/criterion.h>
 #include <stdlib.h>

@@ -10,15 +10,15 @@
 
 #include "vmm.h"
 
-#define CR0_PG	       (1ull << 31)
-#define CR4_PSE	       (1ull << 4)
-#define CR4_PAE	       (1ull << 5)
-#define CR4_LA57       (1ull << 12)
-#define EFER_LMA       (1ull << 10)
-#define PTE_P	       (1ull << 0)
-#define PTE_PS	       (1ull << 7)
-#define PTE_ADDR       0x000ffffffffff000ull
-#define X86_INSN_MAX   15
+#define CR0_PG	     (1ull << 31)
+#define CR4_PSE	     (1ull << 4)
+#define CR4_PAE	     (1ull << 5)
+#define CR4_LA57     (1ull << 12)
+#define EFER_LMA     (1ull << 10)
+#define PTE_P	     (1ull << 0)
+#define PTE_PS	     (1ull << 7)
+#define PTE_ADDR     0x000ffffffffff000ull
+#define X86_INSN_MAX 15
 
 static bool read_entry(const struct vmm_mem *mem, uint64_t gpa, unsigned size,
 		       uint64_t *v)
@@ -133,8 +133,8 @@ static unsigned fetch(const struct vmm_mem *mem, const struct kvm_sregs *sregs,
 	return got;
 }
 
-int vmm_insn_string_io(const struct vmm_mem *mem,
-		       const struct kvm_sregs *sregs, uint64_t rip)
+int vmm_insn_string_io(const struct vmm_mem *mem, const struct kvm_sregs *sregs,
+		       uint64_t rip)
 {
 	bool long64 = (sregs->efer & EFER_LMA) && sregs->cs.l;
 	uint64_t lin = long64 ? rip : sregs->cs.base + (rip & 0xffffffffull);
@@ -145,15 +145,23 @@ int vmm_insn_string_io(const struct vmm_mem *mem,
 		uint8_t b = code[i];
 
 		switch (b) {
-		case 0x26: case 0x2e: case 0x36: case 0x3e: /* segments */
-		case 0x64: case 0x65: case 0x66: case 0x67: /* fs gs o16 a16 */
-		case 0xf0: case 0xf2: case 0xf3:	    /* lock rep */
+		case 0x26:
+		case 0x2e:
+		case 0x36:
+		case 0x3e: /* segments */
+		case 0x64:
+		case 0x65:
+		case 0x66:
+		case 0x67: /* fs gs o16 a16 */
+		case 0xf0:
+		case 0xf2:
+		case 0xf3: /* lock rep */
 			continue;
 		default:
 			break;
 		}
 		if (long64 && (b & 0xf0) == 0x40)
-			continue; /* REX */
+			continue;	       /* REX */
 		return b >= 0x6c && b <= 0x6f; /* ins, outs */
 	}
 	return -1; /* unreadable, or prefixes only */

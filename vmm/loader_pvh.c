@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: MIT
 /*
  * loader_pvh.c: validate a PVH ELF image, ELF64 (x86-64) or ELF32 (i386),
- * and copy its PT_LOAD segments into guest memory. The file is untrusted: every offset, size and count is
- * checked (overflow-safe) before it is used, and headers are copied out of
- * the file first (it may be unaligned, as the fuzzer found). Pure
- * functions, no KVM, so the host tests drive them with malformed images.
+ * and copy its PT_LOAD segments into guest memory. The file is untrusted: every
+ * offset, size and count is checked (overflow-safe) before it is used, and
+ * headers are copied out of the file first (it may be unaligned, as the fuzzer
+ * found). Pure functions, no KVM, so the host tests drive them with malformed
+ * images.
  */
 #include <elf.h>
 #include <stdarg.h>
@@ -103,10 +104,11 @@ static int read_headers(const uint8_t *file, size_t len, struct elf_hdr *h,
 		Elf64_Ehdr eh;
 
 		if (len < sizeof(eh))
-			return fail(err, errlen,
-				    "truncated: %zu bytes, the ELF header needs "
-				    "%zu",
-				    len, sizeof(eh));
+			return fail(
+			    err, errlen,
+			    "truncated: %zu bytes, the ELF header needs "
+			    "%zu",
+			    len, sizeof(eh));
 		memcpy(&eh, file, sizeof(eh));
 		h->phnum = eh.e_phnum;
 		h->phoff = eh.e_phoff;
@@ -276,12 +278,12 @@ int pvh_load_elf(const uint8_t *file, size_t len, struct vmm_mem *mem,
 		if (ph->p_type != PT_LOAD || ph->p_memsz == 0)
 			continue;
 		if (eh->bits == 32 && ph->p_paddr + ph->p_memsz > (1ull << 32))
-			return fail(err, errlen,
-				    "segment %u: [%#llx, %#llx) runs past 4 GiB "
-				    "in an ELF32 image",
-				    i, (unsigned long long)ph->p_paddr,
-				    (unsigned long long)(ph->p_paddr +
-							 ph->p_memsz));
+			return fail(
+			    err, errlen,
+			    "segment %u: [%#llx, %#llx) runs past 4 GiB "
+			    "in an ELF32 image",
+			    i, (unsigned long long)ph->p_paddr,
+			    (unsigned long long)(ph->p_paddr + ph->p_memsz));
 		if (check_load(phs, i, len, mem, err, errlen) < 0)
 			return -1;
 		img->nsegs++;

@@ -32,8 +32,7 @@ int main(int argc, char **argv)
 	if (status)
 		errx(status, "%s", why);
 	vmm_mem_alloc(&mem, opts.mem_size);
-	if (pvh_load_elf(file.data, file.len, &mem, &img, why, sizeof(why)) <
-	    0)
+	if (pvh_load_elf(file.data, file.len, &mem, &img, why, sizeof(why)) < 0)
 		errx(VMM_STATUS_IMAGE, "guest %s: %s", opts.guest_path, why);
 	vmm_image_free(&file);
 	start_info = pvh_write_start_info(&mem, opts.cmdline, why, sizeof(why));

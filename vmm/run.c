@@ -3,7 +3,8 @@
  * run.c: the exit loop. Run the vCPU, switch on the exit reason, hand port
  * I/O to the serial port, the debug console, the debug-exit port or the
  * hypercall handlers, and turn everything else into a one-line error, a
- * register dump and a distinct exit status. A --timeout stops a guest that never leaves.
+ * register dump and a distinct exit status. A --timeout stops a guest that
+ * never leaves.
  */
 #include <err.h>
 #include <errno.h>

@@ -45,8 +45,8 @@ static void resolve_names(void)
 	size_t used = 1; /* offset 0 means "unknown" */
 
 	for (int nr = 0; nr < SANDBOX_NAMES; nr++) {
-		char *name = seccomp_syscall_resolve_num_arch(SCMP_ARCH_NATIVE,
-							      nr);
+		char *name =
+		    seccomp_syscall_resolve_num_arch(SCMP_ARCH_NATIVE, nr);
 		size_t len = name ? strlen(name) + 1 : 0;
 
 		if (name && len <= sizeof(name_pool) - used) {

@@ -34,8 +34,8 @@ enum {
 void vmm_serial_init(struct vmm_serial *s, int out_fd,
 		     const volatile sig_atomic_t *cancel)
 {
-	*s = (struct vmm_serial){.out_fd = out_fd, .lcr = 0x03,
-				 .cancel = cancel};
+	*s = (struct vmm_serial){
+	    .out_fd = out_fd, .lcr = 0x03, .cancel = cancel};
 }
 
 /* Wait until (fd) takes more output; false if a cancel came first. */

@@ -134,8 +134,8 @@ bool vmm_gva_to_gpa(const struct vmm_mem *mem, const struct kvm_sregs *sregs,
  * Is the instruction at (rip) (cs from sregs) a string I/O instruction,
  * ins or outs, with any prefixes? 1 yes, 0 no, -1 it cannot be read.
  */
-int vmm_insn_string_io(const struct vmm_mem *mem,
-		       const struct kvm_sregs *sregs, uint64_t rip);
+int vmm_insn_string_io(const struct vmm_mem *mem, const struct kvm_sregs *sregs,
+		       uint64_t rip);
 
 /* ---- loader_pvh.c: ELF + PVH loading (pure, host-testable) ---- */
 
@@ -148,9 +148,10 @@ struct pvh_image {
 };
 
 /*
- * Validate the ELF image (file, len), ELF64 or ELF32, and copy its PT_LOAD segments into
- * (mem), zero-filling memsz beyond filesz. On failure returns -1 and writes
- * a one-line reason to (err, errlen); (mem) may then be partly written.
+ * Validate the ELF image (file, len), ELF64 or ELF32, and copy its PT_LOAD
+ * segments into (mem), zero-filling memsz beyond filesz. On failure returns -1
+ * and writes a one-line reason to (err, errlen); (mem) may then be partly
+ * written.
  */
 int pvh_load_elf(const uint8_t *file, size_t len, struct vmm_mem *mem,
 		 struct pvh_image *img, char *err, size_t errlen);

@@ -150,7 +150,10 @@ static const struct pv_backend *find_backend(const struct pv_patch_ctx *ctx,
  * it fits and changes only registers the site allows (its CS-padded
  * variant where that matches the site's length exactly, else the plain
  * one and NOPs); else a direct call if the target's clobbers fit and rel32
- * reaches (CS-padded the same way); else the indirect call.
+ * reaches, as one instruction filling the site (`call rel32`, or the
+ * CS-padded `cs call rel32`), never followed by a NOP: a boundary after
+ * the call inside the site would have rsp where no other stream has it
+ * (`cs cs cs cs pushfq` at +5, docs/pvcheck.md); else the indirect call.
  */
 static int plan_op(const struct pv_patch_site *rec,
 		   const struct pv_patch_ctx *ctx, uint8_t *buf,
@@ -195,15 +198,11 @@ static int plan_op(const struct pv_patch_site *rec,
 	call = ctx->call_fit_tmpl && ctx->call_fit_tmpl->len == len
 		   ? ctx->call_fit_tmpl
 		   : ctx->call_tmpl;
-	if (t->addr && !(t->clobbers & ~rec->clobbers) && call->len <= len) {
-		unsigned n = call->len;
-
-		__builtin_memcpy(buf, pv_patchlet_bytes(call), n);
-		if (put_rel32(buf + n - 4, (uintptr_t)site + n, t->addr) == 0) {
-			pv_fill_nops(ctx, buf + n, len - n);
-			*act = PV_ACT_DIRECT;
-			return 0;
-		}
+	if (t->addr && !(t->clobbers & ~rec->clobbers) && call->len == len &&
+	    put_rel32(buf + len - 4, (uintptr_t)site + len, t->addr) == 0) {
+		__builtin_memcpy(buf, pv_patchlet_bytes(call), len - 4);
+		*act = PV_ACT_DIRECT;
+		return 0;
 	}
 	__builtin_memcpy(buf, site, len);
 	*act = PV_ACT_INDIRECT;

@@ -54,7 +54,7 @@ GUEST_CFLAGS := -std=gnu11 -O2 -g $(WARN) -Iinclude -Ipvops -MMD -MP \
 	-mcmodel=small -fno-stack-protector -fno-asynchronous-unwind-tables \
 	-fcf-protection=none -fno-omit-frame-pointer
 NASMFLAGS := -f elf64 -g -F dwarf -I$(O)/include/ -Ipvops/ -Iguest/ \
-	-Ipatchdata/ -Itests/guests/
+	-Ipatchdata/ -Itests/guests/ -Itests/pvcheck/
 
 # ---- sources ----
 # minivmm, and the part of it the host tests and fuzzers link directly
@@ -77,6 +77,9 @@ GUEST_OBJS := $(GUEST_ASM:%.S=$(O)/%.o) $(GUEST_C:%.c=$(O)/%.o) \
 # host helper that lays out sites in host memory.
 HOST_PVOPS_SRCS := pvops/patch.c pvops/patchdata.c pvops/hypercall_port.c \
 	pvops/host/pv_host.c
+
+# pvcheck, which every guest image must pass (docs/pvcheck.md).
+PVCHECK := $(O)/tools/pvcheck
 
 # Host objects live in $(O)/host/, guest objects in $(O)/.
 host_objs = $(1:%.c=$(O)/host/%.o)
@@ -120,6 +123,7 @@ $(O)/host/tests/%.o: HOST_XFLAGS := -Wno-write-strings -Ivmm -Ipvops \
 	-Ipvops/host -DBUILD_DIR='"$(O)"'
 $(O)/host/bench/%.o: HOST_XFLAGS := -Ipvops -Ipvops/host
 $(O)/host/pvops/%.o: HOST_XFLAGS := -Ipvops -Ipvops/host
+$(O)/host/tools/%.o: HOST_XFLAGS := -Ipvops
 $(O)/host/%.o: %.c | $(DEPS_OK)
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
@@ -155,23 +159,41 @@ $(O)/minivmm: $(call host_objs,$(VMM_SRCS))
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(HOST_LDFLAGS) -o $@ $^ -lseccomp -lm
 
-$(O)/guest.elf: guest/guest.ld $(GUEST_OBJS)
+# Every guest image is linked, then proven by pvcheck before it is kept:
+# a violation fails the build, as objtool's do (docs/pvcheck.md).
+$(O)/guest.elf: guest/guest.ld $(GUEST_OBJS) $(PVCHECK)
 	$(call msg,LD,$@)
-	$(Q)$(LD) $(GUEST_LDFLAGS) -T guest/guest.ld -o $@ $(GUEST_OBJS)
+	$(Q)$(LD) $(GUEST_LDFLAGS) -T guest/guest.ld -o $@.tmp $(GUEST_OBJS)
+	$(call msg,PVCHECK,$@)
+	$(Q)$(PVCHECK) $@.tmp >/dev/null
+	$(Q)mv $@.tmp $@
 
 # Tiny test guests: one NASM file each, probing one exit path.
 TINY_SRCS := $(wildcard tests/guests/*.S)
 TINY_ELFS := $(TINY_SRCS:%.S=$(O)/%.elf)
-$(O)/tests/guests/%.elf: $(O)/tests/guests/%.o guest/guest.ld
+$(O)/tests/guests/%.elf: $(O)/tests/guests/%.o guest/guest.ld $(PVCHECK)
 	$(call msg,LD,$@)
-	$(Q)$(LD) $(GUEST_LDFLAGS) -T guest/guest.ld -e start -o $@ $<
+	$(Q)$(LD) $(GUEST_LDFLAGS) -T guest/guest.ld -e start -o $@.tmp $<
+	$(Q)$(PVCHECK) $@.tmp >/dev/null
+	$(Q)mv $@.tmp $@
+
+# pvcheck's fixtures: small images it must refuse (or, ok_*, accept),
+# with the engine's NOPs and templates; never checked at build time.
+PVCHECK_FIXTURES := $(patsubst %.S,$(O)/%.elf,$(wildcard tests/pvcheck/*.S))
+$(O)/tests/pvcheck/%.elf: $(O)/tests/pvcheck/%.o guest/guest.ld \
+		$(O)/patchdata/nops.o $(O)/patchdata/templates.o
+	$(call msg,LD,$@)
+	$(Q)$(LD) $(GUEST_LDFLAGS) -T guest/guest.ld -e start -o $@ $< \
+		$(O)/patchdata/nops.o $(O)/patchdata/templates.o
 
 GUEST32_SRCS := $(wildcard tests/guests32/*.S)
 GUEST32_ELFS := $(GUEST32_SRCS:%.S=$(O)/%.elf)
-$(O)/tests/guests32/%.elf: $(O)/tests/guests32/%.o
+$(O)/tests/guests32/%.elf: $(O)/tests/guests32/%.o $(PVCHECK)
 	$(call msg,LD,$@)
 	$(Q)$(LD) -m elf_i386 $(GUEST_LDFLAGS) -Ttext-segment=0x100000 \
-		-e start -o $@ $<
+		-e start -o $@.tmp $<
+	$(Q)$(PVCHECK) $@.tmp >/dev/null
+	$(Q)mv $@.tmp $@
 
 # The tests: one Criterion binary, so one summary line.
 $(O)/tests/run-tests: $(call host_objs,$(TEST_SRCS) $(VMM_LIB_SRCS) \
@@ -209,6 +231,14 @@ $(O)/bench/patch_bench: $(call host_objs,bench/patch_bench.c \
 	$(Q)$(CC) $(HOST_LDFLAGS) -o $@ $^
 
 BENCH_TOOLS := $(addprefix $(O)/bench/,launch report patch_bench)
+
+# pvcheck: the build-time proof over guest images (docs/pvcheck.md), on
+# Capstone and libelf, with the engine's own host build.
+$(PVCHECK): $(call host_objs,$(wildcard tools/pvcheck/*.c) pvops/patch.c \
+		pvops/hypercall_port.c) $(O)/patchdata/templates.o
+	$(call msg,LD,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(HOST_LDFLAGS) -o $@ $^ -lcapstone -lelf
 
 # ---- fuzzing: libFuzzer harnesses (clang), with ASan and UBSan ----
 FUZZ_SECONDS ?= 60
@@ -253,7 +283,8 @@ check-paths:
 	$(Q)scripts/check-paths.sh
 
 check-one: $(O)/tests/run-tests $(O)/minivmm $(O)/guest.elf $(TINY_ELFS) \
-		$(GUEST32_ELFS) $(BENCH_TOOLS) $(TEST_HELPERS)
+		$(GUEST32_ELFS) $(BENCH_TOOLS) $(TEST_HELPERS) $(PVCHECK) \
+		$(PVCHECK_FIXTURES)
 	$(TEST_ENV) $(O)/tests/run-tests --jobs 2
 
 check-sanitized: check-one

@@ -1,0 +1,104 @@
+// SPDX-License-Identifier: MIT
+/*
+ * test_pvcheck.c: pvcheck (tools/pvcheck) on the real guest, which it must
+ * prove, and on its fixtures (the NASM files in tests/pvcheck/), each of
+ * which it must refuse for its own reason, or (ok_*) accept.
+ */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "spawn.h"
+
+#define PVCHECK BUILD_DIR "/tools/pvcheck"
+
+static struct spawn_result r;
+
+static void pvcheck(char *what, char *path)
+{
+	char *argv[] = {PVCHECK, what, path, NULL};
+	char *plain[] = {PVCHECK, path, NULL};
+
+	spawn_run(what ? argv : plain, &r);
+}
+
+/* Fixture (name) is refused (status 1) with (why) in the message. */
+static void refused(char *name, const char *why)
+{
+	char path[128];
+
+	snprintf(path, sizeof(path), BUILD_DIR "/tests/pvcheck/%s.elf", name);
+	pvcheck(NULL, path);
+	cr_assert_eq(r.status, 1, "%s: status %d:\n%s", name, r.status, r.out);
+	cr_assert_not_null(strstr(r.out, why), "%s: no \"%s\" in:\n%s", name,
+			   why, r.out);
+}
+
+TestSuite(pvcheck, .timeout = 60);
+
+Test(pvcheck, the_guest_is_proven)
+{
+	pvcheck(NULL, BUILD_DIR "/guest.elf");
+	cr_assert_eq(r.status, 0, "%s", r.out);
+	cr_assert_not_null(strstr(r.out, "every alternative keeps one stack "
+					 "layout"),
+			   "%s", r.out);
+}
+
+/* --list shows each stream with rsp per instruction: save_fl's pushfq. */
+Test(pvcheck, list_shows_every_stream_with_its_stack_depth)
+{
+	pvcheck("--list", BUILD_DIR "/guest.elf");
+	cr_assert_eq(r.status, 0, "%s", r.out);
+	cr_assert_not_null(strstr(r.out, " op save_fl\n"), "%s", r.out);
+	cr_assert_not_null(strstr(r.out, "  native:\n"), "%s", r.out);
+	cr_assert_not_null(strstr(r.out, "  direct call (hypercall):\n"), "%s",
+			   r.out);
+	cr_assert_not_null(strstr(r.out, "rsp-8   58"), "pop rax at rsp-8:\n%s",
+			   r.out);
+}
+
+Test(pvcheck, the_allowed_example_is_accepted)
+{
+	pvcheck(NULL, BUILD_DIR "/tests/pvcheck/ok_pushf_pop.elf");
+	cr_assert_eq(r.status, 0, "%s", r.out);
+}
+
+Test(pvcheck, a_shared_boundary_with_two_depths_is_refused)
+{
+	refused("conflict", "stack layout conflict in alternatives at +7: "
+			    "'original' has rsp+0, 'feature present' has "
+			    "rsp-8");
+}
+
+Test(pvcheck, overlapping_records_are_refused)
+{
+	refused("overlap", "records overlap: the site at site_a+0");
+}
+
+Test(pvcheck, a_replacement_longer_than_its_site_is_refused)
+{
+	refused("oversize", "replacement of 8 bytes is longer than the "
+			    "6-byte site");
+}
+
+Test(pvcheck, an_unrelocatable_rip_relative_operand_is_refused)
+{
+	refused("rip_relative", "patchlet repl_rip: mov rax, qword ptr [rip");
+	cr_assert_not_null(strstr(r.out, "RIP-relative operand aimed outside "
+					 "the patchlet"),
+			   "%s", r.out);
+}
+
+Test(pvcheck, a_length_cut_to_its_field_is_refused)
+{
+	refused("truncated", "patchlet repl_long: 260 bytes between its "
+			     "labels, its descriptor says 4");
+}
+
+Test(pvcheck, a_file_that_is_not_elf_is_a_usage_error)
+{
+	pvcheck(NULL, "Makefile");
+	cr_assert_eq(r.status, 2, "%s", r.out);
+	cr_assert_not_null(strstr(r.out, "not an ELF file"), "%s", r.out);
+}

@@ -1,0 +1,101 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * pvcheck.h: pvcheck's internal interfaces. pvcheck reads a guest image
+ * (the role objtool plays for Linux): its patch records and patchlets,
+ * every instruction stream the patch engine can put at each site, and the
+ * stack depth at every instruction boundary of each; it refuses what
+ * would break an unwinder or a site (docs/pvcheck.md).
+ */
+#ifndef PVCHECK_H
+#define PVCHECK_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "patch.h"
+
+/* ---- image.c: the guest image, loaded as the guest sees it ---- */
+
+struct pvc_section {
+	const uint8_t *start, *end; /* in the loaded image */
+};
+
+struct pvc_image {
+	const char *path;
+	uint8_t *mem;	  /* the PT_LOAD segments, from base */
+	uint64_t base;	  /* lowest PT_LOAD address */
+	uint64_t size;	  /* bytes of mem */
+	struct pvc_symbol *syms;
+	size_t nsyms;
+};
+
+struct pvc_symbol {
+	char *name;
+	uint64_t addr, size;
+};
+
+/*
+ * Load (path): every PT_LOAD segment at (its address - base) of one
+ * buffer, so self-relative records work as in the guest; and the symbol
+ * table. Returns false with a message on stderr.
+ */
+bool pvc_image_load(struct pvc_image *img, const char *path);
+void pvc_image_free(struct pvc_image *img);
+
+/* The loaded bytes of section (name), or both NULL if there is none. */
+struct pvc_section pvc_section(const struct pvc_image *img, const char *name);
+
+/* Host pointer of guest address (addr), or NULL outside the image. */
+uint8_t *pvc_ptr(const struct pvc_image *img, uint64_t addr);
+uint64_t pvc_addr(const struct pvc_image *img, const void *p);
+
+/* The symbol (name)'s host pointer, or NULL. */
+void *pvc_sym_ptr(const struct pvc_image *img, const char *name);
+
+/* The name of a symbol at (addr) ending with (suffix), or NULL. */
+const char *pvc_sym_ending(const struct pvc_image *img, uint64_t addr,
+			   const char *suffix);
+
+/* "func+0x12" for guest address (addr) into (buf). */
+const char *pvc_where(const struct pvc_image *img, uint64_t addr, char *buf,
+		      size_t len);
+
+/* ---- cfa.c: decoding a stream and following rsp ---- */
+
+#define PVC_MAX_INSNS PV_MAX_SITE_LEN
+
+struct pvc_insn {
+	unsigned off, len; /* in the stream */
+	int depth;	   /* rsp at its start, relative to the site's start */
+	char text[64];	   /* mnemonic and operands */
+};
+
+struct pvc_stream {
+	const char *name;
+	uint8_t bytes[PV_MAX_SITE_LEN];
+	unsigned len, ninsns;
+	struct pvc_insn insns[PVC_MAX_INSNS];
+	int end_depth;
+};
+
+/*
+ * Decode (s->bytes, s->len) at guest address (addr) and follow rsp through
+ * it: push/pop (and pushfq/popfq) move it by 8, a call returns, sub/add
+ * rsp with an immediate move it by that. Returns NULL, or why the stream
+ * cannot be followed (undecodable, an instruction past the site's end, a
+ * branch, another write to rsp).
+ */
+const char *pvc_follow(struct pvc_stream *s, uint64_t addr);
+
+/*
+ * Check one patchlet's bytes at guest address (addr): every relative
+ * branch or RIP-relative operand that leaves it must be one the engine
+ * relocates (a rel32 listed in relocs[]). Returns NULL or why not.
+ */
+const char *pvc_check_patchlet(const struct pv_patchlet *p, uint64_t addr,
+			       char *why, size_t len);
+
+bool pvc_cfa_init(void);
+
+#endif /* PVCHECK_H */

@@ -81,8 +81,8 @@ const char *pvc_follow(struct pvc_stream *s, uint64_t addr)
 		*out = (struct pvc_insn){.off = off, .len = in->size,
 					 .depth = depth};
 		/* Capstone's text is at most 32 + 160 bytes: keep what fits. */
-		snprintf(out->text, sizeof(out->text), "%.31s %.31s",
-			 in->mnemonic, in->op_str);
+		snprintf(out->text, sizeof(out->text), "%.31s%s%.31s",
+			 in->mnemonic, in->op_str[0] ? " " : "", in->op_str);
 		if (in->id == X86_INS_PUSH || in->id == X86_INS_PUSHFQ)
 			delta = -8;
 		else if (in->id == X86_INS_POP || in->id == X86_INS_POPFQ)

@@ -161,11 +161,11 @@ $(O)/minivmm: $(call host_objs,$(VMM_SRCS))
 
 # Every guest image is linked, then proven by pvcheck before it is kept:
 # a violation fails the build, as objtool's do (docs/pvcheck.md).
-$(O)/guest.elf: guest/guest.ld $(GUEST_OBJS) $(PVCHECK)
+$(O)/guest.elf: guest/guest.ld $(GUEST_OBJS) $(PVCHECK) guest/privileged.allow
 	$(call msg,LD,$@)
 	$(Q)$(LD) $(GUEST_LDFLAGS) -T guest/guest.ld -o $@.tmp $(GUEST_OBJS)
 	$(call msg,PVCHECK,$@)
-	$(Q)$(PVCHECK) $@.tmp >/dev/null
+	$(Q)$(PVCHECK) --audit guest/privileged.allow $@.tmp >/dev/null
 	$(Q)mv $@.tmp $@
 
 # Tiny test guests: one NASM file each, probing one exit path.
@@ -179,7 +179,8 @@ $(O)/tests/guests/%.elf: $(O)/tests/guests/%.o guest/guest.ld $(PVCHECK)
 
 # pvcheck's fixtures: small images it must refuse (or, ok_*, accept),
 # with the engine's NOPs and templates; never checked at build time.
-PVCHECK_FIXTURES := $(patsubst %.S,$(O)/%.elf,$(wildcard tests/pvcheck/*.S))
+PVCHECK_FIXTURES := $(patsubst %,$(O)/%.elf,$(basename \
+	$(wildcard tests/pvcheck/*.S tests/pvcheck/*.c)))
 $(O)/tests/pvcheck/%.elf: $(O)/tests/pvcheck/%.o guest/guest.ld \
 		$(O)/patchdata/nops.o $(O)/patchdata/templates.o
 	$(call msg,LD,$@)

@@ -6,7 +6,9 @@
  */
 #include <criterion/criterion.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "spawn.h"
 
@@ -94,6 +96,68 @@ Test(pvcheck, a_length_cut_to_its_field_is_refused)
 {
 	refused("truncated", "patchlet repl_long: 260 bytes between its "
 			     "labels, its descriptor says 4");
+}
+
+/* ---- the privileged-instruction audit ---- */
+
+#define ROGUE BUILD_DIR "/tests/pvcheck/rogue_cli.elf"
+
+/* Audit (image) against an allowlist holding (lines). */
+static void audit(const char *lines, char *image)
+{
+	char path[] = "/tmp/minivmm-allow-XXXXXX";
+	int fd = mkstemp(path);
+	char *argv[] = {PVCHECK, "--audit", path, image, NULL};
+
+	cr_assert_geq(fd, 0);
+	cr_assert_eq(write(fd, lines, strlen(lines)), (ssize_t)strlen(lines));
+	close(fd);
+	spawn_run(argv, &r);
+	unlink(path);
+}
+
+Test(pvcheck, the_guest_passes_its_audit)
+{
+	char *argv[] = {PVCHECK, "--list", "--audit", "guest/privileged.allow",
+			BUILD_DIR "/guest.elf", NULL};
+
+	spawn_run(argv, &r);
+	cr_assert_eq(r.status, 0, "%s", r.out);
+	cr_assert_not_null(strstr(r.out, "audit: "), "%s", r.out);
+	cr_assert_not_null(strstr(r.out, "pv_native_*_fn"), "%s", r.out);
+}
+
+Test(pvcheck, a_bare_cli_in_c_is_refused)
+{
+	audit("allowed_sti the fixture's allowed sti\n", ROGUE);
+	cr_assert_eq(r.status, 1, "%s", r.out);
+	cr_assert_not_null(strstr(r.out, "privileged `cli` in rogue at"), "%s",
+			   r.out);
+	cr_assert_null(strstr(r.out, "in allowed_sti"), "%s", r.out);
+}
+
+Test(pvcheck, an_allowlisted_instruction_passes)
+{
+	audit("rogue the fixture's cli\nallowed_sti the fixture's sti\n",
+	      ROGUE);
+	cr_assert_eq(r.status, 0, "%s", r.out);
+}
+
+Test(pvcheck, a_stale_allowlist_entry_is_refused)
+{
+	audit("rogue the cli\nallowed_sti the sti\nstart nothing here\n",
+	      ROGUE);
+	cr_assert_eq(r.status, 1, "%s", r.out);
+	cr_assert_not_null(strstr(r.out, "allowlist entry start matches no "
+					 "privileged instruction"),
+			   "%s", r.out);
+}
+
+Test(pvcheck, an_entry_without_a_reason_is_refused)
+{
+	audit("rogue\n", ROGUE);
+	cr_assert_eq(r.status, 1, "%s", r.out);
+	cr_assert_not_null(strstr(r.out, "with a reason"), "%s", r.out);
 }
 
 Test(pvcheck, a_file_that_is_not_elf_is_a_usage_error)

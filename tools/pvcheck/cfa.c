@@ -21,6 +21,11 @@ bool pvc_cfa_init(void)
 	return true;
 }
 
+csh pvc_cs(void)
+{
+	return cs;
+}
+
 static bool writes_rsp(const cs_insn *in)
 {
 	cs_regs rd, wr;

@@ -159,6 +159,28 @@ struct pvc_section pvc_section(const struct pvc_image *img, const char *name)
 	return none;
 }
 
+bool pvc_exec_section(const struct pvc_image *img, unsigned n,
+		      struct pvc_section *out)
+{
+	Elf_Scn *scn = NULL;
+	GElf_Shdr sh;
+
+	while ((scn = elf_nextscn(elf, scn))) {
+		if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_PROGBITS ||
+		    !(sh.sh_flags & SHF_EXECINSTR) || !(sh.sh_flags & SHF_ALLOC))
+			continue;
+		if (sh.sh_addr < img->base || sh.sh_size > img->size ||
+		    sh.sh_addr - img->base > img->size - sh.sh_size)
+			continue;
+		if (n-- == 0) {
+			out->start = img->mem + (sh.sh_addr - img->base);
+			out->end = out->start + sh.sh_size;
+			return true;
+		}
+	}
+	return false;
+}
+
 uint8_t *pvc_ptr(const struct pvc_image *img, uint64_t addr)
 {
 	if (addr < img->base || addr - img->base >= img->size)

@@ -8,8 +8,9 @@
  * share must have one stack depth. It also refuses overlapping records,
  * sites the engine refuses, patchlets whose length does not fit its field
  * or that hold a branch or RIP-relative operand the engine would not
- * relocate. Exit 0: all proven; 1: a violation (each on stderr); 2: usage
- * or an unreadable image. docs/pvcheck.md.
+ * relocate; with --audit ALLOWLIST, privileged instructions outside the pv
+ * ops and the allowlist (audit.c). Exit 0: all proven; 1: a violation
+ * (each on stderr); 2: usage or an unreadable image. docs/pvcheck.md.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -460,20 +461,27 @@ static unsigned check_patchlets(void)
 
 int main(int argc, char **argv)
 {
+	const char *allowlist = NULL;
 	int first = 1, status = 0;
 
-	if (argc > 1 && strcmp(argv[1], "--list") == 0) {
-		listing = true;
-		first = 2;
+	for (; first < argc && argv[first][0] == '-'; first++) {
+		if (strcmp(argv[first], "--list") == 0)
+			listing = true;
+		else if (strcmp(argv[first], "--audit") == 0 &&
+			 first + 1 < argc)
+			allowlist = argv[++first];
+		else
+			break;
 	}
-	if (first >= argc) {
-		fprintf(stderr, "usage: pvcheck [--list] GUEST.elf...\n");
+	if (first >= argc || argv[first][0] == '-') {
+		fprintf(stderr, "usage: pvcheck [--list] [--audit ALLOWLIST] "
+				"GUEST.elf...\n");
 		return 2;
 	}
 	if (!pvc_cfa_init())
 		return 2;
 	for (int i = first; i < argc; i++) {
-		unsigned nrec, npl;
+		unsigned nrec, npl, npriv = 0;
 
 		errors = 0;
 		if (!pvc_image_load(&img, argv[i])) {
@@ -483,12 +491,23 @@ int main(int argc, char **argv)
 		ctx_init();
 		npl = check_patchlets();
 		nrec = check_records();
+		if (allowlist)
+			errors += pvc_audit(&img, allowlist, &npriv);
 		if (errors)
 			status = 1;
 		else if (!listing)
 			printf("pvcheck: %s: %u records, %u patchlets: every "
-			       "alternative keeps one stack layout\n",
-			       argv[i], nrec, npl);
+			       "alternative keeps one stack layout%s\n",
+			       argv[i], nrec, npl,
+			       allowlist ? "; privileged instructions only "
+					   "where allowed"
+					 : "");
+		if (listing && allowlist) {
+			printf("audit: %u privileged instructions, allowed "
+			       "in (function, count, reason):\n",
+			       npriv);
+			pvc_audit_list();
+		}
 		pvc_image_free(&img);
 	}
 	return status;

@@ -13,6 +13,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <capstone/capstone.h>
+
 #include "patch.h"
 
 /* ---- image.c: the guest image, loaded as the guest sees it ---- */
@@ -42,6 +44,10 @@ struct pvc_symbol {
  */
 bool pvc_image_load(struct pvc_image *img, const char *path);
 void pvc_image_free(struct pvc_image *img);
+
+/* The (n)th executable section's loaded bytes; false past the last. */
+bool pvc_exec_section(const struct pvc_image *img, unsigned n,
+		      struct pvc_section *out);
 
 /* The loaded bytes of section (name), or both NULL if there is none. */
 struct pvc_section pvc_section(const struct pvc_image *img, const char *name);
@@ -97,5 +103,21 @@ const char *pvc_check_patchlet(const struct pv_patchlet *p, uint64_t addr,
 			       char *why, size_t len);
 
 bool pvc_cfa_init(void);
+
+/* The Capstone handle cfa.c opened (64-bit, with details). */
+csh pvc_cs(void);
+
+/* ---- audit.c: privileged instructions outside the pv ops ---- */
+
+/*
+ * Sweep every executable section of (img) for privileged instructions and
+ * check each against the allowlist file (path): "function reason" lines.
+ * Returns the number of violations (printed), unused entries included;
+ * (*found) is the number of privileged instructions seen.
+ */
+unsigned pvc_audit(const struct pvc_image *img, const char *allowlist,
+		   unsigned *found);
+/* Print the allowlist with each entry's use count (after pvc_audit). */
+void pvc_audit_list(void);
 
 #endif /* PVCHECK_H */

@@ -399,7 +399,8 @@ static unsigned check_records(void)
 			check_site(r);
 		}
 	}
-	qsort(spans, n, sizeof(*spans), by_addr);
+	if (n)
+		qsort(spans, n, sizeof(*spans), by_addr);
 	for (size_t i = 1; i < n; i++)
 		if (spans[i].addr < spans[i - 1].addr + spans[i - 1].len) {
 			char a[96], b[96];

@@ -75,8 +75,8 @@ GUEST_OBJS := $(GUEST_ASM:%.S=$(O)/%.o) $(GUEST_C:%.c=$(O)/%.o) \
 
 # The pvops engine built for the host (tests, host benchmark), with the
 # host helper that lays out sites in host memory.
-HOST_PVOPS_SRCS := pvops/patch.c pvops/patchdata.c pvops/hypercall_port.c \
-	pvops/host/pv_host.c
+HOST_PVOPS_SRCS := pvops/patch.c pvops/insn.c pvops/patchdata.c \
+	pvops/hypercall_port.c pvops/host/pv_host.c
 
 # pvcheck, which every guest image must pass (docs/pvcheck.md).
 PVCHECK := $(O)/tools/pvcheck
@@ -198,7 +198,7 @@ $(O)/tests/guests32/%.elf: $(O)/tests/guests32/%.o $(PVCHECK)
 
 # The tests: one Criterion binary, so one summary line.
 $(O)/tests/run-tests: $(call host_objs,$(TEST_SRCS) $(VMM_LIB_SRCS) \
-		$(HOST_PVOPS_SRCS)) $(PATCHDATA_OBJS)
+		$(HOST_PVOPS_SRCS)) $(PATCHDATA_OBJS) $(O)/tests/rel8_patchlet.o
 	$(call msg,LD,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(HOST_LDFLAGS) -o $@ $^ -lcriterion -lcapstone -lseccomp -lm
@@ -236,7 +236,7 @@ BENCH_TOOLS := $(addprefix $(O)/bench/,launch report patch_bench)
 # pvcheck: the build-time proof over guest images (docs/pvcheck.md), on
 # Capstone and libelf, with the engine's own host build.
 $(PVCHECK): $(call host_objs,$(wildcard tools/pvcheck/*.c) pvops/patch.c \
-		pvops/hypercall_port.c) $(O)/patchdata/templates.o
+		pvops/insn.c pvops/hypercall_port.c) $(O)/patchdata/templates.o
 	$(call msg,LD,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(HOST_LDFLAGS) -o $@ $^ -lcapstone -lelf

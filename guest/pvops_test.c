@@ -324,7 +324,7 @@ static bool only_nops(const uint8_t *p, unsigned n)
 static bool is_patchlet(const uint8_t *site, unsigned len,
 			const struct pv_patchlet *p)
 {
-	return p->len <= len && !p->nrelocs &&
+	return p->len <= len &&
 	       memcmp(site, pv_patchlet_bytes(p), p->len) == 0 &&
 	       only_nops(site + p->len, len - p->len);
 }
@@ -423,6 +423,8 @@ static void check_patched_bytes(void)
 }
 
 /* ---- relocation, and the feature alternative in use ---- */
+
+uint64_t pv_reloc_data;
 
 uint64_t pv_reloc_probe(void)
 {

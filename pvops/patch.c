@@ -7,6 +7,7 @@
  * patchlet or template; C computes only rel32 displacements.
  * Freestanding: no libc, only compiler builtins.
  */
+#include "insn.h"
 #include "patch.h"
 #include "pv_bug.h"
 
@@ -76,26 +77,59 @@ static int put_rel32(uint8_t *field, uintptr_t insn_end, uintptr_t to)
 	return 0;
 }
 
+/* A relative field of (size) 1 or 4 bytes at (at), sign-extended. */
+static int64_t get_rel(const uint8_t *at, unsigned size)
+{
+	int32_t v32;
+
+	if (size == 1)
+		return (int8_t)at[0];
+	__builtin_memcpy(&v32, at, sizeof(v32));
+	return v32;
+}
+
+/*
+ * Copy patchlet (p) to (dst), which will run at (runtime). Every
+ * instruction is decoded (insn.c), as Linux's apply_relocation does: a
+ * relative branch or RIP-relative operand aimed outside the patchlet is
+ * made to aim at the same place from the new address; one inside it moves
+ * with it and stays. -PV_ERANGE if a new displacement does not fit its
+ * field (a rel8 that leaves the patchlet rarely does), -PV_EINVAL if an
+ * instruction cannot be decoded.
+ */
 int pv_copy_patchlet(const struct pv_patchlet *p, uint8_t *dst,
 		     uintptr_t runtime)
 {
 	const uint8_t *src = pv_patchlet_bytes(p);
+	uintptr_t from = (uintptr_t)src;
+	unsigned off = 0;
 
-	if (p->nrelocs > PV_PATCHLET_MAX_RELOCS)
-		return -PV_EINVAL;
 	__builtin_memcpy(dst, src, p->len);
-	/* A rel32 leaving the patchlet must aim at the same target after
-	 * the move: target = field end + rel32, in the original place. */
-	for (unsigned i = 0; i < p->nrelocs; i++) {
-		unsigned off = p->relocs[i];
-		int32_t rel;
+	while (off < p->len) {
+		struct pv_insn in;
+		int n = pv_insn_decode(src + off, p->len - off, &in);
+		unsigned field, size;
+		uintptr_t to;
+		int64_t d;
 
-		if (off + 4u > p->len)
+		if (n < 0)
 			return -PV_EINVAL;
-		__builtin_memcpy(&rel, src + off, sizeof(rel));
-		if (put_rel32(dst + off, runtime + off + 4,
-			      (uintptr_t)src + off + 4 + rel) < 0)
+		field = off + (in.rel_size ? in.rel_off : in.rip_off);
+		size = in.rel_size ? in.rel_size : in.rip_off ? 4 : 0;
+		off += (unsigned)n;
+		if (!size)
+			continue;
+		/* Displacements count from the instruction's end. */
+		to = from + off + (uintptr_t)get_rel(src + field, size);
+		if (to >= from && to < from + p->len)
+			continue; /* inside: moves along */
+		d = (int64_t)(to - (runtime + off));
+		if (size == 1 ? d != (int8_t)d : d != (int32_t)d)
 			return -PV_ERANGE;
+		if (size == 1)
+			dst[field] = (uint8_t)d;
+		else
+			put_rel32(dst + field, runtime + off, to);
 	}
 	return 0;
 }

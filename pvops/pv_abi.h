@@ -84,27 +84,24 @@ struct pv_patch_site {
 	uint16_t clobbers; /* register mask */
 };
 
-#define PV_PATCH_SITE_SIZE     16 /* the NASM macros emit this many bytes */
-#define PV_OP_SITE_LEN	       6  /* call [rip + disp32]: every op site */
-#define PV_MAX_SITE_LEN	       32 /* longest site the engine patches */
-#define PV_PATCHLET_MAX_RELOCS 3
+#define PV_PATCH_SITE_SIZE 16 /* the NASM macros emit this many bytes */
+#define PV_OP_SITE_LEN	   6  /* call [rip + disp32]: every op site */
+#define PV_MAX_SITE_LEN	   32 /* longest site the engine patches */
 
 /*
  * One patchlet descriptor, in section .pv_patchlets, emitted by the NASM
- * macro PATCHLET next to the global start/end labels it describes.
- * relocs[] are the offsets of rel32 fields (of relative calls and jumps
- * leaving the patchlet) that must be adjusted when the bytes move.
+ * macro PATCHLET next to the global start/end labels it describes. The
+ * engine relocates a patchlet by decoding it (pvops/insn.c), so the
+ * descriptor declares no relocations.
  */
 struct pv_patchlet {
 	int32_t start;	   /* -> first byte (the global start label) */
 	uint8_t len;	   /* end label - start label */
 	uint8_t op;	   /* enum pv_op it implements, or PV_PATCHLET_* */
 	uint16_t clobbers; /* registers the bytes change */
-	uint8_t nrelocs;
-	uint8_t relocs[PV_PATCHLET_MAX_RELOCS];
 };
 
-#define PV_PATCHLET_SIZE 12
+#define PV_PATCHLET_SIZE 8
 
 /* Patchlet roles other than an op (struct pv_patchlet.op). */
 enum pv_patchlet_role {

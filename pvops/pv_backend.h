@@ -47,10 +47,15 @@ extern const struct pv_patchlet pv_nop1_desc, pv_nop2_desc, pv_nop3_desc,
     pv_nop4_desc, pv_nop5_desc, pv_nop6_desc, pv_nop7_desc, pv_nop8_desc;
 extern const struct pv_patchlet pv_tmpl_call_desc, pv_tmpl_call_fit_desc,
     pv_tmpl_indirect_desc, pv_tmpl_mov_edx_desc;
-/* The RDTSCP replacement (a feature alternative) and the patchlet with a
- * relative call that the relocation tests move (calls pv_reloc_probe). */
-extern const struct pv_patchlet pv_alt_rdtscp_desc, pv_test_reloc_call_desc;
+/* The RDTSCP replacement (a feature alternative), and the patchlets the
+ * relocation tests copy and run elsewhere (patchdata/selftest.S), which
+ * reach pv_reloc_probe() and pv_reloc_data (defined by whoever links
+ * them: the guest's self-test, the host tests). */
+extern const struct pv_patchlet pv_alt_rdtscp_desc, pv_test_reloc_call_desc,
+    pv_test_rip_load_desc, pv_test_rip_store_desc, pv_test_jcc_out_desc,
+    pv_test_inside_desc;
 uint64_t pv_reloc_probe(void);
+extern uint64_t pv_reloc_data;
 
 /* The native patchlet of each op, indexed by enum pv_op; and the same
  * padded with CS prefixes to PV_OP_SITE_LEN. */

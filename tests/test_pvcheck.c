@@ -84,12 +84,28 @@ Test(pvcheck, a_replacement_longer_than_its_site_is_refused)
 			    "6-byte site");
 }
 
+/* The engine relocates by decoding: a RIP-relative load is fine... */
+Test(pvcheck, a_relocatable_rip_relative_operand_is_accepted)
+{
+	pvcheck(NULL, BUILD_DIR "/tests/pvcheck/ok_rip_relative.elf");
+	cr_assert_eq(r.status, 0, "%s", r.out);
+}
+
+/* ...unless its decoder cannot take the instruction (VEX)... */
 Test(pvcheck, an_unrelocatable_rip_relative_operand_is_refused)
 {
-	refused("rip_relative", "patchlet repl_rip: mov rax, qword ptr [rip");
-	cr_assert_not_null(strstr(r.out, "RIP-relative operand aimed outside "
-					 "the patchlet"),
+	refused("rip_unrelocatable",
+		"patchlet repl_vex: vmovdqu ymm0, ymmword ptr [rip");
+	cr_assert_not_null(strstr(r.out, "the engine's decoder cannot take "
+					 "it"),
 			   "%s", r.out);
+}
+
+/* ...or a rel8 branch leaves the patchlet. */
+Test(pvcheck, a_rel8_branch_out_of_a_patchlet_is_refused)
+{
+	refused("rel8_out", "patchlet repl_short: a rel8 branch at +0 leaves "
+			    "the patchlet");
 }
 
 Test(pvcheck, a_length_cut_to_its_field_is_refused)

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "insn.h"
 #include "pvcheck.h"
 
 static csh cs;
@@ -123,54 +124,40 @@ const char *pvc_check_patchlet(const struct pv_patchlet *p, uint64_t addr,
 	unsigned off = 0;
 
 	while (off < p->len) {
-		cs_insn *in;
-		const cs_x86 *x;
-		bool reloc = false;
+		struct pv_insn in;
+		int n = pv_insn_decode(b + off, p->len - off, &in);
+		cs_insn *ci;
+		uint64_t to;
 
-		if (cs_disasm(cs, b + off, p->len - off, addr + off, 1, &in) !=
+		if (cs_disasm(cs, b + off, p->len - off, addr + off, 1, &ci) !=
 		    1) {
 			snprintf(why, len, "no instruction decodes at +%u",
 				 off);
 			return why;
 		}
-		x = &in->detail->x86;
-		/* A relative branch: its target is an immediate operand. */
-		if ((in->id == X86_INS_CALL || is_branch(in)) &&
-		    x->op_count == 1 && x->operands[0].type == X86_OP_IMM) {
-			uint64_t to = (uint64_t)x->operands[0].imm;
-			unsigned field = off + x->encoding.imm_offset;
-
-			for (unsigned r = 0; r < p->nrelocs; r++)
-				reloc |= p->relocs[r] == field &&
-					 x->encoding.imm_size == 4;
-			if ((to < addr || to >= addr + p->len) && !reloc) {
-				snprintf(why, len,
-					 "%s %s at +%u leaves the patchlet "
-					 "and the engine does not relocate it",
-					 in->mnemonic, in->op_str, off);
-				cs_free(in, 1);
-				return why;
-			}
+		/* The engine relocates by decoding: it must decode it. */
+		if (n < 0 || (unsigned)n != ci->size) {
+			snprintf(why, len,
+				 "%s %s at +%u: the engine's decoder cannot "
+				 "take it, so it cannot relocate the patchlet",
+				 ci->mnemonic, ci->op_str, off);
+			cs_free(ci, 1);
+			return why;
 		}
-		for (unsigned i = 0; i < x->op_count; i++) {
-			const cs_x86_op *o = &x->operands[i];
-			uint64_t to;
-
-			if (o->type != X86_OP_MEM || o->mem.base != X86_REG_RIP)
-				continue;
-			to = addr + off + in->size + (uint64_t)o->mem.disp;
+		cs_free(ci, 1);
+		if (in.rel_size == 1) {
+			to = addr + off + (unsigned)n +
+			     (uint64_t)(int64_t)(int8_t)b[off + in.rel_off];
 			if (to < addr || to >= addr + p->len) {
 				snprintf(why, len,
-					 "%s %s at +%u: a RIP-relative "
-					 "operand aimed outside the patchlet, "
-					 "which the engine does not relocate",
-					 in->mnemonic, in->op_str, off);
-				cs_free(in, 1);
+					 "a rel8 branch at +%u leaves the "
+					 "patchlet: relocatable only within "
+					 "127 bytes",
+					 off);
 				return why;
 			}
 		}
-		off += in->size;
-		cs_free(in, 1);
+		off += (unsigned)n;
 	}
 	return NULL;
 }

@@ -95,9 +95,11 @@ struct pvc_stream {
 const char *pvc_follow(struct pvc_stream *s, uint64_t addr);
 
 /*
- * Check one patchlet's bytes at guest address (addr): every relative
- * branch or RIP-relative operand that leaves it must be one the engine
- * relocates (a rel32 listed in relocs[]). Returns NULL or why not.
+ * Check one patchlet's bytes at guest address (addr): the engine's
+ * decoder must take every instruction (it relocates by decoding), and no
+ * rel8 branch may leave it (relocatable within 127 bytes only; a rel32 or
+ * RIP-relative operand that cannot reach is the engine's refusal at the
+ * site). Returns NULL or why not.
  */
 const char *pvc_check_patchlet(const struct pv_patchlet *p, uint64_t addr,
 			       char *why, size_t len);

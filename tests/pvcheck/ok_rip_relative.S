@@ -1,7 +1,7 @@
 ; SPDX-License-Identifier: MIT
-; rip_relative.S: refused. The replacement loads through a RIP-relative
-; operand aimed outside itself; the engine copies it unrelocated, so at
-; the site it would read the wrong place.
+; ok_rip_relative.S: allowed. The replacement loads through a RIP-relative
+; operand aimed outside itself: the engine decodes what it copies and
+; aims the operand at the same place from the site.
 %include "fixture.inc"
 
 PATCHLET repl_rip, PV_PATCHLET_ALT, 1 << PV_REG_RAX

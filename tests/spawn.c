@@ -81,13 +81,26 @@ void boot_minivmm(struct spawn_result *r, char *cmdline)
 	spawn_run(argv, r);
 }
 
-void boot_qemu(struct spawn_result *r, char *accel, char *cmdline)
+void boot_qemu_image(struct spawn_result *r, char *accel, char *mem,
+		     char *image, char *cmdline)
 {
-	char *argv[] = {
-	    "scripts/run-qemu.sh",  "--accel", accel, "--timeout", "60",
-	    BUILD_DIR "/guest.elf", cmdline,   NULL};
+	char *argv[] = {"scripts/run-qemu.sh",
+			"--accel",
+			accel,
+			"--timeout",
+			"60",
+			"--mem",
+			mem,
+			image,
+			cmdline,
+			NULL};
 
 	spawn_run(argv, r);
+}
+
+void boot_qemu(struct spawn_result *r, char *accel, char *cmdline)
+{
+	boot_qemu_image(r, accel, "64M", BUILD_DIR "/guest.elf", cmdline);
 }
 
 void assert_guest_pass(const struct spawn_result *r, const char *hv)

@@ -30,6 +30,9 @@ unsigned spawn_count_lines(const struct spawn_result *r, const char *prefix);
 void boot_minivmm(struct spawn_result *r, char *cmdline);
 /* Boot it in QEMU microvm (scripts/run-qemu.sh) with (accel). */
 void boot_qemu(struct spawn_result *r, char *accel, char *cmdline);
+/* Boot (image) in QEMU microvm with (accel) and (mem), e.g. "64M". */
+void boot_qemu_image(struct spawn_result *r, char *accel, char *mem,
+		     char *image, char *cmdline);
 /* The run passed: status 0, one RESULT line, the banner names (hv). */
 void assert_guest_pass(const struct spawn_result *r, const char *hv);
 /* The run failed: status 1, one RESULT line, (reason) in the output. */

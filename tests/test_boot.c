@@ -156,17 +156,7 @@ Test(boot, minivmm_passes_in_the_smallest_memory)
 
 Test(boot, qemu_microvm_tcg_passes_in_2m)
 {
-	char *argv[] = {"scripts/run-qemu.sh",
-			"--accel",
-			"tcg",
-			"--timeout",
-			"60",
-			"--mem",
-			"2M",
-			GUEST,
-			NULL};
-
-	spawn_run(argv, &r);
+	boot_qemu_image(&r, "tcg", "2M", GUEST, "");
 	cr_assert_eq(r.status, 0, "status %d:\n%s", r.status, r.out);
 	cr_assert_eq(spawn_count_lines(&r, "RESULT: pass"), 1, "%s", r.out);
 }

@@ -32,15 +32,7 @@ Test(elf32, boots_in_minivmm)
 
 static void boot_qemu32(char *accel)
 {
-	char *argv[] = {"scripts/run-qemu.sh",
-			"--accel",
-			accel,
-			"--timeout",
-			"30",
-			HELLO32,
-			NULL};
-
-	spawn_run(argv, &r);
+	boot_qemu_image(&r, accel, "64M", HELLO32, "");
 	cr_assert_eq(r.status, 0, "status %d:\n%s", r.status, r.out);
 	cr_assert_not_null(strstr(r.out, LINE), "%s", r.out);
 }

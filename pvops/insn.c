@@ -10,6 +10,9 @@
 
 #define X86_INSN_MAX 15
 
+/* The opcode tables read best as compact lists: kept from clang-format. */
+/* clang-format off */
+
 /* Immediate kinds. */
 enum { I0, I8, I16, IZ /* 16 or 32 by operand size */, IV /* + REX.W: 64 */,
        I16_8 /* enter */, IM /* moffs: address size */, IX /* invalid */ };
@@ -54,6 +57,8 @@ static uint8_t imm1(uint8_t op)
 		return I0;
 	}
 }
+
+/* clang-format on */
 
 /* 0F map: opcodes with no ModRM byte. */
 static int no_modrm2(uint8_t op)

@@ -49,8 +49,9 @@ static unsigned agree(const uint8_t *p, unsigned max)
 		cs_free(in, 1);
 		return len;
 	}
-	cr_assert_eq((unsigned)n, len, "%s %s (%02x %02x %02x %02x): %d, "
-				       "Capstone %u",
+	cr_assert_eq((unsigned)n, len,
+		     "%s %s (%02x %02x %02x %02x): %d, "
+		     "Capstone %u",
 		     in->mnemonic, in->op_str, p[0], p[1], p[2], p[3], n, len);
 	for (unsigned i = 0; i < x->op_count; i++)
 		if (x->operands[i].type == X86_OP_MEM &&
@@ -60,7 +61,8 @@ static unsigned agree(const uint8_t *p, unsigned max)
 				     in->mnemonic, in->op_str, d.rip_off,
 				     x->encoding.disp_offset);
 	if (d.rel_size)
-		cr_assert(x->op_count == 1 && x->operands[0].type == X86_OP_IMM &&
+		cr_assert(x->op_count == 1 &&
+			      x->operands[0].type == X86_OP_IMM &&
 			      d.rel_off == x->encoding.imm_offset &&
 			      d.rel_size == x->encoding.imm_size,
 			  "%s %s: rel%u at %u", in->mnemonic, in->op_str,
@@ -116,16 +118,16 @@ Test(insn, branches_and_rip_relative_operands)
 		uint8_t bytes[8];
 		unsigned len, rel_off, rel_size, rip_off;
 	} cases[] = {
-	    {{0xeb, 0x05}, 2, 1, 1, 0},			 /* jmp rel8 */
-	    {{0x74, 0xfe}, 2, 1, 1, 0},			 /* je rel8 */
-	    {{0xe8, 1, 2, 3, 4}, 5, 1, 4, 0},		 /* call rel32 */
-	    {{0xe9, 1, 2, 3, 4}, 5, 1, 4, 0},		 /* jmp rel32 */
-	    {{0x0f, 0x85, 1, 2, 3, 4}, 6, 2, 4, 0},	 /* jne rel32 */
-	    {{0x2e, 0xe8, 1, 2, 3, 4}, 6, 2, 4, 0},	 /* cs call */
+	    {{0xeb, 0x05}, 2, 1, 1, 0},			  /* jmp rel8 */
+	    {{0x74, 0xfe}, 2, 1, 1, 0},			  /* je rel8 */
+	    {{0xe8, 1, 2, 3, 4}, 5, 1, 4, 0},		  /* call rel32 */
+	    {{0xe9, 1, 2, 3, 4}, 5, 1, 4, 0},		  /* jmp rel32 */
+	    {{0x0f, 0x85, 1, 2, 3, 4}, 6, 2, 4, 0},	  /* jne rel32 */
+	    {{0x2e, 0xe8, 1, 2, 3, 4}, 6, 2, 4, 0},	  /* cs call */
 	    {{0x48, 0x8b, 0x05, 1, 2, 3, 4}, 7, 0, 0, 3}, /* mov rax,[rip] */
 	    {{0x48, 0x89, 0x05, 1, 2, 3, 4}, 7, 0, 0, 3}, /* mov [rip],rax */
 	    {{0x48, 0x8d, 0x05, 1, 2, 3, 4}, 7, 0, 0, 3}, /* lea */
-	    {{0xff, 0x15, 1, 2, 3, 4}, 6, 0, 0, 2},	 /* call [rip] */
+	    {{0xff, 0x15, 1, 2, 3, 4}, 6, 0, 0, 2},	  /* call [rip] */
 	    {{0xc7, 0x05, 1, 2, 3, 4, 5, 6}, 0, 0, 0, 0}, /* truncated */
 	};
 

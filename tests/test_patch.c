@@ -415,9 +415,9 @@ Test(patch, rel8_outside_that_cannot_reach_is_refused)
 {
 	uint8_t buf[8];
 
-	cr_assert_eq(pv_copy_patchlet(&pv_test_rel8_out_desc, buf,
-				      (uintptr_t)buf),
-		     -PV_ERANGE);
+	cr_assert_eq(
+	    pv_copy_patchlet(&pv_test_rel8_out_desc, buf, (uintptr_t)buf),
+	    -PV_ERANGE);
 }
 
 Test(patch, relocation_that_cannot_reach_is_refused)

@@ -243,9 +243,9 @@ Test(patchlets, relative_targets_survive_a_move)
 
 		if (p->op == PV_PATCHLET_CALL || p->op == PV_PATCHLET_INDIRECT)
 			continue; /* a template: C writes its displacement */
-		cr_assert_eq(pv_copy_patchlet(p, elsewhere,
-					      (uintptr_t)elsewhere),
-			     0, "%s", expected[i].name);
+		cr_assert_eq(
+		    pv_copy_patchlet(p, elsewhere, (uintptr_t)elsewhere), 0,
+		    "%s", expected[i].name);
 		na = cs_disasm(cs, src, p->len, (uintptr_t)src, 0, &a);
 		nb = cs_disasm(cs, elsewhere, p->len, (uintptr_t)elsewhere, 0,
 			       &b);
@@ -278,7 +278,8 @@ Test(patchlets, relative_targets_survive_a_move)
 						     "%s: %s %s aims elsewhere "
 						     "once moved",
 						     expected[i].name,
-						     a[k].mnemonic, a[k].op_str);
+						     a[k].mnemonic,
+						     a[k].op_str);
 			}
 		}
 		cs_free(a, na);

@@ -134,8 +134,12 @@ static void audit(const char *lines, char *image)
 
 Test(pvcheck, the_guest_passes_its_audit)
 {
-	char *argv[] = {PVCHECK, "--list", "--audit", "guest/privileged.allow",
-			BUILD_DIR "/guest.elf", NULL};
+	char *argv[] = {PVCHECK,
+			"--list",
+			"--audit",
+			"guest/privileged.allow",
+			BUILD_DIR "/guest.elf",
+			NULL};
 
 	spawn_run(argv, &r);
 	cr_assert_eq(r.status, 0, "%s", r.out);

@@ -63,8 +63,8 @@ static bool read_allowlist(const char *path)
 			fclose(f);
 			return false;
 		}
-		snprintf(allowed[nallowed].pattern,
-			 sizeof(allowed[0].pattern), "%.*s", (int)n, p);
+		snprintf(allowed[nallowed].pattern, sizeof(allowed[0].pattern),
+			 "%.*s", (int)n, p);
 		snprintf(allowed[nallowed].reason, sizeof(allowed[0].reason),
 			 "%s", reason);
 		allowed[nallowed++].uses = 0;
@@ -176,6 +176,6 @@ unsigned pvc_audit(const struct pvc_image *img, const char *allowlist,
 void pvc_audit_list(void)
 {
 	for (unsigned i = 0; i < nallowed; i++)
-		printf("  %-28s %2u  %s\n", allowed[i].pattern,
-		       allowed[i].uses, allowed[i].reason);
+		printf("  %-28s %2u  %s\n", allowed[i].pattern, allowed[i].uses,
+		       allowed[i].reason);
 }

@@ -51,7 +51,7 @@ static bool rsp_arith(const cs_insn *in, int *delta)
 	    x->operands[1].type != X86_OP_IMM)
 		return false;
 	*delta = (int)(in->id == X86_INS_ADD ? x->operands[1].imm
-					      : -x->operands[1].imm);
+					     : -x->operands[1].imm);
 	return true;
 }
 
@@ -84,8 +84,8 @@ const char *pvc_follow(struct pvc_stream *s, uint64_t addr)
 				 "no instruction decodes at +%u", off);
 			return why;
 		}
-		*out = (struct pvc_insn){.off = off, .len = in->size,
-					 .depth = depth};
+		*out = (struct pvc_insn){
+		    .off = off, .len = in->size, .depth = depth};
 		/* Capstone's text is at most 32 + 160 bytes: keep what fits. */
 		snprintf(out->text, sizeof(out->text), "%.31s%s%.31s",
 			 in->mnemonic, in->op_str[0] ? " " : "", in->op_str);

@@ -36,8 +36,9 @@ static bool load_segments(struct pvc_image *img)
 				 : hi;
 		}
 	if (lo >= hi || hi - lo > PVC_IMAGE_MAX) {
-		fprintf(stderr, "pvcheck: %s: no loadable segment, or they "
-				"span more than 256 MiB\n",
+		fprintf(stderr,
+			"pvcheck: %s: no loadable segment, or they "
+			"span more than 256 MiB\n",
 			img->path);
 		return false;
 	}
@@ -53,8 +54,9 @@ static bool load_segments(struct pvc_image *img)
 		if (ph.p_filesz > ph.p_memsz ||
 		    pread(elf_fd, img->mem + (ph.p_vaddr - lo), ph.p_filesz,
 			  (off_t)ph.p_offset) != (ssize_t)ph.p_filesz) {
-			fprintf(stderr, "pvcheck: %s: segment %zu cannot be "
-					"read\n",
+			fprintf(stderr,
+				"pvcheck: %s: segment %zu cannot be "
+				"read\n",
 				img->path, i);
 			return false;
 		}
@@ -167,7 +169,8 @@ bool pvc_exec_section(const struct pvc_image *img, unsigned n,
 
 	while ((scn = elf_nextscn(elf, scn))) {
 		if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_PROGBITS ||
-		    !(sh.sh_flags & SHF_EXECINSTR) || !(sh.sh_flags & SHF_ALLOC))
+		    !(sh.sh_flags & SHF_EXECINSTR) ||
+		    !(sh.sh_flags & SHF_ALLOC))
 			continue;
 		if (sh.sh_addr < img->base || sh.sh_size > img->size ||
 		    sh.sh_addr - img->base > img->size - sh.sh_size)
@@ -224,8 +227,8 @@ const char *pvc_where(const struct pvc_image *img, uint64_t addr, char *buf,
 	for (size_t i = 0; i < img->nsyms; i++) {
 		const struct pvc_symbol *s = &img->syms[i];
 
-		if (s->addr > addr || (s->size && addr - s->addr >= s->size &&
-					       s->addr != addr))
+		if (s->addr > addr ||
+		    (s->size && addr - s->addr >= s->size && s->addr != addr))
 			continue;
 		/* The nearest below; at one address, ours over the
 		 * linker's (__kernel_start, __pv_patchlets_start). */

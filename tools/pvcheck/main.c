@@ -25,8 +25,7 @@
 /* Environment of the engine's host build: an invariant broke. */
 void pv_bug(const char *file, int line, const char *cond)
 {
-	fprintf(stderr, "pvcheck: PV_BUG_ON(%s) at %s:%d\n", cond, file,
-		line);
+	fprintf(stderr, "pvcheck: PV_BUG_ON(%s) at %s:%d\n", cond, file, line);
 	exit(2);
 }
 
@@ -72,9 +71,8 @@ static void ctx_init(void)
 	static const uint32_t none[PV_FW_COUNT];
 	char name[32];
 
-	ctx = (struct pv_patch_ctx){.features = none,
-				    .nfeature_words = PV_FW_COUNT,
-				    .vlog = capture};
+	ctx = (struct pv_patch_ctx){
+	    .features = none, .nfeature_words = PV_FW_COUNT, .vlog = capture};
 	for (unsigned n = 1; n <= 8; n++) {
 		snprintf(name, sizeof(name), "pv_nop%u_desc", n);
 		ctx.nops[n] = desc(name);
@@ -95,12 +93,10 @@ enum variant {
 };
 
 static const char *const variant_names[V_COUNT] = {
-    "native", "native+nops", "direct call (native)",
-    "direct call (hypercall)"};
+    "native", "native+nops", "direct call (native)", "direct call (hypercall)"};
 
 /* The address of symbol (prefix)(op)(suffix), or 0. */
-static uintptr_t target(const char *prefix, const char *op,
-			const char *suffix)
+static uintptr_t target(const char *prefix, const char *op, const char *suffix)
 {
 	char name[64];
 
@@ -108,8 +104,7 @@ static uintptr_t target(const char *prefix, const char *op,
 	return (uintptr_t)pvc_sym_ptr(&img, name);
 }
 
-static void backend_of(enum variant v, const void *table,
-		       struct pv_backend *be)
+static void backend_of(enum variant v, const void *table, struct pv_backend *be)
 {
 	static const uint16_t contract[PV_OP_COUNT] = {
 #define PVC_CONTRACT(name, NAME, c, shape, bench)                              \
@@ -157,15 +152,13 @@ static void add_stream(struct site *s, const char *name, const uint8_t *bytes)
 	for (unsigned i = 0; i < s->nstreams; i++)
 		if (memcmp(s->streams[i].bytes, bytes, len) == 0)
 			return; /* the same bytes: the same stream */
-	s->streams[s->nstreams] =
-	    (struct pvc_stream){.name = name, .len = len};
+	s->streams[s->nstreams] = (struct pvc_stream){.name = name, .len = len};
 	memcpy(s->streams[s->nstreams].bytes, bytes, len);
 	s->nstreams++;
 }
 
 /* What the engine makes of the site under (c); false if it refuses. */
-static bool plan(struct site *s, const struct pv_patch_ctx *c,
-		 const char *name)
+static bool plan(struct site *s, const struct pv_patch_ctx *c, const char *name)
 {
 	uint8_t buf[PV_MAX_SITE_LEN];
 	enum pv_action act;
@@ -304,9 +297,8 @@ static void list_site(const struct site *s)
 {
 	static const char *const kinds[] = {"op", "feature", "callback"};
 
-	printf("%#llx %s len %u %s %s\n", (unsigned long long)s->addr,
-	       s->where, s->rec->instr_len,
-	       s->rec->kind < 3 ? kinds[s->rec->kind] : "?",
+	printf("%#llx %s len %u %s %s\n", (unsigned long long)s->addr, s->where,
+	       s->rec->instr_len, s->rec->kind < 3 ? kinds[s->rec->kind] : "?",
 	       s->rec->kind == PV_KIND_OP ? pv_op_name(s->rec->key) : "");
 	for (unsigned i = 0; i < s->nstreams; i++) {
 		const struct pvc_stream *st = &s->streams[i];
@@ -317,7 +309,8 @@ static void list_site(const struct site *s)
 			char hex[3 * 16] = "";
 
 			for (unsigned b = 0; b < in->len && b < 15; b++)
-				sprintf(hex + 3 * b, "%02x ", st->bytes[in->off + b]);
+				sprintf(hex + 3 * b, "%02x ",
+					st->bytes[in->off + b]);
 			printf("    +%-2u  rsp%-+4d %-30s %s\n", in->off,
 			       in->depth, hex, in->text);
 		}
@@ -452,7 +445,8 @@ static unsigned check_patchlets(void)
 			continue;
 		}
 		/* A template's rel32 or disp32 is the engine's to compute. */
-		if (p->op != PV_PATCHLET_CALL && p->op != PV_PATCHLET_INDIRECT &&
+		if (p->op != PV_PATCHLET_CALL &&
+		    p->op != PV_PATCHLET_INDIRECT &&
 		    pvc_check_patchlet(p, pvc_addr(&img, pv_patchlet_bytes(p)),
 				       why, sizeof(why)))
 			error("patchlet %s: %s", name, why);

@@ -25,9 +25,9 @@ struct pvc_section {
 
 struct pvc_image {
 	const char *path;
-	uint8_t *mem;	  /* the PT_LOAD segments, from base */
-	uint64_t base;	  /* lowest PT_LOAD address */
-	uint64_t size;	  /* bytes of mem */
+	uint8_t *mem;  /* the PT_LOAD segments, from base */
+	uint64_t base; /* lowest PT_LOAD address */
+	uint64_t size; /* bytes of mem */
 	struct pvc_symbol *syms;
 	size_t nsyms;
 };

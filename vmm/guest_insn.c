@@ -40,19 +40,13 @@ static bool walk(const struct vmm_mem *mem, uint64_t table, unsigned index,
 	       (*e & PTE_P);
 }
 
-/* 4-level (long mode) or 3-level (PAE) walk from the PD pointer level. */
-static bool walk_pae(const struct vmm_mem *mem, uint64_t pdpt, uint64_t lin,
-		     uint64_t *gpa)
+/* The page directory and table levels, shared by PAE and 4-level. */
+static bool walk_pd(const struct vmm_mem *mem, uint64_t pd, uint64_t lin,
+		    uint64_t *gpa)
 {
 	uint64_t e;
 
-	if (!walk(mem, pdpt, (lin >> 30) & 0x1ff, 8, &e))
-		return false;
-	if (e & PTE_PS) { /* 1 GiB page (long mode only) */
-		*gpa = (e & PTE_ADDR & ~0x3fffffffull) | (lin & 0x3fffffff);
-		return true;
-	}
-	if (!walk(mem, e & PTE_ADDR, (lin >> 21) & 0x1ff, 8, &e))
+	if (!walk(mem, pd, (lin >> 21) & 0x1ff, 8, &e))
 		return false;
 	if (e & PTE_PS) { /* 2 MiB page */
 		*gpa = (e & PTE_ADDR & ~0x1fffffull) | (lin & 0x1fffff);
@@ -62,6 +56,21 @@ static bool walk_pae(const struct vmm_mem *mem, uint64_t pdpt, uint64_t lin,
 		return false;
 	*gpa = (e & PTE_ADDR) | (lin & 0xfff);
 	return true;
+}
+
+/* 4-level (long mode): the PD pointer level, then walk_pd(). */
+static bool walk_pdpt(const struct vmm_mem *mem, uint64_t pdpt, uint64_t lin,
+		      uint64_t *gpa)
+{
+	uint64_t e;
+
+	if (!walk(mem, pdpt, (lin >> 30) & 0x1ff, 8, &e))
+		return false;
+	if (e & PTE_PS) { /* 1 GiB page */
+		*gpa = (e & PTE_ADDR & ~0x3fffffffull) | (lin & 0x3fffffff);
+		return true;
+	}
+	return walk_pd(mem, e & PTE_ADDR, lin, gpa);
 }
 
 bool vmm_gva_to_gpa(const struct vmm_mem *mem, const struct kvm_sregs *sregs,
@@ -79,22 +88,13 @@ bool vmm_gva_to_gpa(const struct vmm_mem *mem, const struct kvm_sregs *sregs,
 		if (!walk(mem, sregs->cr3 & PTE_ADDR, (lin >> 39) & 0x1ff, 8,
 			  &e))
 			return false;
-		return walk_pae(mem, e & PTE_ADDR, lin, gpa);
+		return walk_pdpt(mem, e & PTE_ADDR, lin, gpa);
 	}
 	lin &= 0xffffffffull;
 	if (sregs->cr4 & CR4_PAE) { /* four PDPTEs, 32-byte aligned */
 		if (!walk(mem, sregs->cr3 & 0xffffffe0ull, lin >> 30, 8, &e))
 			return false;
-		if (!walk(mem, e & PTE_ADDR, (lin >> 21) & 0x1ff, 8, &e))
-			return false;
-		if (e & PTE_PS) {
-			*gpa = (e & PTE_ADDR & ~0x1fffffull) | (lin & 0x1fffff);
-			return true;
-		}
-		if (!walk(mem, e & PTE_ADDR, (lin >> 12) & 0x1ff, 8, &e))
-			return false;
-		*gpa = (e & PTE_ADDR) | (lin & 0xfff);
-		return true;
+		return walk_pd(mem, e & PTE_ADDR, lin, gpa);
 	}
 	/* 32-bit paging: two levels of 4-byte entries. */
 	if (!walk(mem, sregs->cr3 & 0xfffff000ull, lin >> 22, 4, &e))

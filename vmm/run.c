@@ -238,13 +238,11 @@ static int handle_io(struct vmm_vm *vm, const struct vmm_opts *opts,
 		return VMM_CONTINUE;
 	}
 	if (port == MINIVMM_DEBUGCON_PORT && size == 1) {
-		for (uint32_t i = 0; i < run->io.count; i++) {
-			if (out)
-				vmm_serial_write(serial, (const char *)&data[i],
-						 1);
-			else
-				data[i] = MINIVMM_DEBUGCON_PORT;
-		}
+		if (out)
+			vmm_serial_write(serial, (const char *)data,
+					 run->io.count);
+		else
+			memset(data, MINIVMM_DEBUGCON_PORT, run->io.count);
 		return VMM_CONTINUE;
 	}
 	if ((port == MINIVMM_DEBUG_EXIT_PORT ||

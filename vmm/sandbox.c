@@ -4,10 +4,10 @@
  * is set up, before the first KVM_RUN. From then on it may only run the
  * vCPU and read or write its registers (ioctl on the vCPU fd, with the
  * request checked), write to stdout and stderr, wait for them to take more
- * (poll), read the clock, return
- * from a signal and exit. openat fails with EPERM (so a probe can see the
- * sandbox and report it); any other syscall is a violation: SIGSYS, a
- * message naming the syscall, exit status VMM_STATUS_SANDBOX.
+ * (poll), read the clock, return from a signal and exit. openat fails with
+ * EPERM (so a probe can see the sandbox and report it); any other syscall
+ * is a violation: SIGSYS, a message naming the syscall, exit status
+ * VMM_STATUS_SANDBOX.
  */
 #include <err.h>
 #include <errno.h>

@@ -44,9 +44,10 @@ static int capture(const char *fmt, va_list ap)
 	return 0;
 }
 
-static void PV_ERR_PRINTF(const char *fmt, ...)
+/* One violation: "pvcheck: FILE: ..." on stderr, counted. */
+static void violation(const char *fmt, ...)
     __attribute__((format(printf, 1, 2)));
-static void PV_ERR_PRINTF(const char *fmt, ...)
+static void violation(const char *fmt, ...)
 {
 	va_list ap;
 
@@ -57,7 +58,6 @@ static void PV_ERR_PRINTF(const char *fmt, ...)
 	fputc('\n', stderr);
 	errors++;
 }
-#define error PV_ERR_PRINTF
 
 /* ---- the engine's context, from the image's own patchlets ---- */
 
@@ -172,8 +172,8 @@ static bool plan(struct site *s, const struct pv_patch_ctx *c, const char *name)
 		/* The engine's log names the host address: keep its why. */
 		if (why)
 			memmove(refusal, why + 3, strlen(why + 3) + 1);
-		error("site at %s (%#llx): the engine refuses it (%s): %s",
-		      s->where, (unsigned long long)s->addr, name, refusal);
+		violation("site at %s (%#llx): the engine refuses it (%s): %s",
+			  s->where, (unsigned long long)s->addr, name, refusal);
 		return false;
 	}
 	add_stream(s, name, buf);
@@ -207,10 +207,11 @@ static void feature_streams(struct site *s)
 	if (!plan(s, &c, "feature present"))
 		return;
 	if (repl->len > s->rec->instr_len)
-		error("alternative at %s (%#llx): replacement of %u bytes is "
-		      "longer than the %u-byte site",
-		      s->where, (unsigned long long)s->addr, repl->len,
-		      s->rec->instr_len);
+		violation(
+		    "alternative at %s (%#llx): replacement of %u bytes is "
+		    "longer than the %u-byte site",
+		    s->where, (unsigned long long)s->addr, repl->len,
+		    s->rec->instr_len);
 }
 
 /* Callbacks run in the guest; the ones pvcheck knows it runs here. */
@@ -223,17 +224,18 @@ static void callback_streams(struct site *s)
 	int n;
 
 	if (fn != pvc_sym_ptr(&img, "pv_patch_hypercall_port")) {
-		error("callback site at %s (%#llx): pvcheck cannot compute "
-		      "what its callback writes",
-		      s->where, (unsigned long long)s->addr);
+		violation("callback site at %s (%#llx): pvcheck cannot compute "
+			  "what its callback writes",
+			  s->where, (unsigned long long)s->addr);
 		return;
 	}
 	c.cb_data = &port;
 	n = pv_patch_hypercall_port(s->rec, pv_site_addr(s->rec),
 				    s->rec->instr_len, buf, &c);
 	if (n < 0 || (unsigned)n > s->rec->instr_len) {
-		error("callback site at %s (%#llx): the callback refuses it",
-		      s->where, (unsigned long long)s->addr);
+		violation(
+		    "callback site at %s (%#llx): the callback refuses it",
+		    s->where, (unsigned long long)s->addr);
 		return;
 	}
 	pv_fill_nops(&ctx, buf + n, s->rec->instr_len - (unsigned)n);
@@ -264,14 +266,15 @@ static void flatten(struct site *s)
 		const char *why = pvc_follow(st, s->addr);
 
 		if (why)
-			error("%s site at %s (%#llx): stream '%s': %s", kind,
-			      s->where, (unsigned long long)s->addr, st->name,
-			      why);
+			violation("%s site at %s (%#llx): stream '%s': %s",
+				  kind, s->where, (unsigned long long)s->addr,
+				  st->name, why);
 		else if (st->end_depth != 0)
-			error("%s site at %s (%#llx): stream '%s' leaves rsp "
-			      "%+d at the site's end",
-			      kind, s->where, (unsigned long long)s->addr,
-			      st->name, st->end_depth);
+			violation(
+			    "%s site at %s (%#llx): stream '%s' leaves rsp "
+			    "%+d at the site's end",
+			    kind, s->where, (unsigned long long)s->addr,
+			    st->name, st->end_depth);
 	}
 	/* Offset 0 and the end are boundaries of all, at depth 0. */
 	for (unsigned off = 1; off < s->rec->instr_len; off++)
@@ -282,14 +285,15 @@ static void flatten(struct site *s)
 				int db = depth_at(&s->streams[b], off, &fb);
 
 				if (fa && fb && da != db)
-					error("%s site at %s (%#llx): stack "
-					      "layout conflict in "
-					      "alternatives at +%u: '%s' has "
-					      "rsp%+d, '%s' has rsp%+d",
-					      kind, s->where,
-					      (unsigned long long)s->addr, off,
-					      s->streams[a].name, da,
-					      s->streams[b].name, db);
+					violation(
+					    "%s site at %s (%#llx): stack "
+					    "layout conflict in "
+					    "alternatives at +%u: '%s' has "
+					    "rsp%+d, '%s' has rsp%+d",
+					    kind, s->where,
+					    (unsigned long long)s->addr, off,
+					    s->streams[a].name, da,
+					    s->streams[b].name, db);
 			}
 }
 
@@ -328,16 +332,18 @@ static void check_site(const struct pv_patch_site *rec)
 	if (!pvc_ptr(&img, s.addr) || !rec->instr_len ||
 	    rec->instr_len > PV_MAX_SITE_LEN ||
 	    !pvc_ptr(&img, s.addr + rec->instr_len - 1)) {
-		error("record at %#llx: site %#llx, %u bytes, is not in the "
-		      "image",
-		      (unsigned long long)pvc_addr(&img, rec),
-		      (unsigned long long)s.addr, rec->instr_len);
+		violation(
+		    "record at %#llx: site %#llx, %u bytes, is not in the "
+		    "image",
+		    (unsigned long long)pvc_addr(&img, rec),
+		    (unsigned long long)s.addr, rec->instr_len);
 		return;
 	}
 	if (!ctx.nops[1] || !ctx.call_tmpl || !ctx.indirect_tmpl) {
-		error("site at %s (%#llx): the image has patch records but not "
-		      "the engine's NOPs and templates (patchdata/)",
-		      s.where, (unsigned long long)s.addr);
+		violation(
+		    "site at %s (%#llx): the image has patch records but not "
+		    "the engine's NOPs and templates (patchdata/)",
+		    s.where, (unsigned long long)s.addr);
 		return;
 	}
 	add_stream(&s, "original", pv_site_addr(rec));
@@ -348,8 +354,8 @@ static void check_site(const struct pv_patch_site *rec)
 	else if (rec->kind == PV_KIND_CALLBACK)
 		callback_streams(&s);
 	else
-		error("record at %#llx: unknown kind %u",
-		      (unsigned long long)pvc_addr(&img, rec), rec->kind);
+		violation("record at %#llx: unknown kind %u",
+			  (unsigned long long)pvc_addr(&img, rec), rec->kind);
 	flatten(&s);
 	if (listing)
 		list_site(&s);
@@ -398,13 +404,14 @@ static unsigned check_records(void)
 		if (spans[i].addr < spans[i - 1].addr + spans[i - 1].len) {
 			char a[96], b[96];
 
-			error("records overlap: the site at %s (%#llx, %u "
-			      "bytes) and the one at %s (%#llx)",
-			      pvc_where(&img, spans[i - 1].addr, a, sizeof(a)),
-			      (unsigned long long)spans[i - 1].addr,
-			      spans[i - 1].len,
-			      pvc_where(&img, spans[i].addr, b, sizeof(b)),
-			      (unsigned long long)spans[i].addr);
+			violation(
+			    "records overlap: the site at %s (%#llx, %u "
+			    "bytes) and the one at %s (%#llx)",
+			    pvc_where(&img, spans[i - 1].addr, a, sizeof(a)),
+			    (unsigned long long)spans[i - 1].addr,
+			    spans[i - 1].len,
+			    pvc_where(&img, spans[i].addr, b, sizeof(b)),
+			    (unsigned long long)spans[i].addr);
 		}
 	free(spans);
 	return (unsigned)n;
@@ -434,14 +441,14 @@ static unsigned check_patchlets(void)
 			snprintf(label, sizeof(label), "%s_end", name);
 			end = pvc_sym_ptr(&img, label);
 			if (start && end && end - start != p->len)
-				error("patchlet %s: %td bytes between its "
-				      "labels, its descriptor says %u: the "
-				      "length does not fit its 8-bit field",
-				      name, end - start, p->len);
+				violation("patchlet %s: %td bytes between its "
+					  "labels, its descriptor says %u: the "
+					  "length does not fit its 8-bit field",
+					  name, end - start, p->len);
 		}
 		if (!pvc_ptr(&img, pvc_addr(&img, pv_patchlet_bytes(p)))) {
-			error("patchlet %s: its bytes are not in the image",
-			      name);
+			violation("patchlet %s: its bytes are not in the image",
+				  name);
 			continue;
 		}
 		/* A template's rel32 or disp32 is the engine's to compute. */
@@ -449,7 +456,7 @@ static unsigned check_patchlets(void)
 		    p->op != PV_PATCHLET_INDIRECT &&
 		    pvc_check_patchlet(p, pvc_addr(&img, pv_patchlet_bytes(p)),
 				       why, sizeof(why)))
-			error("patchlet %s: %s", name, why);
+			violation("patchlet %s: %s", name, why);
 	}
 	return n;
 }

@@ -24,6 +24,7 @@ endif
 
 CC := gcc
 LD := ld
+OBJCOPY := objcopy
 NASM := nasm
 
 WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
@@ -51,7 +52,7 @@ TEST_ENV := LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp:print_suppressio
 endif
 GUEST_CFLAGS := -std=gnu11 -O2 -g $(WARN) -Iinclude -Ipvops -MMD -MP \
 	-ffreestanding -fno-pic -fno-pie -mno-red-zone -mgeneral-regs-only \
-	-mcmodel=small -fno-stack-protector -fno-asynchronous-unwind-tables \
+	-mcmodel=small -fno-stack-protector -fasynchronous-unwind-tables \
 	-fcf-protection=none -fno-omit-frame-pointer
 NASMFLAGS := -f elf64 -g -F dwarf -I$(O)/include/ -Ipvops/ -Iguest/ \
 	-Ipatchdata/ -Itests/guests/ -Itests/pvcheck/
@@ -99,7 +100,8 @@ $(DEPS_OK): scripts/deps.sh
 
 # ---- the C headers' constants, for NASM ----
 ABI_INC := $(O)/include/abi.inc $(O)/include/pv_abi.inc \
-	$(O)/include/pv_feature.inc $(O)/include/pv_op_list.inc
+	$(O)/include/pv_feature.inc $(O)/include/pv_op_list.inc \
+	$(O)/include/pv_unwind.inc
 $(O)/include/abi.inc: scripts/h2inc.sh include/minivmm_abi.h include/pvh.h
 	$(call msg,GEN,$@)
 	$(Q)mkdir -p $(@D)
@@ -110,6 +112,12 @@ $(O)/include/pv_op_list.inc: scripts/oplist.sh include/pv_op_list.h
 	$(call msg,GEN,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)scripts/oplist.sh include/pv_op_list.h > $@
+
+# The unwind table's constants, for UNWIND_HINT (guest/unwind_hint.inc).
+$(O)/include/pv_unwind.inc: scripts/h2inc.sh include/pv_unwind.h
+	$(call msg,GEN,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)scripts/h2inc.sh include/pv_unwind.h > $@
 
 $(O)/include/%.inc: scripts/h2inc.sh pvops/%.h
 	$(call msg,GEN,$@)
@@ -160,12 +168,26 @@ $(O)/minivmm: $(call host_objs,$(VMM_SRCS))
 	$(Q)$(CC) $(HOST_LDFLAGS) -o $@ $^ -lseccomp -lm
 
 # Every guest image is linked, then proven by pvcheck before it is kept:
-# a violation fails the build, as objtool's do (docs/pvcheck.md).
+# a violation fails the build, as objtool's do (docs/pvcheck.md). The
+# kernel is linked twice: pvcheck builds the unwind table from the first
+# link, and the second adds it as the image's last section, so nothing
+# moves; pvcheck then proves the table is the one the final image needs
+# (docs/unwind.md).
 $(O)/guest.elf: guest/guest.ld $(GUEST_OBJS) $(PVCHECK) guest/privileged.allow
 	$(call msg,LD,$@)
-	$(Q)$(LD) $(GUEST_LDFLAGS) -T guest/guest.ld -o $@.tmp $(GUEST_OBJS)
+	$(Q)$(LD) $(GUEST_LDFLAGS) -T guest/guest.ld -o $@.1 $(GUEST_OBJS)
+	$(call msg,PVCHECK,$@)
+	$(Q)$(PVCHECK) --audit guest/privileged.allow --unwind-out $@.unwind \
+		$@.1 >/dev/null
+	$(Q)$(OBJCOPY) -I binary -O elf64-x86-64 -B i386:x86-64 \
+		--rename-section .data=.pv_unwind,alloc,load,readonly,data,contents \
+		$@.unwind $@.unwind.o
+	$(call msg,LD,$@)
+	$(Q)$(LD) $(GUEST_LDFLAGS) -T guest/guest.ld -o $@.tmp $(GUEST_OBJS) \
+		$@.unwind.o
 	$(call msg,PVCHECK,$@)
 	$(Q)$(PVCHECK) --audit guest/privileged.allow $@.tmp >/dev/null
+	$(Q)rm -f $@.1 $@.unwind $@.unwind.o
 	$(Q)mv $@.tmp $@
 
 # Tiny test guests: one NASM file each, probing one exit path.
@@ -239,7 +261,7 @@ $(PVCHECK): $(call host_objs,$(wildcard tools/pvcheck/*.c) pvops/patch.c \
 		pvops/insn.c pvops/hypercall_port.c) $(O)/patchdata/templates.o
 	$(call msg,LD,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(HOST_LDFLAGS) -o $@ $^ -lcapstone -lelf
+	$(Q)$(CC) $(HOST_LDFLAGS) -o $@ $^ -lcapstone -ldw -lelf
 
 # ---- fuzzing: libFuzzer harnesses (clang), with ASan and UBSan ----
 FUZZ_SECONDS ?= 60

@@ -6,6 +6,7 @@
 ; BSS and call guest_main(start_info) in C. Trusts only the PVH protocol.
 
 %include "abi.inc"                  ; include/pvh.h, include/minivmm_abi.h
+%include "unwind_hint.inc"
 %define DEBUG_EXIT_FAIL (MINIVMM_DEBUG_EXIT_BASE | 1)
 
 %define MSR_EFER        0xc0000080
@@ -38,6 +39,7 @@ section .text.boot progbits alloc exec nowrite align=16
 bits 32
 global pvh_start32
 pvh_start32:
+        UNWIND_HINT_UNDEF           ; 32-bit code: nothing to unwind
         cmp dword [ebx], XEN_HVM_START_MAGIC_VALUE
         jne bad_magic
         mov esi, ebx                ; keep start_info; becomes guest_main's arg
@@ -85,6 +87,7 @@ start64:
         mov fs, ax
         mov gs, ax
         mov rsp, stack_top
+        UNWIND_HINT_END             ; a backtrace ends at guest_main's caller
 
         ; BSS is small and 8-byte aligned (guest.ld): clear it in qwords.
         extern __bss_start, __bss_end

@@ -1,10 +1,15 @@
 ; SPDX-License-Identifier: MIT
 ; trap_entry.S: the 32 exception entry stubs and the interrupt stubs. Each
-; pushes a zero error code if
-; the CPU did not push one, then its vector, saves every general register
-; into a struct trap_frame (guest.h) and calls trap_handler(frame). If the
-; handler returns (an expected exception), registers are restored and
-; iretq resumes at the frame's rip, which the handler may have moved.
+; pushes a zero error code if the CPU did not push one, then its vector,
+; saves every general register into a struct trap_frame (guest.h) and
+; calls trap_handler(frame). If the handler returns (an expected
+; exception), registers are restored and iretq resumes at the frame's rip,
+; which the handler may have moved.
+; The UNWIND_HINTs tell pvcheck what it cannot see: a stub's frame is the
+; CPU's, not a call's; around the call, rbp points at the trap frame, so a
+; backtrace from the handler goes on into the interrupted code.
+
+%include "unwind_hint.inc"
 
 bits 64
 section .text
@@ -27,6 +32,7 @@ trap_stub_%1:
 %assign v 0
 %rep 32
         align 16
+        UNWIND_HINT_UNDEF           ; the CPU's frame, not a call's
         TRAP_STUB v
 %assign v v + 1
 %endrep
@@ -35,11 +41,13 @@ trap_stub_%1:
 global irq_stub_timer, irq_stub_spurious
         align 16
 irq_stub_timer:
+        UNWIND_HINT_UNDEF
         push 0
         push 0x40
         jmp trap_common
         align 16
 irq_stub_spurious:
+        UNWIND_HINT_UNDEF
         push 0
         push 0xff
         jmp trap_common
@@ -62,6 +70,7 @@ trap_common:
         push r15
         mov rdi, rsp                ; trap_handler(frame)
         mov rbp, rsp
+        UNWIND_HINT_REGS_RBP        ; unwinding goes on from the frame
         and rsp, -16                ; the C ABI wants a 16-byte aligned call
         cld
         call trap_handler

@@ -94,7 +94,7 @@ const char *pvc_follow(struct pvc_stream *s, uint64_t addr)
 		else if (in->id == X86_INS_POP || in->id == X86_INS_POPFQ)
 			delta = 8;
 		else if (in->id == X86_INS_CALL)
-			delta = 0; /* it returns, with rsp as it was */
+			out->call = true; /* it returns, with rsp as it was */
 		else if (is_branch(in)) {
 			snprintf(why, sizeof(why), "a branch (%s) at +%u",
 				 out->text, off);

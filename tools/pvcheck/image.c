@@ -64,6 +64,15 @@ static bool load_segments(struct pvc_image *img)
 	return true;
 }
 
+static bool in_exec_section(size_t index)
+{
+	GElf_Shdr sh;
+	Elf_Scn *scn = elf_getscn(elf, index);
+
+	return scn && gelf_getshdr(scn, &sh) && (sh.sh_flags & SHF_EXECINSTR) &&
+	       (sh.sh_flags & SHF_ALLOC);
+}
+
 static void load_symbols(struct pvc_image *img)
 {
 	Elf_Scn *scn = NULL;
@@ -95,7 +104,12 @@ static void load_symbols(struct pvc_image *img)
 			    GELF_ST_TYPE(s.st_info) == STT_FILE)
 				continue;
 			img->syms[img->nsyms++] = (struct pvc_symbol){
-			    strdup(name), s.st_value, s.st_size};
+			    .name = strdup(name),
+			    .addr = s.st_value,
+			    .size = s.st_size,
+			    .func = GELF_ST_TYPE(s.st_info) == STT_FUNC,
+			    .global = GELF_ST_BIND(s.st_info) != STB_LOCAL,
+			    .exec = in_exec_section(s.st_shndx)};
 		}
 		return;
 	}
@@ -120,6 +134,11 @@ bool pvc_image_load(struct pvc_image *img, const char *path)
 		return false;
 	load_symbols(img);
 	return true;
+}
+
+Elf *pvc_image_elf(void)
+{
+	return elf;
 }
 
 void pvc_image_free(struct pvc_image *img)

@@ -44,10 +44,7 @@ static int capture(const char *fmt, va_list ap)
 	return 0;
 }
 
-/* One violation: "pvcheck: FILE: ..." on stderr, counted. */
-static void violation(const char *fmt, ...)
-    __attribute__((format(printf, 1, 2)));
-static void violation(const char *fmt, ...)
+void pvc_violation(const char *fmt, ...)
 {
 	va_list ap;
 
@@ -172,7 +169,7 @@ static bool plan(struct site *s, const struct pv_patch_ctx *c, const char *name)
 		/* The engine's log names the host address: keep its why. */
 		if (why)
 			memmove(refusal, why + 3, strlen(why + 3) + 1);
-		violation("site at %s (%#llx): the engine refuses it (%s): %s",
+		pvc_violation("site at %s (%#llx): the engine refuses it (%s): %s",
 			  s->where, (unsigned long long)s->addr, name, refusal);
 		return false;
 	}
@@ -207,7 +204,7 @@ static void feature_streams(struct site *s)
 	if (!plan(s, &c, "feature present"))
 		return;
 	if (repl->len > s->rec->instr_len)
-		violation(
+		pvc_violation(
 		    "alternative at %s (%#llx): replacement of %u bytes is "
 		    "longer than the %u-byte site",
 		    s->where, (unsigned long long)s->addr, repl->len,
@@ -224,7 +221,7 @@ static void callback_streams(struct site *s)
 	int n;
 
 	if (fn != pvc_sym_ptr(&img, "pv_patch_hypercall_port")) {
-		violation("callback site at %s (%#llx): pvcheck cannot compute "
+		pvc_violation("callback site at %s (%#llx): pvcheck cannot compute "
 			  "what its callback writes",
 			  s->where, (unsigned long long)s->addr);
 		return;
@@ -233,7 +230,7 @@ static void callback_streams(struct site *s)
 	n = pv_patch_hypercall_port(s->rec, pv_site_addr(s->rec),
 				    s->rec->instr_len, buf, &c);
 	if (n < 0 || (unsigned)n > s->rec->instr_len) {
-		violation(
+		pvc_violation(
 		    "callback site at %s (%#llx): the callback refuses it",
 		    s->where, (unsigned long long)s->addr);
 		return;
@@ -255,8 +252,41 @@ static int depth_at(const struct pvc_stream *st, unsigned off, bool *found)
 	return 0;
 }
 
+/*
+ * The unwinder's view of a proven site (unwind.c): one depth at each
+ * offset that some stream stops at. A call in a site must be at the
+ * site's own depth: the unwinder looks a return address up without the
+ * site's rows (docs/unwind.md says why).
+ */
+static void record_depths(const struct site *s, const char *kind)
+{
+	int depth[PV_MAX_SITE_LEN] = {0};
+	bool boundary[PV_MAX_SITE_LEN] = {false};
+	unsigned before = errors;
+
+	for (unsigned i = 0; i < s->nstreams; i++)
+		for (unsigned k = 0; k < s->streams[i].ninsns; k++) {
+			const struct pvc_insn *in = &s->streams[i].insns[k];
+
+			boundary[in->off] = true;
+			depth[in->off] = in->depth;
+			if (in->call && in->depth != 0)
+				pvc_violation(
+				    "%s site at %s (%#llx): stream '%s' calls "
+				    "at +%u with rsp%+d: a return address "
+				    "into a site must be at the site's depth",
+				    kind, s->where, (unsigned long long)s->addr,
+				    s->streams[i].name, in->off, in->depth);
+		}
+	if (errors == before)
+		pvc_unwind_add_site(s->addr, s->rec->instr_len, depth,
+				    boundary);
+}
+
 static void flatten(struct site *s)
 {
+	unsigned before = errors;
+
 	const char *kind = s->rec->kind == PV_KIND_OP ? pv_op_name(s->rec->key)
 			   : s->rec->kind == PV_KIND_FEATURE ? "alternative"
 							     : "callback";
@@ -266,11 +296,11 @@ static void flatten(struct site *s)
 		const char *why = pvc_follow(st, s->addr);
 
 		if (why)
-			violation("%s site at %s (%#llx): stream '%s': %s",
+			pvc_violation("%s site at %s (%#llx): stream '%s': %s",
 				  kind, s->where, (unsigned long long)s->addr,
 				  st->name, why);
 		else if (st->end_depth != 0)
-			violation(
+			pvc_violation(
 			    "%s site at %s (%#llx): stream '%s' leaves rsp "
 			    "%+d at the site's end",
 			    kind, s->where, (unsigned long long)s->addr,
@@ -285,7 +315,7 @@ static void flatten(struct site *s)
 				int db = depth_at(&s->streams[b], off, &fb);
 
 				if (fa && fb && da != db)
-					violation(
+					pvc_violation(
 					    "%s site at %s (%#llx): stack "
 					    "layout conflict in "
 					    "alternatives at +%u: '%s' has "
@@ -295,6 +325,8 @@ static void flatten(struct site *s)
 					    s->streams[a].name, da,
 					    s->streams[b].name, db);
 			}
+	if (errors == before)
+		record_depths(s, kind);
 }
 
 static void list_site(const struct site *s)
@@ -332,7 +364,7 @@ static void check_site(const struct pv_patch_site *rec)
 	if (!pvc_ptr(&img, s.addr) || !rec->instr_len ||
 	    rec->instr_len > PV_MAX_SITE_LEN ||
 	    !pvc_ptr(&img, s.addr + rec->instr_len - 1)) {
-		violation(
+		pvc_violation(
 		    "record at %#llx: site %#llx, %u bytes, is not in the "
 		    "image",
 		    (unsigned long long)pvc_addr(&img, rec),
@@ -340,7 +372,7 @@ static void check_site(const struct pv_patch_site *rec)
 		return;
 	}
 	if (!ctx.nops[1] || !ctx.call_tmpl || !ctx.indirect_tmpl) {
-		violation(
+		pvc_violation(
 		    "site at %s (%#llx): the image has patch records but not "
 		    "the engine's NOPs and templates (patchdata/)",
 		    s.where, (unsigned long long)s.addr);
@@ -354,7 +386,7 @@ static void check_site(const struct pv_patch_site *rec)
 	else if (rec->kind == PV_KIND_CALLBACK)
 		callback_streams(&s);
 	else
-		violation("record at %#llx: unknown kind %u",
+		pvc_violation("record at %#llx: unknown kind %u",
 			  (unsigned long long)pvc_addr(&img, rec), rec->kind);
 	flatten(&s);
 	if (listing)
@@ -404,7 +436,7 @@ static unsigned check_records(void)
 		if (spans[i].addr < spans[i - 1].addr + spans[i - 1].len) {
 			char a[96], b[96];
 
-			violation(
+			pvc_violation(
 			    "records overlap: the site at %s (%#llx, %u "
 			    "bytes) and the one at %s (%#llx)",
 			    pvc_where(&img, spans[i - 1].addr, a, sizeof(a)),
@@ -441,13 +473,13 @@ static unsigned check_patchlets(void)
 			snprintf(label, sizeof(label), "%s_end", name);
 			end = pvc_sym_ptr(&img, label);
 			if (start && end && end - start != p->len)
-				violation("patchlet %s: %td bytes between its "
+				pvc_violation("patchlet %s: %td bytes between its "
 					  "labels, its descriptor says %u: the "
 					  "length does not fit its 8-bit field",
 					  name, end - start, p->len);
 		}
 		if (!pvc_ptr(&img, pvc_addr(&img, pv_patchlet_bytes(p)))) {
-			violation("patchlet %s: its bytes are not in the image",
+			pvc_violation("patchlet %s: its bytes are not in the image",
 				  name);
 			continue;
 		}
@@ -456,14 +488,51 @@ static unsigned check_patchlets(void)
 		    p->op != PV_PATCHLET_INDIRECT &&
 		    pvc_check_patchlet(p, pvc_addr(&img, pv_patchlet_bytes(p)),
 				       why, sizeof(why)))
-			violation("patchlet %s: %s", name, why);
+			pvc_violation("patchlet %s: %s", name, why);
 	}
 	return n;
 }
 
+/*
+ * The unwind table (unwind.c): built when asked (--unwind-out, to be
+ * linked in; --list-unwind), and always when the image carries one in
+ * .pv_unwind, which must then be exactly the table this image needs: a
+ * second link that moved anything, or a stale table, fails here.
+ */
+static void unwind_table(const char *out, bool print)
+{
+	struct pvc_section have = pvc_section(&img, ".pv_unwind");
+	bool embedded = have.start && have.end > have.start;
+	uint8_t *blob = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	if (!out && !print && !embedded)
+		return;
+	if (!pvc_unwind_build(&img, &blob, &len))
+		return;
+	if (embedded && ((size_t)(have.end - have.start) != len ||
+			 memcmp(have.start, blob, len) != 0))
+		pvc_violation("the unwind table in .pv_unwind (%td bytes) is "
+			      "not the one this image needs (%zu bytes): the "
+			      "second link moved code, or the table is stale",
+			      have.end - have.start, len);
+	if (print)
+		pvc_unwind_print(blob, len);
+	if (out) {
+		f = fopen(out, "wb");
+		if (!f || fwrite(blob, 1, len, f) != len || fclose(f) != 0) {
+			perror(out);
+			exit(2);
+		}
+	}
+	free(blob);
+}
+
 int main(int argc, char **argv)
 {
-	const char *allowlist = NULL;
+	const char *allowlist = NULL, *unwind_out = NULL;
+	bool list_unwind = false;
 	int first = 1, status = 0;
 
 	for (; first < argc && argv[first][0] == '-'; first++) {
@@ -472,12 +541,22 @@ int main(int argc, char **argv)
 		else if (strcmp(argv[first], "--audit") == 0 &&
 			 first + 1 < argc)
 			allowlist = argv[++first];
+		else if (strcmp(argv[first], "--unwind-out") == 0 &&
+			 first + 1 < argc)
+			unwind_out = argv[++first];
+		else if (strcmp(argv[first], "--list-unwind") == 0)
+			list_unwind = true;
 		else
 			break;
 	}
 	if (first >= argc || argv[first][0] == '-') {
-		fprintf(stderr, "usage: pvcheck [--list] [--audit ALLOWLIST] "
-				"GUEST.elf...\n");
+		fprintf(stderr,
+			"usage: pvcheck [--list] [--list-unwind] [--audit "
+			"ALLOWLIST] [--unwind-out TABLE] GUEST.elf...\n");
+		return 2;
+	}
+	if (unwind_out && argc - first != 1) {
+		fprintf(stderr, "pvcheck: --unwind-out takes one image\n");
 		return 2;
 	}
 	if (!pvc_cfa_init())
@@ -495,6 +574,8 @@ int main(int argc, char **argv)
 		nrec = check_records();
 		if (allowlist)
 			errors += pvc_audit(&img, allowlist, &npriv);
+		if (!errors)
+			unwind_table(unwind_out, list_unwind);
 		if (errors)
 			status = 1;
 		else if (!listing)
@@ -511,6 +592,7 @@ int main(int argc, char **argv)
 			pvc_audit_list();
 		}
 		pvc_image_free(&img);
+		pvc_unwind_reset();
 	}
 	return status;
 }

@@ -35,6 +35,9 @@ struct pvc_image {
 struct pvc_symbol {
 	char *name;
 	uint64_t addr, size;
+	bool func;   /* STT_FUNC (C functions, NASM's name:function) */
+	bool global; /* not STB_LOCAL */
+	bool exec;   /* in an executable section */
 };
 
 /*
@@ -44,6 +47,9 @@ struct pvc_symbol {
  */
 bool pvc_image_load(struct pvc_image *img, const char *path);
 void pvc_image_free(struct pvc_image *img);
+
+/* The loaded image's libelf handle (for libdw), until pvc_image_free. */
+struct Elf *pvc_image_elf(void);
 
 /* The (n)th executable section's loaded bytes; false past the last. */
 bool pvc_exec_section(const struct pvc_image *img, unsigned n,
@@ -74,6 +80,7 @@ const char *pvc_where(const struct pvc_image *img, uint64_t addr, char *buf,
 struct pvc_insn {
 	unsigned off, len; /* in the stream */
 	int depth;	   /* rsp at its start, relative to the site's start */
+	bool call;	   /* a call: it returns into the stream */
 	char text[64];	   /* mnemonic and operands */
 };
 
@@ -121,5 +128,36 @@ unsigned pvc_audit(const struct pvc_image *img, const char *allowlist,
 		   unsigned *found);
 /* Print the allowlist with each entry's use count (after pvc_audit). */
 void pvc_audit_list(void);
+
+/* ---- main.c ---- */
+
+/* One violation: "pvcheck: FILE: ..." on stderr, counted. */
+void pvc_violation(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* ---- unwind.c: the unwind table (include/pv_unwind.h) ---- */
+
+/*
+ * A patch site's flattened stack depth: at each offset that is an
+ * instruction boundary of some stream (boundary[off]), rsp relative to
+ * the site's start (depth[off], 0 or negative). Recorded by main.c once
+ * the site's streams agree.
+ */
+void pvc_unwind_add_site(uint64_t addr, unsigned len, const int *depth,
+			 const bool *boundary);
+
+/*
+ * Build the unwind table of (img) into a malloc'd (*blob, *len): rows from
+ * the compiler's CFI (.eh_frame, with libdw), from following rsp through
+ * the assembly (with its UNWIND_HINTs), and per site from the flattened
+ * depths; and the function names. Violations are reported (false).
+ */
+bool pvc_unwind_build(const struct pvc_image *img, uint8_t **blob,
+		      size_t *len);
+
+/* Forget the sites of the last image. */
+void pvc_unwind_reset(void);
+
+/* Print the table in (blob) readably, one row per line. */
+void pvc_unwind_print(const uint8_t *blob, size_t len);
 
 #endif /* PVCHECK_H */

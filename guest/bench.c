@@ -36,8 +36,6 @@ extern bench_fn bench_loop, bench_exit_null, PATHS(irq_pair);
 #define BENCH_DECL(name, NAME, contract, shape, bench) BENCH_DECL_##bench(name)
 PV_OP_LIST(BENCH_DECL)
 #undef BENCH_DECL
-void step_on(void);
-void step_off(void);
 
 enum bench_arg { ARG_NONE, ARG_FLAGS, ARG_CR3 };
 

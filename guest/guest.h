@@ -103,6 +103,9 @@ void trap_expect(unsigned vector, const void *resume);
 bool trap_taken(struct trap_frame *out, uint64_t *cr2);
 /* While (counter) is set, each single-step #DB increments it and resumes. */
 void trap_count_steps(volatile uint64_t *counter);
+/* While (hook) is set, each single-step #DB calls it, then resumes at the
+ * frame's rip with the frame's rflags (the hook may clear TF). */
+void trap_on_step(void (*hook)(struct trap_frame *f));
 
 /* ---- faults.S: instructions that fault on purpose, with labels ---- */
 /* Read 8 bytes at (addr); fault_read_insn is the load, fault_read_resume
@@ -176,6 +179,39 @@ void bench_null_hypercalls(uint64_t n);
 /* ---- hostile.c: the guest against minivmm (hostile=SEED,COUNT[,END]) ---- */
 /* If hostile= is on the command line: run it and end the run; else return. */
 void hostile_run(void);
+
+/* ---- bench_loops.S: single-stepping ---- */
+/* Set RFLAGS.TF: every instruction after it raises #DB, until step_off. */
+void step_on(void);
+void step_off(void);
+
+/* ---- unwind.c: the caller chain, from pvcheck's table ---- */
+struct unwind_frame {
+	uint64_t rip, rsp, rbp;
+	bool exact; /* rip is where the code stopped (an exception), not a
+		       return address */
+};
+
+enum unwind_stop {
+	UNWIND_MORE,	  /* stepped to the caller */
+	UNWIND_END,	  /* the bottom of the stack: a complete chain */
+	UNWIND_NO_INFO,	  /* the table says nothing about this rip */
+	UNWIND_BAD_FRAME, /* the rule points off the stack, or not upward */
+};
+
+/* Step (f) to its caller's frame. */
+enum unwind_stop unwind_step(struct unwind_frame *f);
+/* The name of the function holding (ip) and its start; NULL if none. */
+const char *unwind_symbol(uint64_t ip, uint64_t *start);
+/* Print the caller chain from (f), symbolized, one frame a line. */
+void unwind_print(const struct unwind_frame *f);
+/* The frame of unwind_here()'s caller, at its return address. */
+void unwind_here(struct unwind_frame *f);
+
+/* ---- unwind_test.c: test=unwind ---- */
+/* Single-step a 3-deep chain around every op's site, unwinding at every
+ * instruction; calls guest_fail() on the first wrong chain. */
+void unwind_selftest(void);
 
 /* ---- selftest.c: checks run at every boot ---- */
 /* Run the self-tests; calls guest_fail() on the first failure. */

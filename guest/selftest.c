@@ -2,7 +2,8 @@
 /*
  * selftest.c: what the guest checks at every boot (the boot information,
  * exception delivery, its own printf), and the failures a test asks for on
- * the command line (test=ud2|pf|spin|fail) to prove that failures are seen.
+ * the command line (test=ud2|pf|spin|fail) to prove that failures are seen,
+ * and test=unwind (unwind_test.c).
  */
 #include "guest.h"
 #include "minivmm_abi.h"
@@ -103,6 +104,8 @@ void selftest_forced(void)
 		printf("test=spin: spinning forever\n");
 		for (;;)
 			__asm__ volatile("" ::: "memory");
+	} else if (cmdline_is("test", "unwind")) {
+		unwind_selftest(); /* then the usual checks, and pass */
 	} else if (cmdline_is("test", "fail")) {
 		guest_fail("forced by test=fail");
 	}

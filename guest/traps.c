@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
  * traps.c: the IDT and what happens on an exception: print the vector,
- * error code, rip and cr2 (read through the pv op), and fail the run. A
+ * error code, rip and cr2 (read through the pv op) and the backtrace of
+ * the interrupted code (unwind.c), and fail the run. A
  * self-test may announce one exception it provokes on purpose
  * (trap_expect); that one is recorded and resumed instead. Interrupts go
  * to their handlers.
@@ -43,6 +44,7 @@ static const char *const trap_names[32] = {
 };
 
 static volatile uint64_t *step_counter;
+static void (*step_hook)(struct trap_frame *f);
 
 static struct {
 	bool armed, taken;
@@ -96,10 +98,21 @@ void trap_count_steps(volatile uint64_t *counter)
 	step_counter = counter;
 }
 
+void trap_on_step(void (*hook)(struct trap_frame *f))
+{
+	step_hook = hook;
+}
+
 void trap_handler(struct trap_frame *f)
 {
+	struct unwind_frame from = {
+	    .rip = f->rip, .rsp = f->rsp, .rbp = f->rbp, .exact = true};
 	uint64_t cr2;
 
+	if (f->vector == VEC_DB && step_hook) {
+		step_hook(f);
+		return;
+	}
 	if (f->vector == VEC_DB && step_counter) {
 		(*step_counter)++; /* RFLAGS.TF stays set in the frame */
 		return;
@@ -125,6 +138,7 @@ void trap_handler(struct trap_frame *f)
 	       f->vector < 32 ? trap_names[f->vector] : "irq",
 	       (unsigned long long)f->error, (unsigned long long)f->rip,
 	       (unsigned long long)cr2, (unsigned long long)f->rsp);
+	unwind_print(&from);
 	guest_fail("exception %s at rip %#llx",
 		   f->vector < 32 ? trap_names[f->vector] : "irq",
 		   (unsigned long long)f->rip);

@@ -21,6 +21,7 @@ need_file /usr/share/qemu/bios-microvm.bin qemu-system-data
 need_file /usr/include/criterion/criterion.h libcriterion-dev
 need_file /usr/include/capstone/capstone.h libcapstone-dev
 need_file /usr/include/gelf.h libelf-dev
+need_file /usr/include/elfutils/libdw.h libdw-dev
 need_file /usr/include/seccomp.h libseccomp-dev
 if [ "${1:-}" = "--bench" ]; then
 	need_cmd strace strace

@@ -54,6 +54,8 @@ void spawn_run_signal(char *const argv[], struct spawn_result *r,
 	r->out[r->len] = '\0';
 	close(fds[0]);
 	cr_assert_eq(waitpid(pid, &wstatus, 0), pid);
+	cr_assert_lt(r->len, sizeof(r->out) - 1,
+		     "%s printed more than the test can hold", argv[0]);
 	r->status =
 	    WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) : 128 + WTERMSIG(wstatus);
 }

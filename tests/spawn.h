@@ -12,7 +12,7 @@
 
 struct spawn_result {
 	int status;	 /* exit status, or 128 + signal number */
-	char out[65536]; /* stdout and stderr interleaved, NUL-terminated */
+	char out[1 << 20]; /* stdout and stderr interleaved, NUL-terminated */
 	size_t len;
 };
 

@@ -186,3 +186,25 @@ Test(pvcheck, a_file_that_is_not_elf_is_a_usage_error)
 	cr_assert_eq(r.status, 2, "%s", r.out);
 	cr_assert_not_null(strstr(r.out, "not an ELF file"), "%s", r.out);
 }
+
+/* ---- the unwind table's own rules (docs/unwind.md) ---- */
+
+Test(pvcheck, a_call_below_the_site_depth_is_refused)
+{
+	refused("call_deep", "stream 'feature present' calls at +1 with "
+			     "rsp-8: a return address into a site must be "
+			     "at the site's depth");
+}
+
+/* A global label reached with a deeper stack needs an UNWIND_HINT. */
+Test(pvcheck, a_label_the_unwinder_cannot_follow_is_refused)
+{
+	pvcheck("--list-unwind", BUILD_DIR "/tests/pvcheck/hint_needed.elf");
+	cr_assert_eq(r.status, 1, "%s", r.out);
+	cr_assert_not_null(strstr(r.out, "global label inside (0x"), "%s",
+			   r.out);
+	cr_assert_not_null(strstr(r.out, "not a function entry; add an "
+					 "UNWIND_HINT"),
+			   "%s", r.out);
+	cr_assert_null(strstr(r.out, "unwind table:"), "%s", r.out);
+}

@@ -507,10 +507,14 @@ static void unwind_table(const char *out, bool print)
 	size_t len = 0;
 	FILE *f;
 
+	unsigned before = errors;
+
 	if (!out && !print && !embedded)
 		return;
-	if (!pvc_unwind_build(&img, &blob, &len))
+	if (!pvc_unwind_build(&img, &blob, &len) || errors != before) {
+		free(blob);
 		return;
+	}
 	if (embedded && ((size_t)(have.end - have.start) != len ||
 			 memcmp(have.start, blob, len) != 0))
 		pvc_violation("the unwind table in .pv_unwind (%td bytes) is "

@@ -89,8 +89,10 @@ enum unwind_stop unwind_step(struct unwind_frame *f)
 
 		if (!on_stack(cfa, sizeof(*tf)) || tf->rsp <= f->rsp)
 			return UNWIND_BAD_FRAME;
-		*f = (struct unwind_frame){
-		    .rip = tf->rip, .rsp = tf->rsp, .rbp = tf->rbp, .exact = true};
+		*f = (struct unwind_frame){.rip = tf->rip,
+					   .rsp = tf->rsp,
+					   .rbp = tf->rbp,
+					   .exact = true};
 		return UNWIND_MORE;
 	}
 	if (cfa <= f->rsp || !on_stack(cfa - 8, 8))

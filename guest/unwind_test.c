@@ -40,7 +40,8 @@ static void (*const chain[CHAIN])(void) = {
 static struct {
 	bool stepping, failed, in_level3;
 	char why[192];
-	uint64_t frame_rsp[CHAIN]; /* each frame's rsp at its call, once known */
+	uint64_t
+	    frame_rsp[CHAIN]; /* each frame's rsp at its call, once known */
 	uint64_t steps, site_starts, inside, deeper, callee_steps;
 	uint64_t site_rsp; /* rsp at the start of the last site stepped */
 } st;
@@ -123,15 +124,18 @@ static void check_chain(struct trap_frame *f)
 
 		if (k < 0 && i < 0) {
 			if (++callees > MAX_CALLEES)
-				return fail(f, "too many frames before the chain",
+				return fail(f,
+					    "too many frames before the chain",
 					    u.rip);
 		} else if (k < 0) {
 			if (callees && i != 0)
-				return fail(f, "a callee not called by uw_level3",
+				return fail(f,
+					    "a callee not called by uw_level3",
 					    u.rip);
 			k = i;
 		} else if (i != ++k) {
-			return fail(f, "the wrong function in the chain", u.rip);
+			return fail(f, "the wrong function in the chain",
+				    u.rip);
 		}
 		/* A frame that made a call: its rsp is the one it had. */
 		if (k >= 0 && !u.exact && st.frame_rsp[k] &&
@@ -165,8 +169,7 @@ static void check_through_trap(struct trap_frame *f)
 		if (unwind_step(&u) != UNWIND_MORE)
 			return fail(f, "no way out of the #DB handler", u.rip);
 	if (!u.exact || u.rip != f->rip || u.rsp != f->rsp)
-		fail(f, "the handler's backtrace missed the trap frame",
-		     u.rip);
+		fail(f, "the handler's backtrace missed the trap frame", u.rip);
 }
 
 static void on_step(struct trap_frame *f)

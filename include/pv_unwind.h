@@ -42,12 +42,13 @@ enum pv_unwind_reg {
 	PV_UW_RBP = 1,
 };
 
-/* Flags of a row. */
+/*
+ * Flags of a row. PV_UW_SITE: a row inside a patch site, from pvcheck's
+ * flattened depth. It holds only for an interrupted context (an exact
+ * rip), never for a return address (docs/unwind.md says why).
+ */
 #define PV_UW_RBP_SAVED 0x1 /* the caller's rbp is at CFA + rbp_off */
-#define PV_UW_SITE	0x2 /* inside a patch site, from pvcheck's
-			       flattened depth: holds only for an interrupted
-			       context (an exact rip), never for a return
-			       address (docs/unwind.md says why) */
+#define PV_UW_SITE	0x2
 
 struct pv_unwind_row {
 	uint32_t ip; /* from text_base */

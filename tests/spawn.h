@@ -11,7 +11,7 @@
 #include <stddef.h>
 
 struct spawn_result {
-	int status;	 /* exit status, or 128 + signal number */
+	int status;	   /* exit status, or 128 + signal number */
 	char out[1 << 20]; /* stdout and stderr interleaved, NUL-terminated */
 	size_t len;
 };

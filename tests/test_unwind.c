@@ -145,9 +145,15 @@ Test(unwind, a_stale_table_is_refused)
 	char elf[] = "/tmp/minivmm-stale-XXXXXX";
 	char sec[96];
 	int fd = mkstemp(bin), fe = mkstemp(elf);
-	char *dump[] = {"/usr/bin/objcopy", "-O", "binary", "--only-section=.pv_unwind",
-			GUEST, bin, NULL};
-	char *put[] = {"/usr/bin/objcopy", "--update-section", sec, GUEST, elf, NULL};
+	char *dump[] = {"/usr/bin/objcopy",
+			"-O",
+			"binary",
+			"--only-section=.pv_unwind",
+			GUEST,
+			bin,
+			NULL};
+	char *put[] = {
+	    "/usr/bin/objcopy", "--update-section", sec, GUEST, elf, NULL};
 	char *check[] = {PVCHECK, elf, NULL};
 	unsigned char b;
 

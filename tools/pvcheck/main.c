@@ -169,8 +169,9 @@ static bool plan(struct site *s, const struct pv_patch_ctx *c, const char *name)
 		/* The engine's log names the host address: keep its why. */
 		if (why)
 			memmove(refusal, why + 3, strlen(why + 3) + 1);
-		pvc_violation("site at %s (%#llx): the engine refuses it (%s): %s",
-			  s->where, (unsigned long long)s->addr, name, refusal);
+		pvc_violation(
+		    "site at %s (%#llx): the engine refuses it (%s): %s",
+		    s->where, (unsigned long long)s->addr, name, refusal);
 		return false;
 	}
 	add_stream(s, name, buf);
@@ -221,9 +222,10 @@ static void callback_streams(struct site *s)
 	int n;
 
 	if (fn != pvc_sym_ptr(&img, "pv_patch_hypercall_port")) {
-		pvc_violation("callback site at %s (%#llx): pvcheck cannot compute "
-			  "what its callback writes",
-			  s->where, (unsigned long long)s->addr);
+		pvc_violation(
+		    "callback site at %s (%#llx): pvcheck cannot compute "
+		    "what its callback writes",
+		    s->where, (unsigned long long)s->addr);
 		return;
 	}
 	c.cb_data = &port;
@@ -297,8 +299,9 @@ static void flatten(struct site *s)
 
 		if (why)
 			pvc_violation("%s site at %s (%#llx): stream '%s': %s",
-				  kind, s->where, (unsigned long long)s->addr,
-				  st->name, why);
+				      kind, s->where,
+				      (unsigned long long)s->addr, st->name,
+				      why);
 		else if (st->end_depth != 0)
 			pvc_violation(
 			    "%s site at %s (%#llx): stream '%s' leaves rsp "
@@ -387,7 +390,8 @@ static void check_site(const struct pv_patch_site *rec)
 		callback_streams(&s);
 	else
 		pvc_violation("record at %#llx: unknown kind %u",
-			  (unsigned long long)pvc_addr(&img, rec), rec->kind);
+			      (unsigned long long)pvc_addr(&img, rec),
+			      rec->kind);
 	flatten(&s);
 	if (listing)
 		list_site(&s);
@@ -473,14 +477,16 @@ static unsigned check_patchlets(void)
 			snprintf(label, sizeof(label), "%s_end", name);
 			end = pvc_sym_ptr(&img, label);
 			if (start && end && end - start != p->len)
-				pvc_violation("patchlet %s: %td bytes between its "
-					  "labels, its descriptor says %u: the "
-					  "length does not fit its 8-bit field",
-					  name, end - start, p->len);
+				pvc_violation(
+				    "patchlet %s: %td bytes between its "
+				    "labels, its descriptor says %u: the "
+				    "length does not fit its 8-bit field",
+				    name, end - start, p->len);
 		}
 		if (!pvc_ptr(&img, pvc_addr(&img, pv_patchlet_bytes(p)))) {
-			pvc_violation("patchlet %s: its bytes are not in the image",
-				  name);
+			pvc_violation(
+			    "patchlet %s: its bytes are not in the image",
+			    name);
 			continue;
 		}
 		/* A template's rel32 or disp32 is the engine's to compute. */

@@ -151,8 +151,7 @@ void pvc_unwind_add_site(uint64_t addr, unsigned len, const int *depth,
  * the assembly (with its UNWIND_HINTs), and per site from the flattened
  * depths; and the function names. Violations are reported (false).
  */
-bool pvc_unwind_build(const struct pvc_image *img, uint8_t **blob,
-		      size_t *len);
+bool pvc_unwind_build(const struct pvc_image *img, uint8_t **blob, size_t *len);
 
 /* Forget the sites of the last image. */
 void pvc_unwind_reset(void);

@@ -50,7 +50,8 @@ static size_t nrows, rows_cap;
 void pvc_unwind_add_site(uint64_t addr, unsigned len, const int *depth,
 			 const bool *boundary)
 {
-	struct site_depth *grown = realloc(sites, (nsites + 1) * sizeof(*sites));
+	struct site_depth *grown =
+	    realloc(sites, (nsites + 1) * sizeof(*sites));
 
 	if (!grown)
 		exit(2);
@@ -107,7 +108,8 @@ static bool cfa_plus(const Dwarf_Op *ops, size_t n, int *k)
 		*k = (int)ops[1].number;
 		return true;
 	}
-	if (n == 3 && ops[1].atom == DW_OP_consts && ops[2].atom == DW_OP_plus) {
+	if (n == 3 && ops[1].atom == DW_OP_consts &&
+	    ops[2].atom == DW_OP_plus) {
 		*k = (int)(int64_t)ops[1].number;
 		return true;
 	}
@@ -142,9 +144,10 @@ static bool cfi_row(Dwarf_Frame *fr, uint64_t ip, struct row *r,
 		reg = -1;
 	}
 	if (reg != DW_REG_RSP && reg != DW_REG_RBP) {
-		pvc_violation("unwind: %s (%#llx): the CFA is based on DWARF "
-			      "register %d, not rsp or rbp (stack realignment?)",
-			      where, (unsigned long long)ip, reg);
+		pvc_violation(
+		    "unwind: %s (%#llx): the CFA is based on DWARF "
+		    "register %d, not rsp or rbp (stack realignment?)",
+		    where, (unsigned long long)ip, reg);
 		return false;
 	}
 	r->reg = reg == DW_REG_RSP ? PV_UW_RSP : PV_UW_RBP;
@@ -231,10 +234,10 @@ static bool load_hints(const struct pvc_image *img)
 					      i, (unsigned long long)h.addr);
 				return false;
 			}
-			hints[i] = (struct hint){
-			    h.addr, {.type = h.type,
-				     .reg = h.reg,
-				     .cfa_off = h.cfa_off}};
+			hints[i] = (struct hint){h.addr,
+						 {.type = h.type,
+						  .reg = h.reg,
+						  .cfa_off = h.cfa_off}};
 		}
 		qsort(hints, nhints, sizeof(*hints), hint_by_addr);
 	}
@@ -245,9 +248,9 @@ static const struct hint *hint_at(uint64_t addr)
 {
 	struct hint key = {.addr = addr};
 
-	return nhints ? bsearch(&key, hints, nhints, sizeof(*hints),
-				hint_by_addr)
-		      : NULL;
+	return nhints
+		   ? bsearch(&key, hints, nhints, sizeof(*hints), hint_by_addr)
+		   : NULL;
 }
 
 static const struct pvc_symbol *global_at(const struct pvc_image *img,
@@ -304,10 +307,10 @@ static void step(const cs_insn *in, struct row *r)
 		   x->op_count == 2 && x->operands[0].type == X86_OP_REG &&
 		   x->operands[0].reg == X86_REG_RSP &&
 		   x->operands[1].type == X86_OP_IMM) {
-		r->cfa_off += (int)(in->id == X86_INS_SUB ? x->operands[1].imm
-							  : -x->operands[1].imm);
-	} else if (in->id != X86_INS_CALL &&
-		   writes_reg(cs, in, X86_REG_RSP)) {
+		r->cfa_off +=
+		    (int)(in->id == X86_INS_SUB ? x->operands[1].imm
+						: -x->operands[1].imm);
+	} else if (in->id != X86_INS_CALL && writes_reg(cs, in, X86_REG_RSP)) {
 		r->type = PV_UW_UNDEF; /* mov rsp, ...; and rsp, ...; leave */
 	}
 	if (r->type == PV_UW_UNDEF)
@@ -515,9 +518,9 @@ static size_t collect_funcs(const struct pvc_image *img, struct func **out)
 		exit(2);
 	for (size_t i = 0; i < img->nsyms; i++)
 		if (names_code(&img->syms[i]))
-			f[n++] = (struct func){img->syms[i].addr,
-					       img->syms[i].size,
-					       img->syms[i].name};
+			f[n++] =
+			    (struct func){img->syms[i].addr, img->syms[i].size,
+					  img->syms[i].name};
 	qsort(f, n, sizeof(*f), func_by_ip);
 	for (size_t i = 0; i < n; i++) {
 		if (kept && f[kept - 1].ip == f[i].ip)
@@ -585,8 +588,7 @@ static bool serialize(const struct pvc_image *img, uint64_t text_base,
 	return true;
 }
 
-bool pvc_unwind_build(const struct pvc_image *img, uint8_t **blob,
-		      size_t *len)
+bool pvc_unwind_build(const struct pvc_image *img, uint8_t **blob, size_t *len)
 {
 	Dwarf_CFI *cfi = dwarf_getcfi_elf(pvc_image_elf());
 	struct pvc_section sec;

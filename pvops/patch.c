@@ -89,25 +89,24 @@ static int64_t get_rel(const uint8_t *at, unsigned size)
 }
 
 /*
- * Copy patchlet (p) to (dst), which will run at (runtime). Every
- * instruction is decoded (insn.c), as Linux's apply_relocation does: a
- * relative branch or RIP-relative operand aimed outside the patchlet is
- * made to aim at the same place from the new address; one inside it moves
- * with it and stays. -PV_ERANGE if a new displacement does not fit its
- * field (a rel8 that leaves the patchlet rarely does), -PV_EINVAL if an
- * instruction cannot be decoded.
+ * Copy (len) bytes of code from (src), which was built to run at (from),
+ * to (dst), which will run at (runtime). Every instruction is decoded
+ * (insn.c), as Linux's apply_relocation does: a relative branch or
+ * RIP-relative operand aimed outside [from, from + len) is made to aim at
+ * the same place from the new address; one inside moves with the code.
+ * -PV_ERANGE if a new displacement does not fit its field (a rel8 that
+ * leaves the code rarely does), -PV_EINVAL if an instruction cannot be
+ * decoded.
  */
-int pv_copy_patchlet(const struct pv_patchlet *p, uint8_t *dst,
-		     uintptr_t runtime)
+int pv_relocate(const uint8_t *src, uintptr_t from, unsigned len, uint8_t *dst,
+		uintptr_t runtime)
 {
-	const uint8_t *src = pv_patchlet_bytes(p);
-	uintptr_t from = (uintptr_t)src;
 	unsigned off = 0;
 
-	__builtin_memcpy(dst, src, p->len);
-	while (off < p->len) {
+	__builtin_memcpy(dst, src, len);
+	while (off < len) {
 		struct pv_insn in;
-		int n = pv_insn_decode(src + off, p->len - off, &in);
+		int n = pv_insn_decode(src + off, len - off, &in);
 		unsigned field, size;
 		uintptr_t to;
 		int64_t d;
@@ -121,7 +120,7 @@ int pv_copy_patchlet(const struct pv_patchlet *p, uint8_t *dst,
 			continue;
 		/* Displacements count from the instruction's end. */
 		to = from + off + (uintptr_t)get_rel(src + field, size);
-		if (to >= from && to < from + p->len)
+		if (to >= from && to < from + len)
 			continue; /* inside: moves along */
 		d = (int64_t)(to - (runtime + off));
 		if (size == 1 ? d != (int8_t)d : d != (int32_t)d)
@@ -132,6 +131,14 @@ int pv_copy_patchlet(const struct pv_patchlet *p, uint8_t *dst,
 			put_rel32(dst + field, runtime + off, to);
 	}
 	return 0;
+}
+
+int pv_copy_patchlet(const struct pv_patchlet *p, uint8_t *dst,
+		     uintptr_t runtime)
+{
+	const uint8_t *src = pv_patchlet_bytes(p);
+
+	return pv_relocate(src, (uintptr_t)src, p->len, dst, runtime);
 }
 
 void pv_fill_nops(const struct pv_patch_ctx *ctx, uint8_t *dst, unsigned n)
@@ -190,8 +197,8 @@ static const struct pv_backend *find_backend(const struct pv_patch_ctx *ctx,
  * (`cs cs cs cs pushfq` at +5, docs/pvcheck.md); else the indirect call.
  */
 static int plan_op(const struct pv_patch_site *rec,
-		   const struct pv_patch_ctx *ctx, uint8_t *buf,
-		   enum pv_action *act)
+		   const struct pv_patch_ctx *ctx, const uint8_t *orig,
+		   uint8_t *buf, enum pv_action *act)
 {
 	uint8_t *site = pv_site_addr(rec);
 	unsigned len = rec->instr_len, op = rec->key;
@@ -207,7 +214,7 @@ static int plan_op(const struct pv_patch_site *rec,
 			      "op %u calls through an ops table no backend "
 			      "covers",
 			      op);
-	if (!is_indirect_call(ctx, site, len,
+	if (!is_indirect_call(ctx, orig, len,
 			      (uintptr_t)table + op * sizeof(void *)))
 		return refuse(ctx, rec, -PV_EINVAL,
 			      "is not an indirect call through slot %u (%u "
@@ -238,14 +245,14 @@ static int plan_op(const struct pv_patch_site *rec,
 		*act = PV_ACT_DIRECT;
 		return 0;
 	}
-	__builtin_memcpy(buf, site, len);
+	__builtin_memcpy(buf, orig, len);
 	*act = PV_ACT_INDIRECT;
 	return 0;
 }
 
 static int plan_feature(const struct pv_patch_site *rec,
-			const struct pv_patch_ctx *ctx, uint8_t *buf,
-			enum pv_action *act)
+			const struct pv_patch_ctx *ctx, const uint8_t *orig,
+			uint8_t *buf, enum pv_action *act)
 {
 	uint8_t *site = pv_site_addr(rec);
 	unsigned len = rec->instr_len, bit = rec->key;
@@ -265,7 +272,7 @@ static int plan_feature(const struct pv_patch_site *rec,
 	has = (ctx->features[bit / 32] >> (bit % 32)) & 1;
 	want = has != !!(rec->flags & PV_FLAG_ABSENT);
 	if (!want) {
-		__builtin_memcpy(buf, site, len);
+		__builtin_memcpy(buf, orig, len);
 		*act = PV_ACT_KEPT;
 		return 0;
 	}
@@ -278,12 +285,12 @@ static int plan_feature(const struct pv_patch_site *rec,
 }
 
 static int plan_callback(const struct pv_patch_site *rec,
-			 const struct pv_patch_ctx *ctx, uint8_t *buf,
-			 enum pv_action *act)
+			 const struct pv_patch_ctx *ctx, const uint8_t *orig,
+			 uint8_t *buf, enum pv_action *act)
 {
 	pv_callback_fn *fn = (pv_callback_fn *)(uintptr_t)pv_rel(&rec->repl);
 	unsigned len = rec->instr_len;
-	int n = fn(rec, pv_site_addr(rec), len, buf, ctx);
+	int n = fn(rec, orig, len, buf, ctx);
 
 	if (n < 0)
 		return refuse(ctx, rec, n, "callback refused it (error %d)",
@@ -301,17 +308,24 @@ int pv_plan_site(const struct pv_patch_site *rec,
 		 const struct pv_patch_ctx *ctx, uint8_t *buf,
 		 enum pv_action *act)
 {
+	return pv_plan_site_from(rec, ctx, pv_site_addr(rec), buf, act);
+}
+
+int pv_plan_site_from(const struct pv_patch_site *rec,
+		      const struct pv_patch_ctx *ctx, const uint8_t *orig,
+		      uint8_t *buf, enum pv_action *act)
+{
 	if (rec->instr_len == 0 || rec->instr_len > PV_MAX_SITE_LEN)
 		return refuse(ctx, rec, -PV_EINVAL,
 			      "site length %u is not 1..%u", rec->instr_len,
 			      PV_MAX_SITE_LEN);
 	switch (rec->kind) {
 	case PV_KIND_OP:
-		return plan_op(rec, ctx, buf, act);
+		return plan_op(rec, ctx, orig, buf, act);
 	case PV_KIND_FEATURE:
-		return plan_feature(rec, ctx, buf, act);
+		return plan_feature(rec, ctx, orig, buf, act);
 	case PV_KIND_CALLBACK:
-		return plan_callback(rec, ctx, buf, act);
+		return plan_callback(rec, ctx, orig, buf, act);
 	default:
 		return refuse(ctx, rec, -PV_EINVAL, "unknown record kind %u",
 			      rec->kind);

@@ -105,6 +105,15 @@ int pv_plan_site(const struct pv_patch_site *rec,
 		 enum pv_action *act);
 
 /*
+ * The same, planned from (orig), the site's original bytes, instead of
+ * what the site holds now: a live switch (pvops/live.c) plans from the
+ * originals it kept at boot, whatever an earlier switch wrote.
+ */
+int pv_plan_site_from(const struct pv_patch_site *rec,
+		      const struct pv_patch_ctx *ctx, const uint8_t *orig,
+		      uint8_t *buf, enum pv_action *act);
+
+/*
  * Patch every record in [begin, end), in table order, each site written
  * once; then ctx->sync_core(). Stops at the first refused record and
  * returns its code (sites before it stay patched); 0 when all went in.
@@ -117,6 +126,11 @@ int pv_apply(const struct pv_patch_site *begin, const struct pv_patch_site *end,
 /* Copy patchlet (p) to (dst), which will live at (runtime), relocating it. */
 int pv_copy_patchlet(const struct pv_patchlet *p, uint8_t *dst,
 		     uintptr_t runtime);
+
+/* Copy (len) bytes of code built for (from) to (dst), to run at (runtime),
+ * relocating every relative operand aimed outside them. */
+int pv_relocate(const uint8_t *src, uintptr_t from, unsigned len, uint8_t *dst,
+		uintptr_t runtime);
 
 /* Fill (dst, n) with the longest NOPs of ctx->nops. */
 void pv_fill_nops(const struct pv_patch_ctx *ctx, uint8_t *dst, unsigned n);

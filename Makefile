@@ -9,6 +9,7 @@ O ?= build
 V ?= 0
 CMDLINE ?=
 TIMEOUT ?= 60
+SMP ?= 1
 
 MAKEFLAGS += -r
 .SUFFIXES:
@@ -101,7 +102,7 @@ $(DEPS_OK): scripts/deps.sh
 # ---- the C headers' constants, for NASM ----
 ABI_INC := $(O)/include/abi.inc $(O)/include/pv_abi.inc \
 	$(O)/include/pv_feature.inc $(O)/include/pv_op_list.inc \
-	$(O)/include/pv_unwind.inc
+	$(O)/include/pv_unwind.inc $(O)/include/smp.inc
 $(O)/include/abi.inc: scripts/h2inc.sh include/minivmm_abi.h include/pvh.h
 	$(call msg,GEN,$@)
 	$(Q)mkdir -p $(@D)
@@ -118,6 +119,12 @@ $(O)/include/pv_unwind.inc: scripts/h2inc.sh include/pv_unwind.h
 	$(call msg,GEN,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)scripts/h2inc.sh include/pv_unwind.h > $@
+
+# The guest's SMP limits and vectors (guest/smp.h), for entry.S and ap_boot.S.
+$(O)/include/smp.inc: scripts/h2inc.sh guest/smp.h
+	$(call msg,GEN,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)scripts/h2inc.sh guest/smp.h > $@
 
 $(O)/include/%.inc: scripts/h2inc.sh pvops/%.h
 	$(call msg,GEN,$@)
@@ -293,7 +300,8 @@ run: $(O)/minivmm $(O)/guest.elf
 	$(O)/minivmm --timeout $(TIMEOUT) --cmdline "$(CMDLINE)" $(O)/guest.elf
 
 qemu: $(O)/guest.elf
-	scripts/run-qemu.sh --timeout $(TIMEOUT) $(O)/guest.elf "$(CMDLINE)"
+	scripts/run-qemu.sh --timeout $(TIMEOUT) --smp $(SMP) $(O)/guest.elf \
+		"$(CMDLINE)"
 
 qemu-gdb: $(O)/guest.elf
 	@echo "QEMU waits for gdb: gdb -ex 'target remote :1234' $(O)/guest.elf"

@@ -7,6 +7,7 @@
 
 %include "abi.inc"                  ; include/pvh.h, include/minivmm_abi.h
 %include "unwind_hint.inc"
+%include "smp.inc"                  ; guest/smp.h
 %define DEBUG_EXIT_FAIL (MINIVMM_DEBUG_EXIT_BASE | 1)
 
 %define MSR_EFER        0xc0000080
@@ -109,13 +110,16 @@ bad_magic_msg: db "PVH: bad hvm_start_info magic", 10, 0
 
 section .data
 align 16
-; Flat GDT: null, 64-bit code, data. Access byte 0x9a = present, ring 0,
-; code, readable; flags 0xa = 4K granularity, long mode. 0x92 = data,
-; writable; flags 0xc = 4K granularity, 32-bit.
+; Flat GDT: null, 64-bit code, data, 32-bit code. Access byte 0x9a =
+; present, ring 0, code, readable; flags 0xa = 4K granularity, long mode,
+; 0xc = 4K granularity, 32-bit. 0x92 = data, writable. The 32-bit code
+; segment is for the APs' way from real mode to long mode (ap_boot.S).
+global gdt_ptr
 gdt:
         dq 0
         dq 0x00af9a000000ffff       ; SEL_CODE64
         dq 0x00cf92000000ffff       ; SEL_DATA
+        dq 0x00cf9a000000ffff       ; SEL_CODE32
 gdt_end:
 gdt_ptr:
         dw gdt_end - gdt - 1
@@ -146,7 +150,12 @@ pd:
 %assign i i + 1
 %endrep
 
-; The boot stack lives outside the BSS so it is not cleared at boot.
+; The boot stack lives outside the BSS so it is not cleared at boot; the
+; APs' stacks (smp.c) beside it, so the unwinder finds every CPU's frames
+; on "the stack" (unwind.c).
 section .stack nobits alloc noexec write align=16
-        resb 16384
+global ap_stacks
+ap_stacks:
+        resb SMP_STACK_SIZE * (SMP_MAX_CPUS - 1)
+        resb SMP_STACK_SIZE
 stack_top:

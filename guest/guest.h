@@ -11,6 +11,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "smp.h"
+
 #define NORETURN	  __attribute__((noreturn))
 #define PRINTF_LIKE(f, a) __attribute__((format(printf, f, a)))
 
@@ -94,6 +96,8 @@ struct trap_frame {
 };
 
 void traps_init(void);
+/* On an AP: load the same IDT. */
+void traps_init_ap(void);
 /*
  * Expect one exception (vector) next: the handler records it with cr2,
  * resumes at (resume) and returns instead of failing the run.
@@ -127,6 +131,20 @@ void trap_handler(struct trap_frame *f);
  * is no usable APIC. minivmm has no PIC (its ports are not decoded).
  */
 bool apic_init(bool has_pic);
+/* On an AP: enable its APIC as apic_init() did the BSP's. */
+void apic_init_ap(void);
+/* This CPU's APIC ID. */
+uint32_t apic_id(void);
+/* Write the ICR: (icr) to APIC (dest); waits until it is sent. */
+void apic_send(uint32_t dest, uint32_t icr);
+#define APIC_ICR_INIT	      0x4500  /* INIT, level assert */
+#define APIC_ICR_SIPI	      0x4600  /* | the start page number */
+#define APIC_ICR_FIXED	      0x4000  /* | vector, level assert */
+#define APIC_ICR_ALL_BUT_SELF 0xc0000 /* destination shorthand */
+/* Arm the timer to fire every (count) bus clocks; stop it. */
+void apic_timer_periodic(uint32_t count);
+void apic_timer_stop(void);
+void apic_eoi(void);
 /* Arm the timer to fire once after (count) bus clocks (divide by 1). */
 void apic_timer_oneshot(uint32_t count);
 /* True once the armed count has run down (the tick is then pending). */
@@ -179,6 +197,44 @@ void bench_null_hypercalls(uint64_t n);
 /* ---- hostile.c: the guest against minivmm (hostile=SEED,COUNT[,END]) ---- */
 /* If hostile= is on the command line: run it and end the run; else return. */
 void hostile_run(void);
+
+/* ---- acpi.c: the CPUs the firmware describes ---- */
+/* The APIC IDs of the enabled CPUs in the MADT under RSDP (rsdp), at most
+ * (max); 0 if there is no valid MADT. */
+unsigned acpi_cpus(uint64_t rsdp, uint32_t *apic_ids, unsigned max);
+
+/* ---- smp.c: the other CPUs ---- */
+struct percpu {
+	struct percpu *self; /* GS base points here */
+	unsigned cpu;	     /* 0 = the BSP */
+	uint32_t apic_id;
+	volatile bool online;
+	void (*volatile work)(void *arg); /* for an AP: run this, then idle */
+	void *work_arg;
+};
+
+struct hvm_start_info;
+/* Start every CPU of the MADT (not with `nosmp`); print how many. */
+void smp_init(const struct hvm_start_info *si);
+unsigned smp_ncpus(void);
+unsigned smp_cpu(void); /* this CPU's number */
+struct percpu *smp_percpu(unsigned cpu);
+/* Run fn(arg) on AP (cpu), which must be idle; smp_wait() for its end. */
+void smp_run_on(unsigned cpu, void (*fn)(void *), void *arg);
+void smp_wait(unsigned cpu);
+/*
+ * The rendezvous: stop every other CPU in an IPI handler, interrupts off;
+ * each records every rip it will return to (rips, up to max: complete is
+ * false if more did not fit); call parked() while they wait; release
+ * them, each executes a serialising instruction. Returns when all left.
+ * Only one CPU at a time may start one.
+ */
+void smp_rendezvous(uintptr_t *rips, unsigned max,
+		    void (*parked)(void *arg, const uintptr_t *rips, unsigned n,
+				   bool complete),
+		    void *arg);
+/* The rendezvous IPI's handler (traps.c). */
+void smp_ipi(struct trap_frame *f);
 
 /* ---- bench_loops.S: single-stepping ---- */
 /* Set RFLAGS.TF: every instruction after it raises #DB, until step_off. */

@@ -33,6 +33,7 @@ NORETURN void guest_main(uint32_t start_info)
 	hostile_run(); /* only with hostile=: does not return then */
 	if (!apic_init(hv->kind != HV_MINIVMM))
 		guest_fail("no usable local APIC");
+	smp_init(si);
 	paravirt_init();
 	selftest_forced();
 	selftest_run(si);

@@ -10,6 +10,7 @@
 ; backtrace from the handler goes on into the interrupted code.
 
 %include "unwind_hint.inc"
+%include "smp.inc"
 
 bits 64
 section .text
@@ -37,8 +38,8 @@ trap_stub_%1:
 %assign v v + 1
 %endrep
 
-; Interrupt vectors the guest uses (guest.h: APIC_*_VECTOR).
-global irq_stub_timer, irq_stub_spurious
+; Interrupt vectors the guest uses (guest.h: APIC_*_VECTOR, SMP_*_VECTOR).
+global irq_stub_timer, irq_stub_spurious, irq_stub_ipi, irq_stub_kick
         align 16
 irq_stub_timer:
         UNWIND_HINT_UNDEF
@@ -50,6 +51,18 @@ irq_stub_spurious:
         UNWIND_HINT_UNDEF
         push 0
         push 0xff
+        jmp trap_common
+        align 16
+irq_stub_ipi:
+        UNWIND_HINT_UNDEF
+        push 0
+        push SMP_IPI_VECTOR
+        jmp trap_common
+        align 16
+irq_stub_kick:
+        UNWIND_HINT_UNDEF
+        push 0
+        push SMP_KICK_VECTOR
         jmp trap_common
 
 trap_common:

@@ -31,7 +31,8 @@ struct idt_ptr {
 } __attribute__((packed));
 
 extern const uint64_t trap_stubs[32]; /* trap_entry.S */
-extern const char irq_stub_timer[], irq_stub_spurious[];
+extern const char irq_stub_timer[], irq_stub_spurious[], irq_stub_ipi[],
+    irq_stub_kick[];
 
 /* In .data, not .bss: zero in the image, so boot need not clear it. */
 static struct idt_gate idt[IDT_VECTORS]
@@ -72,6 +73,15 @@ void traps_init(void)
 		set_gate(v, trap_stubs[v]);
 	set_gate(APIC_TIMER_VECTOR, (uintptr_t)irq_stub_timer);
 	set_gate(APIC_SPURIOUS_VECTOR, (uintptr_t)irq_stub_spurious);
+	set_gate(SMP_IPI_VECTOR, (uintptr_t)irq_stub_ipi);
+	set_gate(SMP_KICK_VECTOR, (uintptr_t)irq_stub_kick);
+	__asm__ volatile("lidt %0" : : "m"(p));
+}
+
+void traps_init_ap(void)
+{
+	struct idt_ptr p = {.limit = sizeof(idt) - 1, .base = (uintptr_t)idt};
+
 	__asm__ volatile("lidt %0" : : "m"(p));
 }
 
@@ -123,6 +133,14 @@ void trap_handler(struct trap_frame *f)
 	}
 	if (f->vector == APIC_SPURIOUS_VECTOR)
 		return; /* no EOI for a spurious interrupt */
+	if (f->vector == SMP_IPI_VECTOR) {
+		smp_ipi(f);
+		return;
+	}
+	if (f->vector == SMP_KICK_VECTOR) {
+		apic_eoi(); /* it woke the CPU: that was all */
+		return;
+	}
 	cr2 = pv_read_cr2();
 	if (expect.armed && f->vector == expect.vector) {
 		expect.armed = false;

@@ -50,6 +50,24 @@ static inline uint64_t rdmsr(uint32_t msr)
 	return ((uint64_t)hi << 32) | lo;
 }
 
+static inline void wrmsr(uint32_t msr, uint64_t v)
+{
+	__asm__ volatile("wrmsr"
+			 :
+			 : "c"(msr), "a"((uint32_t)v), "d"((uint32_t)(v >> 32))
+			 : "memory");
+}
+
+#define MSR_GS_BASE 0xc0000101u
+
+static inline uint64_t rdtsc(void)
+{
+	uint32_t lo, hi;
+
+	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
+	return ((uint64_t)hi << 32) | lo;
+}
+
 static inline uint32_t mmio_read32(uintptr_t addr)
 {
 	return *(volatile uint32_t *)addr;
@@ -86,6 +104,24 @@ static inline unsigned long hw_read_cr0(void)
 
 	__asm__ volatile("mov %%cr0, %0" : "=r"(v) : : "memory");
 	return v;
+}
+
+/*
+ * Interrupts off and back, by the hardware: for the SMP machinery that
+ * rewrites pv-op sites (smp.c), which must not run through them.
+ */
+static inline unsigned long hw_irq_save(void)
+{
+	unsigned long flags;
+
+	__asm__ volatile("pushfq; popq %0; cli" : "=r"(flags) : : "memory");
+	return flags;
+}
+
+static inline void hw_irq_restore(unsigned long flags)
+{
+	if (flags & 0x200)
+		__asm__ volatile("sti" : : : "memory");
 }
 
 static inline void cpu_relax(void)

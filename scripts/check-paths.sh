@@ -9,7 +9,7 @@
 # usage: scripts/check-paths.sh (from the top of the tree)
 set -eu
 
-generated="abi.inc pv_abi.inc pv_feature.inc pv_op_list.inc pv_unwind.inc"
+generated="abi.inc pv_abi.inc pv_feature.inc pv_op_list.inc pv_unwind.inc smp.inc"
 files=$(git ls-files '*.c' '*.h' '*.S' '*.inc' '*.ld' '*.sh' '*.md' \
 	'*.supp' Makefile .ci/run)
 names=$(git ls-files | sed 's|.*/||' | sort -u)

@@ -6,7 +6,9 @@
 # this script exits s. Any other QEMU status is QEMU's own failure (125).
 #
 # usage: run-qemu.sh [--accel kvm|tcg|auto] [--gdb] [--timeout SECS]
-#                    [--mem SIZE] [--print-cmd] GUEST.elf [CMDLINE]
+#                    [--mem SIZE] [--smp N] [--print-cmd] GUEST.elf [CMDLINE]
+# --smp N gives the machine N CPUs (TCG runs them in parallel threads); the
+# guest finds them in the ACPI MADT and starts them (docs/smp.md).
 # --print-cmd prints the QEMU command, one argument a line, and runs nothing
 # (the benchmark times QEMU itself with it).
 set -u
@@ -15,6 +17,7 @@ accel=auto
 gdb=""
 timeout=0
 mem=64M
+smp=1
 print_cmd=0
 while [ $# -gt 0 ]; do
 	case "$1" in
@@ -22,6 +25,7 @@ while [ $# -gt 0 ]; do
 	--gdb) gdb="-s -S"; shift ;;
 	--timeout) timeout=$2; shift 2 ;;
 	--mem) mem=$2; shift 2 ;;
+	--smp) smp=$2; shift 2 ;;
 	--print-cmd) print_cmd=1; shift ;;
 	--) shift; break ;;
 	-*) echo "run-qemu.sh: unknown option $1" >&2; exit 64 ;;
@@ -30,7 +34,7 @@ while [ $# -gt 0 ]; do
 done
 if [ $# -lt 1 ] || [ $# -gt 2 ]; then
 	echo "usage: run-qemu.sh [--accel kvm|tcg|auto] [--gdb]" \
-	     "[--timeout SECS] [--mem SIZE] GUEST.elf [CMDLINE]" >&2
+	     "[--timeout SECS] [--mem SIZE] [--smp N] GUEST.elf [CMDLINE]" >&2
 	exit 64
 fi
 guest=$1
@@ -45,10 +49,12 @@ tcg) cpu=max ;;
 *) echo "run-qemu.sh: --accel must be kvm, tcg or auto" >&2; exit 64 ;;
 esac
 
-# microvm: no PCI, no firmware tables, debug-exit, and on stdio one console
-# shared by the ISA serial port and the debug console at 0xe9 (as minivmm).
+# microvm: no PCI, ACPI tables (the MADT lists the CPUs; start_info has
+# the RSDP), debug-exit, and on stdio one console shared by the ISA serial
+# port and the debug console at 0xe9 (as minivmm).
 # shellcheck disable=SC2086 # $gdb is zero or two words
 set -- qemu-system-x86_64 -M microvm -accel "$accel" -cpu "$cpu" -m "$mem" \
+	-smp "$smp" \
 	-no-reboot -nodefaults -no-user-config -nographic \
 	-chardev stdio,id=console,mux=on -serial chardev:console \
 	-device isa-debugcon,iobase=0xe9,chardev=console -monitor none \

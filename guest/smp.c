@@ -1,0 +1,280 @@
+// SPDX-License-Identifier: MIT
+/*
+ * smp.c: the other CPUs. At boot the BSP reads the CPUs from the ACPI
+ * MADT (acpi.c), copies the trampoline (ap_boot.S) below 1 MiB and starts
+ * each AP in turn with INIT and SIPI; an AP sets up its per-CPU data (GS
+ * base), the IDT and its APIC, says it is online and waits for work. Then:
+ * running a function on an AP (smp_run_on), and the rendezvous: every
+ * other CPU stopped in an IPI handler with interrupts off, each recording
+ * where it was interrupted (every frame, through the unwinder), while one
+ * CPU works; each executes a serialising instruction before it goes on.
+ * docs/smp.md.
+ */
+#include "guest.h"
+#include "pv_ops.h"
+#include "pvh.h"
+#include "x86.h"
+
+#define AP_START_CYCLES 2000000000ull /* wait for an AP: ~1 s of TSC */
+#define INIT_SIPI_DELAY 10000000ull   /* TSC cycles between INIT and SIPI */
+#define RIP_MAX		64	      /* frames recorded per rendezvous */
+
+struct ap_tramp_params {
+	uint16_t gdt_limit;
+	uint32_t gdt_base;
+	uint16_t pad;
+	uint32_t cr3, entry;
+} __attribute__((packed));
+
+extern const char ap_tramp_start[], ap_tramp_end[], ap_start64[];
+extern struct ap_tramp_params ap_tramp_params;
+extern uint64_t ap_boot_stack;
+extern uint32_t ap_boot_cpu;
+extern char ap_stacks[];
+extern const struct {
+	uint16_t limit;
+	uint32_t base;
+} __attribute__((packed)) gdt_ptr;
+
+static struct percpu cpus[SMP_MAX_CPUS];
+static unsigned ncpus = 1;
+
+/* The rendezvous in progress (one at a time: only the BSP starts one). */
+static struct {
+	volatile unsigned arrived, left;
+	volatile bool release;
+	uintptr_t *rips;
+	unsigned max;
+	volatile unsigned nrips;
+} rv;
+
+unsigned smp_ncpus(void)
+{
+	return ncpus;
+}
+
+struct percpu *smp_percpu(unsigned cpu)
+{
+	return cpu < ncpus ? &cpus[cpu] : NULL;
+}
+
+unsigned smp_cpu(void)
+{
+	unsigned cpu;
+
+	__asm__ volatile("movl %%gs:%c1, %0"
+			 : "=r"(cpu)
+			 : "i"(__builtin_offsetof(struct percpu, cpu)));
+	return cpu;
+}
+
+static void percpu_init(unsigned cpu)
+{
+	cpus[cpu].self = &cpus[cpu];
+	cpus[cpu].cpu = cpu;
+	wrmsr(MSR_GS_BASE, (uintptr_t)&cpus[cpu]);
+}
+
+/* [a, a + n) and [b, b + m) share a byte. */
+static bool overlap(uint64_t a, uint64_t n, uint64_t b, uint64_t m)
+{
+	return a < b + m && b < a + n;
+}
+
+/* The trampoline page must be RAM nobody else uses: not start_info, its
+ * memory map, the command line or the RSDP. */
+static void check_trampoline_page(const struct hvm_start_info *si)
+{
+	const struct hvm_memmap_table_entry *map =
+	    (const void *)(uintptr_t)si->memmap_paddr;
+	uint64_t t = SMP_TRAMPOLINE, n = 4096;
+	bool ram = false;
+
+	for (uint32_t i = 0; i < si->memmap_entries; i++)
+		if (map[i].type == XEN_HVM_MEMMAP_TYPE_RAM &&
+		    map[i].addr <= t && t + n <= map[i].addr + map[i].size)
+			ram = true;
+	if (!ram || overlap(t, n, (uintptr_t)si, sizeof(*si)) ||
+	    overlap(t, n, si->memmap_paddr,
+		    si->memmap_entries * sizeof(*map)) ||
+	    overlap(t, n, si->cmdline_paddr, 4096) ||
+	    overlap(t, n, si->rsdp_paddr, 64))
+		guest_fail("smp: the trampoline page %#llx is not free RAM",
+			   (unsigned long long)t);
+}
+
+static bool wait_online(unsigned cpu, uint64_t cycles)
+{
+	uint64_t t0 = rdtsc();
+
+	while (!__atomic_load_n(&cpus[cpu].online, __ATOMIC_ACQUIRE))
+		if (rdtsc() - t0 > cycles)
+			return false;
+		else
+			cpu_relax();
+	return true;
+}
+
+static void start_ap(unsigned cpu, uint32_t id)
+{
+	uint64_t t0;
+
+	cpus[cpu].apic_id = id;
+	ap_boot_cpu = cpu;
+	ap_boot_stack = (uintptr_t)ap_stacks + cpu * SMP_STACK_SIZE;
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	apic_send(id, APIC_ICR_INIT);
+	for (t0 = rdtsc(); rdtsc() - t0 < INIT_SIPI_DELAY;)
+		cpu_relax();
+	for (unsigned sipi = 0; sipi < 2; sipi++) {
+		apic_send(id, APIC_ICR_SIPI | (SMP_TRAMPOLINE >> 12));
+		if (wait_online(cpu, AP_START_CYCLES))
+			return;
+	}
+	guest_fail("smp: CPU %u (APIC ID %u) did not start", cpu, id);
+}
+
+void smp_init(const struct hvm_start_info *si)
+{
+	uint32_t ids[SMP_MAX_CPUS];
+	struct ap_tramp_params *p;
+	unsigned n = acpi_cpus(si->rsdp_paddr, ids, SMP_MAX_CPUS);
+	uint32_t self = apic_id();
+
+	percpu_init(0);
+	cpus[0].apic_id = self;
+	cpus[0].online = true;
+	if (n <= 1 || cmdline_has("nosmp"))
+		return;
+	check_trampoline_page(si);
+	memcpy((void *)(uintptr_t)SMP_TRAMPOLINE, ap_tramp_start,
+	       (size_t)(ap_tramp_end - ap_tramp_start));
+	p = (void *)(uintptr_t)(SMP_TRAMPOLINE +
+				((const char *)&ap_tramp_params -
+				 ap_tramp_start));
+	p->gdt_limit = gdt_ptr.limit;
+	p->gdt_base = gdt_ptr.base;
+	p->cr3 = (uint32_t)pv_read_cr3();
+	p->entry = (uint32_t)(uintptr_t)ap_start64;
+	for (unsigned i = 0; i < n; i++) {
+		if (ids[i] == self)
+			continue;
+		start_ap(ncpus, ids[i]);
+		ncpus++;
+	}
+	printf("smp: %u CPUs online (APIC IDs", ncpus);
+	for (unsigned i = 0; i < ncpus; i++)
+		printf(" %u", cpus[i].apic_id);
+	printf(")\n");
+}
+
+NORETURN void ap_main(unsigned cpu);
+
+NORETURN void ap_main(unsigned cpu)
+{
+	percpu_init(cpu);
+	traps_init_ap();
+	apic_init_ap();
+	__atomic_store_n(&cpus[cpu].online, true, __ATOMIC_RELEASE);
+	for (;;) {
+		void (*fn)(void *) = __atomic_load_n(&cpus[cpu].work,
+						      __ATOMIC_ACQUIRE);
+
+		if (fn) {
+			fn(cpus[cpu].work_arg);
+			__atomic_store_n(&cpus[cpu].work, NULL,
+					 __ATOMIC_RELEASE);
+			continue;
+		}
+		/* Idle until a kick: interrupts on for the hlt only. */
+		__asm__ volatile("sti; hlt; cli" ::: "memory");
+	}
+}
+
+void smp_run_on(unsigned cpu, void (*fn)(void *), void *arg)
+{
+	struct percpu *c = smp_percpu(cpu);
+
+	if (!c || cpu == 0)
+		guest_fail("smp: no CPU %u to run on", cpu);
+	while (__atomic_load_n(&c->work, __ATOMIC_ACQUIRE))
+		cpu_relax(); /* the last work is still running */
+	c->work_arg = arg;
+	__atomic_store_n(&c->work, fn, __ATOMIC_RELEASE);
+	apic_send(c->apic_id, APIC_ICR_FIXED | SMP_KICK_VECTOR);
+}
+
+void smp_wait(unsigned cpu)
+{
+	struct percpu *c = smp_percpu(cpu);
+
+	while (c && __atomic_load_n(&c->work, __ATOMIC_ACQUIRE))
+		cpu_relax();
+}
+
+/* ---- the rendezvous ---- */
+
+static void note_rip(uintptr_t rip)
+{
+	unsigned i = __atomic_fetch_add(&rv.nrips, 1, __ATOMIC_RELAXED);
+
+	if (i < rv.max)
+		rv.rips[i] = rip;
+}
+
+/*
+ * Every rip this CPU will return to: the interrupted context's, then each
+ * caller's, and through trap frames (REGS rows) the contexts those
+ * interrupted in turn.
+ */
+static void note_frames(const struct trap_frame *f)
+{
+	struct unwind_frame u = {
+	    .rip = f->rip, .rsp = f->rsp, .rbp = f->rbp, .exact = true};
+
+	for (unsigned n = 0; n < RIP_MAX; n++) {
+		note_rip(u.rip);
+		if (unwind_step(&u) != UNWIND_MORE)
+			break;
+	}
+}
+
+void smp_ipi(struct trap_frame *f)
+{
+	note_frames(f);
+	__atomic_fetch_add(&rv.arrived, 1, __ATOMIC_ACQ_REL);
+	while (!__atomic_load_n(&rv.release, __ATOMIC_ACQUIRE))
+		cpu_relax();
+	cpu_sync_core(); /* code written meanwhile is fetched anew */
+	apic_eoi();
+	__atomic_fetch_add(&rv.left, 1, __ATOMIC_ACQ_REL);
+}
+
+void smp_rendezvous(uintptr_t *rips, unsigned max,
+		    void (*parked)(void *arg, const uintptr_t *rips, unsigned n,
+				   bool complete),
+		    void *arg)
+{
+	unsigned others = ncpus - 1, n;
+	unsigned long flags = hw_irq_save();
+
+	rv.arrived = rv.left = 0;
+	rv.release = false;
+	rv.rips = rips;
+	rv.max = max;
+	rv.nrips = 0;
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	if (others)
+		apic_send(0, APIC_ICR_FIXED | APIC_ICR_ALL_BUT_SELF |
+				 SMP_IPI_VECTOR);
+	while (__atomic_load_n(&rv.arrived, __ATOMIC_ACQUIRE) < others)
+		cpu_relax();
+	n = rv.nrips < max ? rv.nrips : max;
+	if (parked)
+		parked(arg, rips, n, rv.nrips <= max);
+	__atomic_store_n(&rv.release, true, __ATOMIC_RELEASE);
+	while (__atomic_load_n(&rv.left, __ATOMIC_ACQUIRE) < others)
+		cpu_relax();
+	cpu_sync_core();
+	hw_irq_restore(flags);
+}

@@ -164,16 +164,18 @@ static bool same_bytes(const uint8_t *a, const uint8_t *b, unsigned n)
 	return true;
 }
 
-/* Is (site, len) exactly `call [rip + disp32]` aiming at (slot)? */
+/* Are (bytes, len), run at (site), exactly `call [rip + disp32]` aiming
+ * at (slot)? */
 static bool is_indirect_call(const struct pv_patch_ctx *ctx,
-			     const uint8_t *site, unsigned len, uintptr_t slot)
+			     const uint8_t *bytes, const uint8_t *site,
+			     unsigned len, uintptr_t slot)
 {
 	const struct pv_patchlet *t = ctx->indirect_tmpl;
 	int32_t disp;
 
-	if (len != t->len || !same_bytes(site, pv_patchlet_bytes(t), len - 4))
+	if (len != t->len || !same_bytes(bytes, pv_patchlet_bytes(t), len - 4))
 		return false;
-	__builtin_memcpy(&disp, site + len - 4, sizeof(disp));
+	__builtin_memcpy(&disp, bytes + len - 4, sizeof(disp));
 	return (uintptr_t)site + len + disp == slot;
 }
 
@@ -214,7 +216,7 @@ static int plan_op(const struct pv_patch_site *rec,
 			      "op %u calls through an ops table no backend "
 			      "covers",
 			      op);
-	if (!is_indirect_call(ctx, orig, len,
+	if (!is_indirect_call(ctx, orig, site, len,
 			      (uintptr_t)table + op * sizeof(void *)))
 		return refuse(ctx, rec, -PV_EINVAL,
 			      "is not an indirect call through slot %u (%u "

@@ -1,0 +1,290 @@
+// SPDX-License-Identifier: MIT
+/*
+ * live.c: the live switch of pv-op sites (docs/live-patching.md). Each
+ * site whose bytes change goes one of two ways:
+ *   - a single aligned 8-byte store, where the old bytes are one
+ *     instruction (nobody can be stopped inside it) and every changed byte
+ *     lies in one naturally aligned word: a CPU fetches the old
+ *     instruction or the new bytes, never a mix;
+ *   - else the trap-byte protocol, batched over all such sites, as
+ *     Linux's text_poke_bp: write the trap byte over each first byte; sync
+ *     (and, while the other CPUs are stopped, put back the first byte of
+ *     every site one of them is stopped inside: deferred, retried in a
+ *     later run); write each tail; sync; write each first byte; sync. A
+ *     CPU that meets a trap byte meanwhile runs an out-of-line copy of the
+ *     new bytes that jumps back to the site's end (pv_live_trap).
+ * Three syncs per run, however many sites. PV_LIVE_TOGGLE is the unsafe
+ * way, kept for the stress test to prove it can fail: bytes in place, no
+ * trap, no sync, no deferral.
+ */
+#include "live.h"
+
+#include "insn.h"
+#include "pv_bug.h"
+
+#define JMP_REL32     0xe9
+#define JMP_REL32_LEN 5
+
+int pv_live_init(struct pv_live *lv)
+{
+	unsigned i = 0;
+
+	for (const struct pv_patch_site *r = lv->begin; r < lv->end; r++, i++) {
+		if (i >= PV_LIVE_MAX_RECORDS || r->instr_len > PV_MAX_SITE_LEN)
+			return -PV_ENOSPC;
+		__builtin_memcpy(lv->orig[i], pv_site_addr(r), r->instr_len);
+	}
+	lv->nrec = i;
+	lv->nbatch = 0;
+	return 0;
+}
+
+/* One instruction fills the whole (len) bytes: no boundary inside. */
+static bool one_instruction(const uint8_t *b, unsigned len)
+{
+	struct pv_insn in;
+
+	return pv_insn_decode(b, len, &in) == (int)len;
+}
+
+/*
+ * The aligned word holding every byte where (old) and (new) differ, or
+ * NULL if they spread over two.
+ */
+static uint64_t *single_word(uint8_t *site, const uint8_t *new, unsigned len)
+{
+	uintptr_t first = 0, last = 0, word;
+	bool any = false;
+
+	for (unsigned i = 0; i < len; i++)
+		if (site[i] != new[i]) {
+			last = (uintptr_t)site + i;
+			if (!any)
+				first = last;
+			any = true;
+		}
+	word = first & ~(uintptr_t)7;
+	return any && last < word + 8 ? (uint64_t *)word : NULL;
+}
+
+static void single_store(uint8_t *site, const uint8_t *new, unsigned len,
+			 uint64_t *word)
+{
+	uint64_t v = __atomic_load_n(word, __ATOMIC_RELAXED);
+	uint8_t *b = (uint8_t *)&v;
+
+	for (unsigned i = 0; i < len; i++) {
+		uintptr_t a = (uintptr_t)site + i;
+
+		if (a >= (uintptr_t)word && a < (uintptr_t)word + 8)
+			b[a - (uintptr_t)word] = new[i];
+	}
+	__atomic_store_n(word, v, __ATOMIC_RELEASE);
+}
+
+/* The out-of-line copy of (new) for record (i) under (variant): written
+ * once, before any CPU can be sent there, and never again. */
+static int ool_slot(struct pv_live *lv, unsigned variant, unsigned i,
+		    const uint8_t *site, const uint8_t *new, unsigned len,
+		    uintptr_t *out)
+{
+	uint8_t *slot = lv->ool + ((size_t)variant * PV_LIVE_MAX_RECORDS + i) *
+				      PV_LIVE_OOL_SLOT;
+	uint8_t buf[PV_LIVE_OOL_SLOT];
+	int64_t d;
+	int32_t rel;
+
+	if (len + JMP_REL32_LEN > PV_LIVE_OOL_SLOT)
+		return -PV_ENOSPC;
+	if (pv_relocate(new, (uintptr_t)site, len, buf, (uintptr_t)slot) < 0)
+		return -PV_ERANGE;
+	d = (int64_t)((uintptr_t)site + len -
+		      ((uintptr_t)slot + len + JMP_REL32_LEN));
+	rel = (int32_t)d;
+	if (d != rel)
+		return -PV_ERANGE;
+	buf[len] = JMP_REL32;
+	__builtin_memcpy(buf + len + 1, &rel, sizeof(rel));
+	if (!lv->ool_made[variant][i]) {
+		__builtin_memcpy(slot, buf, len + JMP_REL32_LEN);
+		lv->ool_made[variant][i] = true;
+	}
+	/* Same target, same site: the same bytes, or a bug. */
+	PV_BUG_ON(__builtin_memcmp(slot, buf, len + JMP_REL32_LEN) != 0);
+	*out = (uintptr_t)slot;
+	return 0;
+}
+
+/* ---- one run of the trap-byte protocol ---- */
+
+struct run {
+	struct pv_live *lv;
+	unsigned n;			       /* trap sites in lv->batch */
+	unsigned len[PV_LIVE_MAX_RECORDS];      /* per batch entry */
+	uint8_t old0[PV_LIVE_MAX_RECORDS];      /* its first byte before */
+	uint8_t new[PV_LIVE_MAX_RECORDS][PV_MAX_SITE_LEN];
+	unsigned rec[PV_LIVE_MAX_RECORDS];      /* its record */
+	bool deferred[PV_LIVE_MAX_RECORDS];
+};
+
+/* Sync #1, while the others are stopped: a site one of them is stopped
+ * inside (strictly: its start is fine, the trap catches it) keeps its old
+ * first byte and waits for a later run. */
+static void defer_occupied(void *arg, const uintptr_t *rips, unsigned n,
+			   bool complete)
+{
+	struct run *r = arg;
+
+	for (unsigned k = 0; k < r->n; k++) {
+		uintptr_t s = r->lv->batch[k].site;
+		bool inside = !complete;
+
+		for (unsigned j = 0; j < n && !inside; j++)
+			inside = rips[j] > s && rips[j] < s + r->len[k];
+		if (inside) {
+			r->deferred[k] = true;
+			*(volatile uint8_t *)s = r->old0[k];
+		}
+	}
+}
+
+static void sync(struct pv_live *lv, pv_live_parked_fn *parked, void *arg)
+{
+	lv->stats.syncs++;
+	lv->sync(lv->sync_env, lv->rips, PV_LIVE_RIPS, parked, arg);
+}
+
+static void trap_run(struct pv_live *lv, struct run *r)
+{
+	lv->stats.rounds++;
+	/* The batch is visible before any trap byte is. */
+	__atomic_store_n(&lv->nbatch, r->n, __ATOMIC_RELEASE);
+	for (unsigned k = 0; k < r->n; k++)
+		*(volatile uint8_t *)lv->batch[k].site = lv->trap_byte;
+	sync(lv, defer_occupied, r);
+	for (unsigned k = 0; k < r->n; k++)
+		if (!r->deferred[k])
+			__builtin_memcpy((uint8_t *)lv->batch[k].site + 1,
+					 r->new[k] + 1, r->len[k] - 1);
+	sync(lv, NULL, NULL);
+	for (unsigned k = 0; k < r->n; k++)
+		if (!r->deferred[k])
+			*(volatile uint8_t *)lv->batch[k].site = r->new[k][0];
+	sync(lv, NULL, NULL);
+	/* No trap byte is left, and no CPU is in the handler: each took
+	 * the last sync's interrupt after it. */
+	__atomic_store_n(&lv->nbatch, 0, __ATOMIC_RELEASE);
+}
+
+static void toggle_write(struct pv_live *lv, uint8_t *site, const uint8_t *new,
+			 unsigned len)
+{
+	for (unsigned i = 0; i < len; i++) {
+		*(volatile uint8_t *)(site + i) = new[i];
+		for (volatile unsigned d = 0; d < lv->toggle_delay; d++)
+			;
+	}
+}
+
+int pv_live_switch(struct pv_live *lv, const struct pv_patch_ctx *ctx,
+		   unsigned variant)
+{
+	static struct run r;
+	bool pending[PV_LIVE_MAX_RECORDS] = {false};
+	unsigned left = 0, i;
+	const struct pv_patch_site *rec;
+
+	if (variant >= PV_LIVE_VARIANTS)
+		return -PV_EINVAL;
+	lv->stats.switches++;
+	/* Plan every op site from its original bytes; single stores now. */
+	for (rec = lv->begin, i = 0; rec < lv->end; rec++, i++) {
+		uint8_t buf[PV_MAX_SITE_LEN], *site = pv_site_addr(rec);
+		unsigned len = rec->instr_len;
+		enum pv_action act;
+		uint64_t *word;
+		int e;
+
+		if (rec->kind != PV_KIND_OP)
+			continue;
+		e = pv_plan_site_from(rec, ctx, lv->orig[i], buf, &act);
+		if (e < 0)
+			return e;
+		if (__builtin_memcmp(site, buf, len) == 0)
+			continue;
+		lv->stats.sites++;
+		if (lv->protocol == PV_LIVE_TOGGLE) {
+			toggle_write(lv, site, buf, len);
+			continue;
+		}
+		word = single_word(site, buf, len);
+		if (word && one_instruction(site, len)) {
+			single_store(site, buf, len, word);
+			lv->stats.single_stores++;
+			continue;
+		}
+		pending[i] = true;
+		left++;
+	}
+	/* The trap-byte protocol for the rest, in runs until none waits. */
+	for (unsigned round = 0; left && round < PV_LIVE_MAX_ROUNDS; round++) {
+		r = (struct run){.lv = lv};
+		for (rec = lv->begin, i = 0; rec < lv->end; rec++, i++) {
+			uint8_t *site = pv_site_addr(rec);
+			enum pv_action act;
+			unsigned k = r.n;
+			int e;
+
+			if (!pending[i])
+				continue;
+			e = pv_plan_site_from(rec, ctx, lv->orig[i], r.new[k],
+					      &act);
+			if (e < 0)
+				return e;
+			e = ool_slot(lv, variant, i, site, r.new[k],
+				     rec->instr_len, &lv->batch[k].ool);
+			if (e < 0)
+				return e;
+			lv->batch[k].site = (uintptr_t)site;
+			r.len[k] = rec->instr_len;
+			r.old0[k] = site[0];
+			r.rec[k] = i;
+			r.n++;
+		}
+		trap_run(lv, &r);
+		left = 0;
+		for (unsigned k = 0; k < r.n; k++) {
+			if (r.deferred[k]) {
+				lv->stats.deferrals++;
+				left++;
+			} else {
+				lv->stats.trap_sites++;
+				pending[r.rec[k]] = false;
+			}
+		}
+	}
+	if (left) {
+		lv->stats.given_up += left;
+		return -PV_EBUSY;
+	}
+	if (lv->protocol == PV_LIVE_TOGGLE && ctx->sync_core)
+		ctx->sync_core();
+	return 0;
+}
+
+bool pv_live_trap(struct pv_live *lv, uint64_t *rip)
+{
+	unsigned n = __atomic_load_n(&lv->nbatch, __ATOMIC_ACQUIRE);
+	uint64_t at = lv->trap_byte == PV_LIVE_TRAP_INT3 ? *rip - 1 : *rip;
+
+	/* No look at the byte: by the time the handler runs, the site's new
+	 * first byte may be there already, and the copy is right then too. */
+	for (unsigned k = 0; k < n; k++)
+		if (lv->batch[k].site == at) {
+			__atomic_fetch_add(&lv->stats.trap_hits, 1,
+					   __ATOMIC_RELAXED);
+			*rip = lv->batch[k].ool;
+			return true;
+		}
+	return false;
+}

@@ -1,0 +1,286 @@
+// SPDX-License-Identifier: MIT
+/*
+ * test_live.c: the live switch (pvops/live.c) on sites in host memory,
+ * with a fake cross-CPU sync that snapshots the sites at each sync and
+ * reports made-up interrupted rips: three syncs per run however many
+ * sites; the trap byte first, then the tail, then the first byte; a site
+ * a CPU is stopped inside is deferred and retried, or given up with its
+ * old bytes whole; single stores only for one instruction within one
+ * aligned word; the trap handler's way out of line; the unsafe toggle.
+ */
+#include <criterion/criterion.h>
+#include <string.h>
+
+#include "insn.h"
+#include "live.h"
+#include "pv_backend.h"
+#include "pv_host.h"
+
+#define FILL	 0xa5
+#define MAX_SYNC 8
+
+static uint8_t text[4096] __attribute__((aligned(4096)));
+static uint8_t ool[PV_LIVE_VARIANTS * PV_LIVE_MAX_RECORDS * PV_LIVE_OOL_SLOT];
+static struct pv_patch_site recs[16];
+static struct pv_patch_ctx native, unpatched, direct;
+static struct pv_backend be_native, be_none, be_direct;
+static struct pv_live lv;
+
+/* The fake sync: what the other CPUs "are doing". */
+static uintptr_t fake_rip; /* 0: nobody is anywhere */
+static bool rip_forever;    /* keep reporting it in every sync */
+static unsigned nsyncs;
+static uint8_t snap[MAX_SYNC][16]; /* the first site at each sync */
+static bool (*in_sync)(void);	    /* run while "parked", or NULL */
+
+static void fake_sync(void *env, uintptr_t *rips, unsigned max,
+		      pv_live_parked_fn *parked, void *arg)
+{
+	unsigned n = 0;
+
+	(void)env;
+	(void)max;
+	if (nsyncs < MAX_SYNC)
+		memcpy(snap[nsyncs], pv_site_addr(&recs[0]), 16);
+	if (fake_rip && (rip_forever || nsyncs == 0))
+		rips[n++] = fake_rip;
+	if (in_sync)
+		in_sync();
+	if (parked)
+		parked(arg, rips, n, true);
+	nsyncs++;
+}
+
+static void setup(void)
+{
+	memset(text, FILL, sizeof(text));
+	memset(ool, 0, sizeof(ool));
+	fake_rip = 0;
+	rip_forever = false;
+	nsyncs = 0;
+	in_sync = NULL;
+	pv_host_ctx(&native);
+
+	be_native = (struct pv_backend){.table = pv_host_table};
+	for (unsigned op = 0; op < PV_OP_COUNT; op++) {
+		be_native.native[op] = pv_native_patchlets[op];
+		be_native.native_fit[op] = pv_native_fit_patchlets[op];
+	}
+	native.backends = &be_native;
+	native.nbackends = 1;
+	unpatched = native;
+	be_none = (struct pv_backend){.table = pv_host_table};
+	unpatched.backends = &be_none;
+	direct = native;
+	be_direct = (struct pv_backend){.table = pv_host_table};
+	for (unsigned op = 0; op < PV_OP_COUNT; op++)
+		be_direct.direct[op] = (struct pv_target){
+		    (uintptr_t)text + 2048, PV_CLOBBERS_CALLEE_SAVE};
+	direct.backends = &be_direct;
+}
+
+TestSuite(live, .init = setup);
+
+/* (n) save_fl sites, each at qword offset (misalign) of its own 32
+ * bytes; then the live state, protocol (p). */
+static unsigned make_sites(unsigned n, unsigned misalign,
+			   enum pv_live_protocol p)
+{
+	unsigned len = 0;
+
+	for (unsigned i = 0; i < n; i++)
+		len = pv_host_make_op_site(text + 32 * i + misalign, &recs[i],
+					   PV_OP_SAVE_FL,
+					   PV_CLOBBERS_CALLEE_SAVE);
+	memset(&lv, 0, sizeof(lv));
+	lv.begin = recs;
+	lv.end = recs + n;
+	lv.sync = fake_sync;
+	lv.trap_byte = PV_LIVE_TRAP_UD;
+	lv.ool = ool;
+	lv.protocol = p;
+	cr_assert_eq(pv_live_init(&lv), 0);
+	return len;
+}
+
+static void assert_site(unsigned i, const struct pv_patch_ctx *c)
+{
+	uint8_t want[PV_MAX_SITE_LEN];
+	enum pv_action act;
+
+	cr_assert_eq(pv_plan_site_from(&recs[i], c, lv.orig[i], want, &act), 0);
+	cr_assert_arr_eq(pv_site_addr(&recs[i]), want, recs[i].instr_len,
+			 "site %u", i);
+}
+
+Test(live, a_switch_costs_three_syncs_however_many_sites)
+{
+	for (unsigned n = 1; n <= 8; n *= 8) {
+		setup();
+		make_sites(n, 4, PV_LIVE_SAFE); /* across two words */
+		cr_assert_eq(pv_live_switch(&lv, &native, 0), 0);
+		cr_assert_eq(nsyncs, 3, "%u sites: %u syncs", n, nsyncs);
+		cr_assert_eq(lv.stats.trap_sites, n);
+		cr_assert_eq(lv.stats.rounds, 1);
+		for (unsigned i = 0; i < n; i++)
+			assert_site(i, &native);
+	}
+}
+
+Test(live, trap_byte_then_tail_then_first_byte)
+{
+	unsigned len = make_sites(1, 4, PV_LIVE_SAFE);
+	uint8_t old[16], want[PV_MAX_SITE_LEN];
+	enum pv_action act;
+
+	memcpy(old, pv_site_addr(&recs[0]), len);
+	cr_assert_eq(pv_plan_site_from(&recs[0], &native, lv.orig[0], want,
+				       &act),
+		     0);
+	cr_assert_eq(pv_live_switch(&lv, &native, 0), 0);
+	/* Sync 1: the trap over the old first byte, the old tail. */
+	cr_assert_eq(snap[0][0], PV_LIVE_TRAP_UD);
+	cr_assert_arr_eq(snap[0] + 1, old + 1, len - 1);
+	/* Sync 2: the trap, the new tail. */
+	cr_assert_eq(snap[1][0], PV_LIVE_TRAP_UD);
+	cr_assert_arr_eq(snap[1] + 1, want + 1, len - 1);
+	/* Sync 3: all new. */
+	cr_assert_arr_eq(snap[2], want, len);
+	cr_assert_eq(lv.nbatch, 0, "the batch outlived the switch");
+}
+
+Test(live, a_cpu_stopped_inside_defers_the_site)
+{
+	unsigned len = make_sites(1, 4, PV_LIVE_SAFE);
+	uint8_t inline_bytes[16];
+
+	cr_assert_eq(pv_live_switch(&lv, &native, 0), 0); /* pushfq; pop */
+	memcpy(inline_bytes, pv_site_addr(&recs[0]), len);
+	nsyncs = 0;
+	lv.stats = (struct pv_live_stats){0};
+	fake_rip = (uintptr_t)pv_site_addr(&recs[0]) + len - 1; /* at pop */
+	cr_assert_eq(pv_live_switch(&lv, &unpatched, 1), 0);
+	cr_assert_eq(lv.stats.deferrals, 1);
+	cr_assert_eq(lv.stats.rounds, 2);
+	cr_assert_eq(nsyncs, 6);
+	/* Run 1, sync 2: the first byte was put back, the tail untouched. */
+	cr_assert_arr_eq(snap[1], inline_bytes, len);
+	assert_site(0, &unpatched);
+}
+
+Test(live, a_cpu_that_never_leaves_is_given_up_with_the_site_whole)
+{
+	unsigned len = make_sites(1, 4, PV_LIVE_SAFE);
+	uint8_t inline_bytes[16];
+
+	cr_assert_eq(pv_live_switch(&lv, &native, 0), 0);
+	memcpy(inline_bytes, pv_site_addr(&recs[0]), len);
+	nsyncs = 0;
+	fake_rip = (uintptr_t)pv_site_addr(&recs[0]) + len - 1;
+	rip_forever = true;
+	cr_assert_eq(pv_live_switch(&lv, &unpatched, 1), -PV_EBUSY);
+	cr_assert_eq(lv.stats.given_up, 1);
+	cr_assert_eq(nsyncs, 3 * PV_LIVE_MAX_ROUNDS);
+	cr_assert_arr_eq(pv_site_addr(&recs[0]), inline_bytes, len);
+}
+
+/* A rip at the site's start is not inside: the trap catches it there. */
+Test(live, a_cpu_at_the_start_is_not_inside)
+{
+	make_sites(1, 4, PV_LIVE_SAFE);
+	fake_rip = (uintptr_t)pv_site_addr(&recs[0]);
+	cr_assert_eq(pv_live_switch(&lv, &native, 0), 0);
+	cr_assert_eq(lv.stats.deferrals, 0);
+	cr_assert_eq(nsyncs, 3);
+}
+
+Test(live, one_instruction_in_one_word_is_a_single_store)
+{
+	make_sites(1, 0, PV_LIVE_SAFE); /* bytes 0..5 of a word */
+	cr_assert_eq(pv_live_switch(&lv, &direct, 2), 0);
+	cr_assert_eq(lv.stats.single_stores, 1);
+	cr_assert_eq(nsyncs, 0);
+	assert_site(0, &direct);
+}
+
+/* Back from pushfq; pop rax (two instructions) is never one store, even
+ * within one word: a CPU could be stopped between them. */
+Test(live, two_instructions_in_one_word_take_the_trap)
+{
+	make_sites(1, 0, PV_LIVE_SAFE);
+	cr_assert_eq(pv_live_switch(&lv, &native, 0), 0);
+	cr_assert_eq(lv.stats.single_stores, 1); /* indirect call: one insn */
+	nsyncs = 0;
+	cr_assert_eq(pv_live_switch(&lv, &unpatched, 1), 0);
+	cr_assert_eq(lv.stats.single_stores, 1);
+	cr_assert_eq(lv.stats.trap_sites, 1);
+	cr_assert_eq(nsyncs, 3);
+}
+
+/* During a switch, a CPU at the trap goes to the copy of the new bytes,
+ * which jumps back to the site's end. */
+static unsigned site_len;
+static bool trap_checked;
+
+static bool check_trap(void)
+{
+	uint64_t site = (uintptr_t)pv_site_addr(&recs[0]), rip = site;
+	const uint8_t *o;
+	struct pv_insn in;
+	int32_t rel;
+
+	if (nsyncs != 0)
+		return false;
+	cr_assert(pv_live_trap(&lv, &rip));
+	cr_assert_neq(rip, site);
+	o = (const uint8_t *)(uintptr_t)rip;
+	/* The copy of the indirect call still reaches the table's slot. */
+	cr_assert_eq(pv_insn_decode(o, site_len, &in), (int)site_len);
+	cr_assert_eq(o[site_len], 0xe9);
+	memcpy(&rel, o + site_len + 1, 4);
+	cr_assert_eq(rip + site_len + 5 + (uint64_t)(int64_t)rel,
+		     site + site_len);
+	rip = site + 1;
+	cr_assert_not(pv_live_trap(&lv, &rip), "a rip past the trap");
+	trap_checked = true;
+	return true;
+}
+
+Test(live, the_trap_sends_a_cpu_out_of_line)
+{
+	uint64_t rip;
+
+	site_len = make_sites(1, 4, PV_LIVE_SAFE);
+	cr_assert_eq(pv_live_switch(&lv, &native, 0), 0);
+	in_sync = check_trap;
+	trap_checked = false;
+	nsyncs = 0;
+	cr_assert_eq(pv_live_switch(&lv, &unpatched, 1), 0);
+	cr_assert(trap_checked);
+	rip = (uintptr_t)pv_site_addr(&recs[0]);
+	cr_assert_not(pv_live_trap(&lv, &rip), "no switch in progress");
+}
+
+Test(live, int3_traps_are_found_one_byte_back)
+{
+	uint64_t site, rip;
+
+	make_sites(1, 4, PV_LIVE_SAFE);
+	lv.trap_byte = PV_LIVE_TRAP_INT3;
+	site = (uintptr_t)pv_site_addr(&recs[0]);
+	lv.batch[0] = (struct pv_live_batch){site, (uintptr_t)ool};
+	lv.nbatch = 1;
+	rip = site + 1;
+	cr_assert(pv_live_trap(&lv, &rip));
+	cr_assert_eq(rip, (uintptr_t)ool);
+	cr_assert_eq(lv.stats.trap_hits, 1);
+}
+
+Test(live, toggle_writes_in_place_without_a_sync)
+{
+	make_sites(4, 4, PV_LIVE_TOGGLE);
+	cr_assert_eq(pv_live_switch(&lv, &native, 0), 0);
+	cr_assert_eq(nsyncs, 0);
+	for (unsigned i = 0; i < 4; i++)
+		assert_site(i, &native);
+}

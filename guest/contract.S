@@ -1,32 +1,29 @@
 ; SPDX-License-Identifier: MIT
-; contract.S: probes of the register contract. contract_OP(arg) fills
-; every general register with a canary (rdi with arg), runs one real pv-op
-; site of OP (recorded in .pv_patch and patched like every other site),
-; then stores all sixteen registers in contract_regs[] and contract_rsp
-; for C to compare (guest/pvops_test.c). Canary n is CANARY + n.
+; contract.S: probes of the register contract. contract_OP(arg, out)
+; fills every general register with a canary (rdi with arg), runs one real
+; pv-op site of OP (recorded in .pv_patch and patched like every other
+; site, and switched live like them), then stores all sixteen registers
+; and rsp before the site in *out, a struct contract_out, for C to compare
+; (guest/contract_check.c). Canary n is CANARY + n. Any CPU may run them at once:
+; all state is in *out and on the stack.
 
 %include "pv_site.inc"
 %include "callee_saved.inc"
 
 %define CANARY 0xc0dec0de00000000
+%define OUT_RSP (16 * 8)            ; struct contract_out: regs[16], rsp
 
 bits 64
-
-section .bss
-align 8
-global contract_regs, contract_rsp
-contract_regs:  resq 16             ; by register number (pv_abi.h)
-contract_rsp:   resq 1              ; rsp just before the site
 
 section .text
 extern pv_ops
 
-; CONTRACT name, op, clobbers-the-site-allows
 %macro CONTRACT 3
 global contract_%1
 contract_%1:
         SAVE_CALLEE_SAVED
-        mov [rel contract_rsp], rsp
+        mov [rsp], rsi              ; out, in SAVE_CALLEE_SAVED's spare slot
+        mov [rsi + OUT_RSP], rsp
         mov rax, CANARY + 0
         mov rcx, CANARY + 1
         mov rdx, CANARY + 2
@@ -42,22 +39,24 @@ contract_%1:
         mov r14, CANARY + 14
         mov r15, CANARY + 15
         PV_OP_SITE pv_ops, %2, %3
-        mov [rel contract_regs + 0 * 8], rax
-        mov [rel contract_regs + 1 * 8], rcx
-        mov [rel contract_regs + 2 * 8], rdx
-        mov [rel contract_regs + 3 * 8], rbx
-        mov [rel contract_regs + 4 * 8], rsp
-        mov [rel contract_regs + 5 * 8], rbp
-        mov [rel contract_regs + 6 * 8], rsi
-        mov [rel contract_regs + 7 * 8], rdi
-        mov [rel contract_regs + 8 * 8], r8
-        mov [rel contract_regs + 9 * 8], r9
-        mov [rel contract_regs + 10 * 8], r10
-        mov [rel contract_regs + 11 * 8], r11
-        mov [rel contract_regs + 12 * 8], r12
-        mov [rel contract_regs + 13 * 8], r13
-        mov [rel contract_regs + 14 * 8], r14
-        mov [rel contract_regs + 15 * 8], r15
+        xchg rax, [rsp]             ; rax = out; the site's rax kept there
+        mov [rax + 1 * 8], rcx
+        mov [rax + 2 * 8], rdx
+        mov [rax + 3 * 8], rbx
+        mov [rax + 4 * 8], rsp
+        mov [rax + 5 * 8], rbp
+        mov [rax + 6 * 8], rsi
+        mov [rax + 7 * 8], rdi
+        mov [rax + 8 * 8], r8
+        mov [rax + 9 * 8], r9
+        mov [rax + 10 * 8], r10
+        mov [rax + 11 * 8], r11
+        mov [rax + 12 * 8], r12
+        mov [rax + 13 * 8], r13
+        mov [rax + 14 * 8], r14
+        mov [rax + 15 * 8], r15
+        mov rcx, [rsp]
+        mov [rax + 0 * 8], rcx
         RESTORE_CALLEE_SAVED
         ret
 %endmacro

@@ -198,6 +198,12 @@ void bench_null_hypercalls(uint64_t n);
 /* If hostile= is on the command line: run it and end the run; else return. */
 void hostile_run(void);
 
+/* ---- contract_check.c: the register contract of each op's site ---- */
+/* Run op's probe site with (arg): the registers it changed outside its
+ * contract (0: none), and its rax in (*result) if not NULL. */
+uint16_t contract_check(unsigned op, uint64_t arg, uint64_t *result);
+uint16_t contract_allowed(unsigned op);
+
 /* ---- acpi.c: the CPUs the firmware describes ---- */
 /* The APIC IDs of the enabled CPUs in the MADT under RSDP (rsdp), at most
  * (max); 0 if there is no valid MADT. */

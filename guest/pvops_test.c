@@ -22,13 +22,11 @@
 #define TICK_LONG      2000000u
 #define SPIN_LIMIT     100000000ull
 #define TICK_POLLS_MAX 100000u
-#define CANARY	       0xc0dec0de00000000ull
 #define RELOC_PROBE    0x5eedull
 
 extern const struct pv_patch_site __pv_patch_start[], __pv_patch_end[];
 extern const struct pv_patch_site __pv_patch_bench_start[],
     __pv_patch_bench_end[];
-extern uint64_t contract_regs[16], contract_rsp;
 extern char reloc_scratch[];
 
 /* The second root and its tables: zero in the image, no clearing. */
@@ -225,45 +223,14 @@ static void check_wbinvd(void)
 
 /* ---- the register contract ---- */
 
-typedef void contract_fn(uint64_t arg);
-
-/* contract_NAME (guest/contract.S), one per op of the list. */
-#define CONTRACT_DECL(name, NAME, contract, shape, bench)                      \
-	extern contract_fn contract_##name;
-PV_OP_LIST(CONTRACT_DECL)
-#undef CONTRACT_DECL
-
-static contract_fn *const contracts[PV_OP_COUNT] = {
-#define CONTRACT_FN(name, NAME, contract, shape, bench)                        \
-	[PV_OP_##NAME] = contract_##name,
-    PV_OP_LIST(CONTRACT_FN)
-#undef CONTRACT_FN
-};
-
-static const uint16_t allowed[PV_OP_COUNT] = {
-#define CONTRACT_MASK(name, NAME, contract, shape, bench)                      \
-	[PV_OP_##NAME] = PV_CLOBBERS_##contract,
-    PV_OP_LIST(CONTRACT_MASK)
-#undef CONTRACT_MASK
-};
-
 static void check_contract(unsigned op, uint64_t arg)
 {
-	uint16_t changed = 0;
+	uint16_t bad = contract_check(op, arg, NULL);
 
-	contracts[op](arg);
-	for (unsigned r = 0; r < 16; r++) {
-		uint64_t want = r == PV_REG_RDI	  ? arg
-				: r == PV_REG_RSP ? contract_rsp
-						  : CANARY + r;
-
-		if (contract_regs[r] != want)
-			changed |= (uint16_t)(1u << r);
-	}
-	if (changed & ~allowed[op])
+	if (bad)
 		guest_fail("%s site changed registers %#x outside its "
 			   "contract %#x",
-			   pv_op_name(op), changed, allowed[op]);
+			   pv_op_name(op), bad, contract_allowed(op));
 }
 
 /*

@@ -173,6 +173,7 @@ void cpu_features_read(uint32_t *words);
 void paravirt_init(void);
 /* The mode chosen, as enum pv_mode (pvops/pv_backend.h). */
 int paravirt_mode(void);
+void paravirt_set_mode(int mode); /* after a live switch (pvswitch.c) */
 /* The engine context that patched the guest, for the self-tests. */
 const struct pv_patch_ctx *paravirt_ctx(void);
 /* The backend serving sites that call through (table), or NULL. */
@@ -197,6 +198,21 @@ void bench_null_hypercalls(uint64_t n);
 /* ---- hostile.c: the guest against minivmm (hostile=SEED,COUNT[,END]) ---- */
 /* If hostile= is on the command line: run it and end the run; else return. */
 void hostile_run(void);
+
+/* ---- pvswitch.c: switching the pv backend at run time ---- */
+struct pv_patch_site;
+struct pv_live_stats;
+/* Keep the records' original bytes; before boot patching. */
+void pvswitch_init(const struct pv_patch_site *begin,
+		   const struct pv_patch_site *end);
+/* Switch every pv-op site to (mode), an enum pv_mode, while other CPUs
+ * run them; 0, or a negative PV_E* code. */
+int pv_switch(int mode);
+/* From the #UD and #BP handlers: true if (f) met a site under patching
+ * and now resumes out of line. */
+bool pvswitch_trap(struct trap_frame *f);
+const struct pv_live_stats *pvswitch_stats(void);
+const char *pvswitch_trap_name(void);
 
 /* ---- contract_check.c: the register contract of each op's site ---- */
 /* Run op's probe site with (arg): the registers it changed outside its
@@ -274,6 +290,11 @@ void unwind_here(struct unwind_frame *f);
 /* Single-step a 3-deep chain around every op's site, unwinding at every
  * instruction; calls guest_fail() on the first wrong chain. */
 void unwind_selftest(void);
+
+/* ---- repatch_test.c: test=repatch[,N] ---- */
+/* N live switches while the other CPUs run every op; fails the run on
+ * the first torn execution. */
+void repatch_selftest(void);
 
 /* ---- selftest.c: checks run at every boot ---- */
 /* Run the self-tests; calls guest_fail() on the first failure. */

@@ -66,6 +66,7 @@ void paravirt_init(void)
 	ctx.vlog = vprintf;
 	ctx.sync_core = cpu_sync_core;
 
+	pvswitch_init(__pv_patch_start, __pv_patch_end); /* the originals */
 	t0 = tsc_start();
 	r = pv_apply(__pv_patch_start, __pv_patch_end, &ctx, &stats);
 	t1 = tsc_start();
@@ -97,6 +98,11 @@ void paravirt_init(void)
 int paravirt_mode(void)
 {
 	return mode;
+}
+
+void paravirt_set_mode(int m)
+{
+	mode = (enum pv_mode)m;
 }
 
 const struct pv_patch_ctx *paravirt_ctx(void)

@@ -3,7 +3,8 @@
  * selftest.c: what the guest checks at every boot (the boot information,
  * exception delivery, its own printf), and the failures a test asks for on
  * the command line (test=ud2|pf|spin|fail) to prove that failures are seen,
- * and test=unwind (unwind_test.c).
+ * and the long self-tests: test=unwind (unwind_test.c), test=repatch[,N]
+ * (repatch_test.c).
  */
 #include "guest.h"
 #include "minivmm_abi.h"
@@ -96,6 +97,8 @@ void selftest_run(const void *start_info)
 
 void selftest_forced(void)
 {
+	const char *v;
+
 	if (cmdline_is("test", "ud2")) {
 		fault_ud2();
 	} else if (cmdline_is("test", "pf")) {
@@ -106,6 +109,9 @@ void selftest_forced(void)
 			__asm__ volatile("" ::: "memory");
 	} else if (cmdline_is("test", "unwind")) {
 		unwind_selftest(); /* then the usual checks, and pass */
+	} else if (cmdline_value("test", &v) >= 7 &&
+		   memcmp(v, "repatch", 7) == 0) {
+		repatch_selftest(); /* test=repatch[,N], then the usual */
 	} else if (cmdline_is("test", "fail")) {
 		guest_fail("forced by test=fail");
 	}

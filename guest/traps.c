@@ -14,6 +14,8 @@
 #define GATE_INTERRUPT 0x8e /* present, DPL 0, 64-bit interrupt gate */
 #define SEL_CODE64     0x08 /* entry.S */
 #define VEC_DB	       1
+#define VEC_BP	       3
+#define VEC_UD	       6
 
 struct idt_gate {
 	uint16_t offset_lo;
@@ -119,6 +121,9 @@ void trap_handler(struct trap_frame *f)
 	    .rip = f->rip, .rsp = f->rsp, .rbp = f->rbp, .exact = true};
 	uint64_t cr2;
 
+	/* A CPU at a site under live patching: out of line (pvswitch.c). */
+	if ((f->vector == VEC_UD || f->vector == VEC_BP) && pvswitch_trap(f))
+		return;
 	if (f->vector == VEC_DB && step_hook) {
 		step_hook(f);
 		return;

@@ -58,15 +58,14 @@ int pv_mode_parse(const char *s, size_t n, enum pv_mode *mode)
 	return -PV_EINVAL;
 }
 
-/* Slot n of struct pv_ops is op n (checked in pv_ops.h). */
+/* Slot n of struct pv_ops is op n (checked in pv_ops.h). Each slot is one
+ * aligned store: other CPUs may be calling through it (a live switch). */
 void pv_ops_fill(struct pv_ops *ops, const struct pv_target *t)
 {
-	for (unsigned op = 0; op < PV_OP_COUNT; op++) {
-		const void *fn = (const void *)t[op].addr;
-
-		__builtin_memcpy((char *)ops + op * sizeof(fn), &fn,
-				 sizeof(fn));
-	}
+	for (unsigned op = 0; op < PV_OP_COUNT; op++)
+		__atomic_store_n((const void **)((char *)ops +
+						 op * sizeof(void *)),
+				 (const void *)t[op].addr, __ATOMIC_RELEASE);
 }
 
 void pv_backend_offer(enum pv_mode mode, struct pv_backend *be)

@@ -260,6 +260,7 @@ int pv_live_switch(struct pv_live *lv, const struct pv_patch_ctx *ctx,
 			} else {
 				lv->stats.trap_sites++;
 				pending[r.rec[k]] = false;
+				lv->last_ool[r.rec[k]] = lv->batch[k].ool;
 			}
 		}
 	}
@@ -284,6 +285,19 @@ bool pv_live_trap(struct pv_live *lv, uint64_t *rip)
 			__atomic_fetch_add(&lv->stats.trap_hits, 1,
 					   __ATOMIC_RELAXED);
 			*rip = lv->batch[k].ool;
+			return true;
+		}
+	/* A trap byte that memory no longer holds, at a site the protocol
+	 * has rewritten: any stream of the site is a right one to run. */
+	if (lv->protocol != PV_LIVE_SAFE ||
+	    *(volatile uint8_t *)(uintptr_t)at == lv->trap_byte)
+		return false;
+	for (unsigned i = 0; i < lv->nrec; i++)
+		if ((uintptr_t)pv_site_addr(&lv->begin[i]) == at &&
+		    lv->last_ool[i]) {
+			__atomic_fetch_add(&lv->stats.stale_hits, 1,
+					   __ATOMIC_RELAXED);
+			*rip = lv->last_ool[i];
 			return true;
 		}
 	return false;

@@ -1,0 +1,90 @@
+// SPDX-License-Identifier: MIT
+/*
+ * pvswitch.c: the guest's side of switching the pv backend at run time
+ * (pvops/live.c does the patching; docs/live-patching.md). It keeps the
+ * sites' original bytes from before boot patching, gives the engine the
+ * rendezvous as its cross-CPU sync, picks the trap byte, and sends CPUs
+ * that meet it out of line from the #UD and #BP handlers.
+ *   pvswitch=toggle       the unsafe protocol (the stress test's proof
+ *                         that it can fail)
+ *   pvswitch.trap=int3|ud the trap byte; default int3 under QEMU TCG,
+ *                         the #UD byte elsewhere (docs say why)
+ */
+#include "guest.h"
+#include "live.h"
+#include "pv_backend.h"
+#include "x86.h"
+
+static struct pv_live live;
+/* The out-of-line copies: written once each, run by trapped CPUs (the
+ * identity map is executable everywhere: entry.S sets no NX bit). */
+static uint8_t ool[PV_LIVE_VARIANTS * PV_LIVE_MAX_RECORDS * PV_LIVE_OOL_SLOT]
+    __attribute__((aligned(64)));
+static bool ready;
+
+static void rendezvous(void *env, uintptr_t *rips, unsigned max,
+		       pv_live_parked_fn *parked, void *arg)
+{
+	(void)env;
+	smp_rendezvous(rips, max, parked, arg);
+}
+
+void pvswitch_init(const struct pv_patch_site *begin,
+		   const struct pv_patch_site *end)
+{
+	const struct guest_hv_info *hv = hv_detect();
+	bool tcg = hv->kind == HV_OTHER &&
+		   memcmp(hv->signature, "TCGTCGTCGTCG", 12) == 0;
+
+	live.begin = begin;
+	live.end = end;
+	live.sync = rendezvous;
+	live.ool = ool;
+	live.trap_byte = tcg ? PV_LIVE_TRAP_INT3 : PV_LIVE_TRAP_UD;
+	if (cmdline_is("pvswitch.trap", "int3"))
+		live.trap_byte = PV_LIVE_TRAP_INT3;
+	else if (cmdline_is("pvswitch.trap", "ud"))
+		live.trap_byte = PV_LIVE_TRAP_UD;
+	live.protocol = cmdline_is("pvswitch", "toggle") ? PV_LIVE_TOGGLE
+							  : PV_LIVE_SAFE;
+	live.toggle_delay = 200;
+	if (pv_live_init(&live) < 0)
+		guest_fail("pvswitch: more than %u patch records",
+			   PV_LIVE_MAX_RECORDS);
+	ready = true;
+}
+
+int pv_switch(int mode)
+{
+	struct pv_patch_ctx c = *paravirt_ctx();
+	struct pv_backend be;
+	int r;
+
+	if (mode == PV_MODE_HYPERCALL && !hv_has_hypercalls())
+		return -PV_EINVAL;
+	pv_backend_offer((enum pv_mode)mode, &be);
+	c.backends = &be;
+	c.nbackends = 1;
+	c.debug = false;
+	/* Slots first: an indirect call may land in either backend. */
+	pv_backend_install((enum pv_mode)mode);
+	r = pv_live_switch(&live, &c, (unsigned)mode);
+	if (r == 0)
+		paravirt_set_mode(mode);
+	return r;
+}
+
+bool pvswitch_trap(struct trap_frame *f)
+{
+	return ready && pv_live_trap(&live, &f->rip);
+}
+
+const struct pv_live_stats *pvswitch_stats(void)
+{
+	return &live.stats;
+}
+
+const char *pvswitch_trap_name(void)
+{
+	return live.trap_byte == PV_LIVE_TRAP_INT3 ? "int3" : "#UD (0x06)";
+}

@@ -1,0 +1,175 @@
+// SPDX-License-Identifier: MIT
+/*
+ * repatch_test.c: test=repatch[,N], the stress test of live switching.
+ * CPUs 1.. run every op in a loop, each through a site of its own probe
+ * (contract.S: a canary in every register, checked after) and through the
+ * C wrappers, checking every result against the hardware, with their
+ * LAPIC timer firing every TICK_PERIOD so that they are often interrupted
+ * inside a site. CPU 0 switches native <-> (hypercall, on minivmm) <->
+ * unpatched N times. Any torn execution fails the run: an exception that
+ * is not the protocol's own trap (traps.c reports it with its CPU and
+ * backtrace), a wrong result or a clobbered register. pvswitch=toggle must
+ * fail it (tests/test_repatch.c). docs/live-patching.md.
+ */
+#include "guest.h"
+#include "live.h"
+#include "pv_backend.h"
+#include "pv_ops.h"
+#include "x86.h"
+
+#define DEFAULT_SWITCHES 100
+#define TICK_PERIOD	 100000u /* bus clocks between worker ticks */
+#define IF		 0x200ul
+
+static volatile bool stop;
+static struct worker {
+	volatile uint64_t loops;
+	volatile bool failed;
+	char why[160];
+} workers[SMP_MAX_CPUS];
+static uint64_t touch; /* what flush_tlb_one flushes */
+
+static void worker_fail(struct worker *w, const char *what, uint64_t got,
+			uint64_t want)
+{
+	snprintf(w->why, sizeof(w->why), "%s: got %#llx, want %#llx", what,
+		 (unsigned long long)got, (unsigned long long)want);
+	w->failed = true;
+	stop = true;
+}
+
+/* Op (op) through its probe site: registers kept, (result) returned. */
+static bool probe(struct worker *w, unsigned op, uint64_t arg, uint64_t *result)
+{
+	uint16_t bad = contract_check(op, arg, result);
+
+	if (bad)
+		worker_fail(w, pv_op_name(op), bad, 0);
+	return !bad;
+}
+
+static bool expect(struct worker *w, const char *what, uint64_t got,
+		   uint64_t want)
+{
+	if (got != want)
+		worker_fail(w, what, got, want);
+	return got == want;
+}
+
+/*
+ * One round of every op, through the probes and the C sites, each result
+ * checked against the hardware. Interrupts are on at its start and end.
+ */
+static bool one_round(struct worker *w, uint64_t cr0, uint64_t cr3,
+		      uint64_t cr2)
+{
+	uint64_t flags = 0, v = 0;
+
+	return probe(w, PV_OP_SAVE_FL, 0, &flags) &&
+	       expect(w, "save_fl: IF", flags & IF, IF) &&
+	       probe(w, PV_OP_IRQ_DISABLE, 0, NULL) &&
+	       expect(w, "irq_disable: IF", hw_read_flags() & IF, 0) &&
+	       expect(w, "save_fl, IF off", pv_save_fl() & IF, 0) &&
+	       probe(w, PV_OP_RESTORE_FL, flags, NULL) &&
+	       expect(w, "restore_fl: IF", hw_read_flags() & IF, IF) &&
+	       (pv_irq_disable(), true) &&
+	       probe(w, PV_OP_IRQ_ENABLE, 0, NULL) &&
+	       expect(w, "irq_enable: IF", pv_save_fl() & IF, IF) &&
+	       probe(w, PV_OP_READ_CR3, 0, &v) &&
+	       expect(w, "read_cr3", v, cr3) &&
+	       probe(w, PV_OP_WRITE_CR3, cr3, NULL) &&
+	       expect(w, "read_cr3 after write_cr3", pv_read_cr3(), cr3) &&
+	       probe(w, PV_OP_READ_CR0, 0, &v) &&
+	       expect(w, "read_cr0", v, cr0) &&
+	       expect(w, "read_cr0 (C site)", pv_read_cr0(), cr0) &&
+	       probe(w, PV_OP_READ_CR2, 0, &v) &&
+	       expect(w, "read_cr2", v, cr2) &&
+	       expect(w, "read_cr2 (C site)", pv_read_cr2(), cr2) &&
+	       probe(w, PV_OP_FLUSH_TLB_ONE, (uintptr_t)&touch, NULL) &&
+	       probe(w, PV_OP_WBINVD, 0, NULL) &&
+	       probe(w, PV_OP_SAFE_HALT, 0, NULL) && /* the tick wakes it */
+	       expect(w, "safe_halt: IF", hw_read_flags() & IF, IF);
+}
+
+static void repatch_worker(void *arg)
+{
+	struct worker *w = arg;
+	uint64_t cr0 = hw_read_cr0(), cr3 = hw_read_cr3(), cr2;
+
+	pv_irq_enable();
+	cr2 = pv_read_cr2();
+	apic_timer_periodic(TICK_PERIOD);
+	while (!stop && one_round(w, cr0, cr3, cr2))
+		w->loops++;
+	apic_timer_stop();
+	pv_irq_disable();
+}
+
+/* "test=repatch" or "test=repatch,N": N switches. */
+static uint64_t switches_asked(void)
+{
+	const char *v;
+	int n = cmdline_value("test", &v);
+	uint64_t k = 0;
+
+	if (n <= 8 || v[7] != ',')
+		return DEFAULT_SWITCHES;
+	for (int i = 8; i < n; i++) {
+		if (v[i] < '0' || v[i] > '9' || k > 100000000)
+			guest_fail("test=repatch,N: N must be a number");
+		k = k * 10 + (uint64_t)(v[i] - '0');
+	}
+	return k;
+}
+
+void repatch_selftest(void)
+{
+	const struct pv_live_stats *st = pvswitch_stats();
+	unsigned ncpus = smp_ncpus(), nmodes = 0;
+	int modes[PV_MODE_COUNT], boot = paravirt_mode();
+	uint64_t n = switches_asked(), done = 0, loops = 0;
+	unsigned busy = 0;
+
+	if (ncpus < 2)
+		guest_fail("test=repatch needs at least 2 CPUs, found %u",
+			   ncpus);
+	modes[nmodes++] = PV_MODE_NATIVE;
+	if (hv_has_hypercalls())
+		modes[nmodes++] = PV_MODE_HYPERCALL;
+	modes[nmodes++] = PV_MODE_UNPATCHED;
+	stop = false;
+	for (unsigned c = 1; c < ncpus; c++)
+		smp_run_on(c, repatch_worker, &workers[c]);
+	for (; done < n && !stop; done++) {
+		int r = pv_switch(modes[(done + 1) % nmodes]);
+
+		if (r == -PV_EBUSY)
+			busy++;
+		else if (r < 0)
+			guest_fail("test=repatch: switch %llu refused (%d)",
+				   (unsigned long long)done, r);
+	}
+	stop = true;
+	for (unsigned c = 1; c < ncpus; c++) {
+		smp_wait(c);
+		loops += workers[c].loops;
+		if (workers[c].failed)
+			guest_fail("test=repatch: torn execution on CPU %u "
+				   "after %llu switches: %s",
+				   c, (unsigned long long)done, workers[c].why);
+	}
+	if (pv_switch(boot) < 0)
+		guest_fail("test=repatch: cannot switch back to %s",
+			   pv_mode_name((enum pv_mode)boot));
+	printf("repatch: %llu switches on %u CPUs (%s, trap %s): %u sites "
+	       "rewritten, %u single stores, %u with the trap byte, %u "
+	       "deferrals, %lu trap hits (%lu stale), %u syncs in %u runs, %u "
+	       "switches "
+	       "incomplete; %llu worker rounds; torn executions: 0\n",
+	       (unsigned long long)done, ncpus,
+	       cmdline_is("pvswitch", "toggle") ? "toggle" : "safe",
+	       pvswitch_trap_name(), st->sites, st->single_stores,
+	       st->trap_sites, st->deferrals, st->trap_hits, st->stale_hits,
+	       st->syncs,
+	       st->rounds, busy, (unsigned long long)loops);
+}

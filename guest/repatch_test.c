@@ -163,13 +163,11 @@ void repatch_selftest(void)
 			   pv_mode_name((enum pv_mode)boot));
 	printf("repatch: %llu switches on %u CPUs (%s, trap %s): %u sites "
 	       "rewritten, %u single stores, %u with the trap byte, %u "
-	       "deferrals, %lu trap hits (%lu stale), %u syncs in %u runs, %u "
-	       "switches "
+	       "deferrals, %lu trap hits, %u syncs in %u runs, %u switches "
 	       "incomplete; %llu worker rounds; torn executions: 0\n",
 	       (unsigned long long)done, ncpus,
 	       cmdline_is("pvswitch", "toggle") ? "toggle" : "safe",
 	       pvswitch_trap_name(), st->sites, st->single_stores,
-	       st->trap_sites, st->deferrals, st->trap_hits, st->stale_hits,
-	       st->syncs,
+	       st->trap_sites, st->deferrals, st->trap_hits, st->syncs,
 	       st->rounds, busy, (unsigned long long)loops);
 }

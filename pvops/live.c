@@ -125,6 +125,12 @@ struct run {
 	uint8_t new[PV_LIVE_MAX_RECORDS][PV_MAX_SITE_LEN];
 	unsigned rec[PV_LIVE_MAX_RECORDS];      /* its record */
 	bool deferred[PV_LIVE_MAX_RECORDS];
+	/* Single stores, made while the others are stopped in sync 1. */
+	unsigned nsingle;
+	uint8_t *single_site[PV_LIVE_MAX_RECORDS];
+	uint64_t *single_word[PV_LIVE_MAX_RECORDS];
+	uint8_t single_new[PV_LIVE_MAX_RECORDS][PV_MAX_SITE_LEN];
+	unsigned single_len[PV_LIVE_MAX_RECORDS];
 };
 
 /* Sync #1, while the others are stopped: a site one of them is stopped
@@ -134,6 +140,10 @@ static void defer_occupied(void *arg, const uintptr_t *rips, unsigned n,
 			   bool complete)
 {
 	struct run *r = arg;
+
+	for (unsigned k = 0; k < r->nsingle; k++)
+		single_store(r->single_site[k], r->single_new[k],
+			     r->single_len[k], r->single_word[k]);
 
 	for (unsigned k = 0; k < r->n; k++) {
 		uintptr_t s = r->lv->batch[k].site;
@@ -146,6 +156,21 @@ static void defer_occupied(void *arg, const uintptr_t *rips, unsigned n,
 			*(volatile uint8_t *)s = r->old0[k];
 		}
 	}
+}
+
+/* Sync 3, while the others are stopped: every first byte. */
+static void write_first_bytes(void *arg, const uintptr_t *rips, unsigned n,
+			      bool complete)
+{
+	struct run *r = arg;
+
+	(void)rips;
+	(void)n;
+	(void)complete;
+	for (unsigned k = 0; k < r->n; k++)
+		if (!r->deferred[k])
+			*(volatile uint8_t *)r->lv->batch[k].site =
+			    r->new[k][0];
 }
 
 static void sync(struct pv_live *lv, pv_live_parked_fn *parked, void *arg)
@@ -167,10 +192,7 @@ static void trap_run(struct pv_live *lv, struct run *r)
 			__builtin_memcpy((uint8_t *)lv->batch[k].site + 1,
 					 r->new[k] + 1, r->len[k] - 1);
 	sync(lv, NULL, NULL);
-	for (unsigned k = 0; k < r->n; k++)
-		if (!r->deferred[k])
-			*(volatile uint8_t *)lv->batch[k].site = r->new[k][0];
-	sync(lv, NULL, NULL);
+	sync(lv, write_first_bytes, r);
 	/* No trap byte is left, and no CPU is in the handler: each took
 	 * the last sync's interrupt after it. */
 	__atomic_store_n(&lv->nbatch, 0, __ATOMIC_RELEASE);
@@ -197,7 +219,8 @@ int pv_live_switch(struct pv_live *lv, const struct pv_patch_ctx *ctx,
 	if (variant >= PV_LIVE_VARIANTS)
 		return -PV_EINVAL;
 	lv->stats.switches++;
-	/* Plan every op site from its original bytes; single stores now. */
+	r = (struct run){.lv = lv};
+	/* Plan every op site from its original bytes. */
 	for (rec = lv->begin, i = 0; rec < lv->end; rec++, i++) {
 		uint8_t buf[PV_MAX_SITE_LEN], *site = pv_site_addr(rec);
 		unsigned len = rec->instr_len;
@@ -219,16 +242,28 @@ int pv_live_switch(struct pv_live *lv, const struct pv_patch_ctx *ctx,
 		}
 		word = single_word(site, buf, len);
 		if (word && one_instruction(site, len)) {
-			single_store(site, buf, len, word);
+			unsigned k = r.nsingle++;
+
+			r.single_site[k] = site;
+			r.single_word[k] = word;
+			r.single_len[k] = len;
+			__builtin_memcpy(r.single_new[k], buf, len);
 			lv->stats.single_stores++;
 			continue;
 		}
 		pending[i] = true;
 		left++;
 	}
-	/* The trap-byte protocol for the rest, in runs until none waits. */
+	/* Only single stores: one sync, in which they are made. */
+	if (!left && r.nsingle && lv->protocol == PV_LIVE_SAFE)
+		sync(lv, defer_occupied, &r);
+	/* The trap-byte protocol for the rest, in runs until none waits;
+	 * the single stores go in the first run's first sync. */
 	for (unsigned round = 0; left && round < PV_LIVE_MAX_ROUNDS; round++) {
-		r = (struct run){.lv = lv};
+		r.n = 0;
+		if (round)
+			r.nsingle = 0;
+		__builtin_memset(r.deferred, 0, sizeof(r.deferred));
 		for (rec = lv->begin, i = 0; rec < lv->end; rec++, i++) {
 			uint8_t *site = pv_site_addr(rec);
 			enum pv_action act;
@@ -260,7 +295,6 @@ int pv_live_switch(struct pv_live *lv, const struct pv_patch_ctx *ctx,
 			} else {
 				lv->stats.trap_sites++;
 				pending[r.rec[k]] = false;
-				lv->last_ool[r.rec[k]] = lv->batch[k].ool;
 			}
 		}
 	}
@@ -285,19 +319,6 @@ bool pv_live_trap(struct pv_live *lv, uint64_t *rip)
 			__atomic_fetch_add(&lv->stats.trap_hits, 1,
 					   __ATOMIC_RELAXED);
 			*rip = lv->batch[k].ool;
-			return true;
-		}
-	/* A trap byte that memory no longer holds, at a site the protocol
-	 * has rewritten: any stream of the site is a right one to run. */
-	if (lv->protocol != PV_LIVE_SAFE ||
-	    *(volatile uint8_t *)(uintptr_t)at == lv->trap_byte)
-		return false;
-	for (unsigned i = 0; i < lv->nrec; i++)
-		if ((uintptr_t)pv_site_addr(&lv->begin[i]) == at &&
-		    lv->last_ool[i]) {
-			__atomic_fetch_add(&lv->stats.stale_hits, 1,
-					   __ATOMIC_RELAXED);
-			*rip = lv->last_ool[i];
 			return true;
 		}
 	return false;

@@ -50,7 +50,6 @@ struct pv_live_stats {
 	unsigned syncs;		/* cross-CPU syncs */
 	unsigned given_up;	/* sites still deferred after the last round */
 	unsigned long trap_hits; /* CPUs sent out of line by the trap */
-	unsigned long stale_hits; /* ... by a trap byte already gone */
 };
 
 struct pv_live {
@@ -73,7 +72,6 @@ struct pv_live {
 		uintptr_t site, ool;
 	} batch[PV_LIVE_MAX_RECORDS];
 	volatile unsigned nbatch; /* published to the trap handler */
-	uintptr_t last_ool[PV_LIVE_MAX_RECORDS]; /* each site's latest copy */
 	uintptr_t rips[PV_LIVE_RIPS];
 };
 
@@ -96,10 +94,7 @@ int pv_live_switch(struct pv_live *lv, const struct pv_patch_ctx *ctx,
  * From the trap handler, interrupts off: if (*rip) is a site under
  * patching whose first byte is the trap (int3: *rip is past it; #UD: at
  * it), send the CPU to the site's out-of-line copy of its new bytes, which
- * jumps back to the site's end; returns true. Also for a trap byte that is
- * no longer in memory (a CPU that ran a stale copy of the site: QEMU TCG
- * does, docs/live-patching.md): the site's latest copy, counted apart.
- * False: not ours.
+ * jumps back to the site's end; returns true. False: not ours.
  */
 bool pv_live_trap(struct pv_live *lv, uint64_t *rip);
 

@@ -244,6 +244,8 @@ struct percpu *smp_percpu(unsigned cpu);
 /* Run fn(arg) on AP (cpu), which must be idle; smp_wait() for its end. */
 void smp_run_on(unsigned cpu, void (*fn)(void *), void *arg);
 void smp_wait(unsigned cpu);
+/* The same, giving up after (cycles) of TSC: false if still busy. */
+bool smp_wait_for(unsigned cpu, uint64_t cycles);
 /*
  * The rendezvous: stop every other CPU in an IPI handler, interrupts off;
  * each records every rip it will return to (rips, up to max: complete is

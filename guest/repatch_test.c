@@ -20,6 +20,7 @@
 #define DEFAULT_SWITCHES 100
 #define TICK_PERIOD	 100000u /* bus clocks between worker ticks */
 #define IF		 0x200ul
+#define STOP_CYCLES	 20000000000ull /* TSC: a worker must stop by then */
 
 static volatile bool stop;
 static struct worker {
@@ -151,7 +152,10 @@ void repatch_selftest(void)
 	}
 	stop = true;
 	for (unsigned c = 1; c < ncpus; c++) {
-		smp_wait(c);
+		if (!smp_wait_for(c, STOP_CYCLES))
+			guest_fail("test=repatch: CPU %u did not stop after %llu "
+				   "switches: a torn execution left it stuck",
+				   c, (unsigned long long)done);
 		loops += workers[c].loops;
 		if (workers[c].failed)
 			guest_fail("test=repatch: torn execution on CPU %u "

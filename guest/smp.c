@@ -62,6 +62,8 @@ unsigned smp_cpu(void)
 {
 	unsigned cpu;
 
+	if (ncpus == 1)
+		return 0; /* GS may not be set up yet: no AP runs */
 	__asm__ volatile("movl %%gs:%c1, %0"
 			 : "=r"(cpu)
 			 : "i"(__builtin_offsetof(struct percpu, cpu)));
@@ -210,6 +212,19 @@ void smp_wait(unsigned cpu)
 
 	while (c && __atomic_load_n(&c->work, __ATOMIC_ACQUIRE))
 		cpu_relax();
+}
+
+bool smp_wait_for(unsigned cpu, uint64_t cycles)
+{
+	struct percpu *c = smp_percpu(cpu);
+	uint64_t t0 = rdtsc();
+
+	while (c && __atomic_load_n(&c->work, __ATOMIC_ACQUIRE))
+		if (rdtsc() - t0 > cycles)
+			return false;
+		else
+			cpu_relax();
+	return true;
 }
 
 /* ---- the rendezvous ---- */

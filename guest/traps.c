@@ -156,11 +156,11 @@ void trap_handler(struct trap_frame *f)
 		return;
 	}
 	printf("exception %llu (%s) error %#llx at rip %#llx, cr2 %#llx, "
-	       "rsp %#llx\n",
+	       "rsp %#llx, CPU %u\n",
 	       (unsigned long long)f->vector,
 	       f->vector < 32 ? trap_names[f->vector] : "irq",
 	       (unsigned long long)f->error, (unsigned long long)f->rip,
-	       (unsigned long long)cr2, (unsigned long long)f->rsp);
+	       (unsigned long long)cr2, (unsigned long long)f->rsp, smp_cpu());
 	unwind_print(&from);
 	guest_fail("exception %s at rip %#llx",
 		   f->vector < 32 ? trap_names[f->vector] : "irq",

@@ -17,6 +17,7 @@
 #define APIC_TPR	   0x080
 #define APIC_EOI	   0x0b0
 #define APIC_SVR	   0x0f0
+#define APIC_IRR	   0x200
 #define APIC_ICR_LOW	   0x300
 #define APIC_ICR_HIGH	   0x310
 #define APIC_LVT_TIMER	   0x320
@@ -105,6 +106,12 @@ void apic_timer_stop(void)
 {
 	apic_write(APIC_LVT_TIMER, APIC_LVT_MASKED | APIC_TIMER_VECTOR);
 	apic_write(APIC_TIMER_INIT, 0);
+}
+
+bool apic_irr(unsigned vector)
+{
+	return apic_read(APIC_IRR + 0x10 * (vector / 32)) &
+	       (1u << (vector % 32));
 }
 
 void apic_eoi(void)

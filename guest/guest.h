@@ -145,6 +145,8 @@ void apic_send(uint32_t dest, uint32_t icr);
 void apic_timer_periodic(uint32_t count);
 void apic_timer_stop(void);
 void apic_eoi(void);
+/* Interrupt (vector) is pending in this CPU's APIC (its IRR bit). */
+bool apic_irr(unsigned vector);
 /* Arm the timer to fire once after (count) bus clocks (divide by 1). */
 void apic_timer_oneshot(uint32_t count);
 /* True once the armed count has run down (the tick is then pending). */

@@ -21,6 +21,8 @@
 #define TICK_PERIOD	 100000u /* bus clocks between worker ticks */
 #define IF		 0x200ul
 #define STOP_CYCLES	 20000000000ull /* TSC: a worker must stop by then */
+#define LOITER_CYCLES	 200000000ull	/* TSC: a wait inside a site */
+#define LOITER_EVERY	 4		/* rounds between two loiters */
 
 static volatile bool stop;
 static struct worker {
@@ -29,6 +31,50 @@ static struct worker {
 	char why[160];
 } workers[SMP_MAX_CPUS];
 static uint64_t touch; /* what flush_tlb_one flushes */
+static volatile uint64_t loiters, caught;
+
+extern const struct pv_patch_site __pv_patch_start[], __pv_patch_end[];
+
+static bool inside_site(uint64_t rip)
+{
+	for (const struct pv_patch_site *r = __pv_patch_start;
+	     r < __pv_patch_end; r++) {
+		uint64_t a = (uintptr_t)pv_site_addr(r);
+
+		if (r->kind == PV_KIND_OP && rip > a && rip < a + r->instr_len)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * CPU 1 single-steps one save_fl site now and then. Stopped strictly
+ * inside it (native: between pushfq and pop rax), it waits, interrupts
+ * off, until the next rendezvous IPI is pending: the IPI then stops it
+ * right there, the case a switch must defer.
+ */
+static void loiter_hook(struct trap_frame *f)
+{
+	uint64_t t0 = rdtsc();
+
+	if (!inside_site(f->rip))
+		return;
+	loiters++;
+	while (!stop && rdtsc() - t0 < LOITER_CYCLES) {
+		if (apic_irr(SMP_IPI_VECTOR)) {
+			caught++;
+			return;
+		}
+		cpu_relax();
+	}
+}
+
+static void loiter(void)
+{
+	step_on();
+	(void)pv_save_fl();
+	step_off();
+}
 
 static void worker_fail(struct worker *w, const char *what, uint64_t got,
 			uint64_t want)
@@ -101,7 +147,8 @@ static void repatch_worker(void *arg)
 	cr2 = pv_read_cr2();
 	apic_timer_periodic(TICK_PERIOD);
 	while (!stop && one_round(w, cr0, cr3, cr2))
-		w->loops++;
+		if (++w->loops % LOITER_EVERY == 0 && w == &workers[1])
+			loiter();
 	apic_timer_stop();
 	pv_irq_disable();
 }
@@ -139,6 +186,7 @@ void repatch_selftest(void)
 		modes[nmodes++] = PV_MODE_HYPERCALL;
 	modes[nmodes++] = PV_MODE_UNPATCHED;
 	stop = false;
+	trap_on_step(loiter_hook); /* only CPU 1 sets TF, in loiter() */
 	for (unsigned c = 1; c < ncpus; c++)
 		smp_run_on(c, repatch_worker, &workers[c]);
 	for (; done < n && !stop; done++) {
@@ -162,16 +210,19 @@ void repatch_selftest(void)
 				   "after %llu switches: %s",
 				   c, (unsigned long long)done, workers[c].why);
 	}
+	trap_on_step(NULL);
 	if (pv_switch(boot) < 0)
 		guest_fail("test=repatch: cannot switch back to %s",
 			   pv_mode_name((enum pv_mode)boot));
 	printf("repatch: %llu switches on %u CPUs (%s, trap %s): %u sites "
 	       "rewritten, %u single stores, %u with the trap byte, %u "
 	       "deferrals, %lu trap hits, %u syncs in %u runs, %u switches "
-	       "incomplete; %llu worker rounds; torn executions: 0\n",
+	       "incomplete; %llu worker rounds, %llu waits inside a site (%llu "
+	       "met a sync); torn executions: 0\n",
 	       (unsigned long long)done, ncpus,
 	       cmdline_is("pvswitch", "toggle") ? "toggle" : "safe",
 	       pvswitch_trap_name(), st->sites, st->single_stores,
 	       st->trap_sites, st->deferrals, st->trap_hits, st->syncs,
-	       st->rounds, busy, (unsigned long long)loops);
+	       st->rounds, busy, (unsigned long long)loops,
+	       (unsigned long long)loiters, (unsigned long long)caught);
 }

@@ -4,18 +4,24 @@
  * site whose bytes change goes one of two ways:
  *   - a single aligned 8-byte store, where the old bytes are one
  *     instruction (nobody can be stopped inside it) and every changed byte
- *     lies in one naturally aligned word: a CPU fetches the old
- *     instruction or the new bytes, never a mix;
- *   - else the trap-byte protocol, batched over all such sites, as
- *     Linux's text_poke_bp: write the trap byte over each first byte; sync
- *     (and, while the other CPUs are stopped, put back the first byte of
- *     every site one of them is stopped inside: deferred, retried in a
- *     later run); write each tail; sync; write each first byte; sync. A
- *     CPU that meets a trap byte meanwhile runs an out-of-line copy of the
- *     new bytes that jumps back to the site's end (pv_live_trap).
- * Three syncs per run, however many sites. PV_LIVE_TOGGLE is the unsafe
- * way, kept for the stress test to prove it can fail: bytes in place, no
- * trap, no sync, no deferral.
+ *     lies in one naturally aligned word: a CPU runs the old instruction
+ *     or the new bytes, never a mix;
+ *   - else the trap-byte protocol, batched over all such sites, after
+ *     Linux's text_poke_bp. Sync 1: with the other CPUs stopped, each site
+ *     gets the trap byte over its first byte, unless a CPU is stopped
+ *     inside it (deferred to a later run, untouched). Then every tail is
+ *     written while the CPUs run: one that reaches a site meets the trap
+ *     and runs an out-of-line copy of the new bytes, which jumps back to
+ *     the site's end (pv_live_trap). Sync 2. Sync 3: with the others
+ *     stopped, every first byte.
+ * Three syncs per run, however many sites; the single stores go in the
+ * first (one sync if there is nothing else). The one-store and one-byte
+ * writes are made while the other CPUs are stopped because QEMU TCG
+ * translates code byte by byte and can keep running a translation made
+ * while a byte changed (the docs give the measurements); on hardware the
+ * sync after them would do. PV_LIVE_TOGGLE is the unsafe way, kept for
+ * the stress test to prove it can fail: bytes in place, no trap, no sync,
+ * no deferral.
  */
 #include "live.h"
 
@@ -121,7 +127,6 @@ struct run {
 	struct pv_live *lv;
 	unsigned n;			       /* trap sites in lv->batch */
 	unsigned len[PV_LIVE_MAX_RECORDS];      /* per batch entry */
-	uint8_t old0[PV_LIVE_MAX_RECORDS];      /* its first byte before */
 	uint8_t new[PV_LIVE_MAX_RECORDS][PV_MAX_SITE_LEN];
 	unsigned rec[PV_LIVE_MAX_RECORDS];      /* its record */
 	bool deferred[PV_LIVE_MAX_RECORDS];
@@ -133,11 +138,14 @@ struct run {
 	unsigned single_len[PV_LIVE_MAX_RECORDS];
 };
 
-/* Sync #1, while the others are stopped: a site one of them is stopped
- * inside (strictly: its start is fine, the trap catches it) keeps its old
- * first byte and waits for a later run. */
-static void defer_occupied(void *arg, const uintptr_t *rips, unsigned n,
-			   bool complete)
+/*
+ * Sync 1, while the others are stopped: the single stores; then each
+ * trap site gets its trap byte, unless one of them is stopped inside it
+ * (strictly: at its start the trap catches it), which defers the site to
+ * a later run, untouched.
+ */
+static void begin_run(void *arg, const uintptr_t *rips, unsigned n,
+		      bool complete)
 {
 	struct run *r = arg;
 
@@ -151,10 +159,9 @@ static void defer_occupied(void *arg, const uintptr_t *rips, unsigned n,
 
 		for (unsigned j = 0; j < n && !inside; j++)
 			inside = rips[j] > s && rips[j] < s + r->len[k];
-		if (inside) {
-			r->deferred[k] = true;
-			*(volatile uint8_t *)s = r->old0[k];
-		}
+		r->deferred[k] = inside;
+		if (!inside)
+			*(volatile uint8_t *)s = r->lv->trap_byte;
 	}
 }
 
@@ -184,9 +191,7 @@ static void trap_run(struct pv_live *lv, struct run *r)
 	lv->stats.rounds++;
 	/* The batch is visible before any trap byte is. */
 	__atomic_store_n(&lv->nbatch, r->n, __ATOMIC_RELEASE);
-	for (unsigned k = 0; k < r->n; k++)
-		*(volatile uint8_t *)lv->batch[k].site = lv->trap_byte;
-	sync(lv, defer_occupied, r);
+	sync(lv, begin_run, r);
 	for (unsigned k = 0; k < r->n; k++)
 		if (!r->deferred[k])
 			__builtin_memcpy((uint8_t *)lv->batch[k].site + 1,
@@ -256,7 +261,7 @@ int pv_live_switch(struct pv_live *lv, const struct pv_patch_ctx *ctx,
 	}
 	/* Only single stores: one sync, in which they are made. */
 	if (!left && r.nsingle && lv->protocol == PV_LIVE_SAFE)
-		sync(lv, defer_occupied, &r);
+		sync(lv, begin_run, &r);
 	/* The trap-byte protocol for the rest, in runs until none waits;
 	 * the single stores go in the first run's first sync. */
 	for (unsigned round = 0; left && round < PV_LIVE_MAX_ROUNDS; round++) {
@@ -282,7 +287,6 @@ int pv_live_switch(struct pv_live *lv, const struct pv_patch_ctx *ctx,
 				return e;
 			lv->batch[k].site = (uintptr_t)site;
 			r.len[k] = rec->instr_len;
-			r.old0[k] = site[0];
 			r.rec[k] = i;
 			r.n++;
 		}

@@ -138,10 +138,9 @@ Test(live, trap_byte_then_tail_then_first_byte)
 				       &act),
 		     0);
 	cr_assert_eq(pv_live_switch(&lv, &native, 0), 0);
-	/* Sync 1: the trap over the old first byte, the old tail. */
-	cr_assert_eq(snap[0][0], PV_LIVE_TRAP_UD);
-	cr_assert_arr_eq(snap[0] + 1, old + 1, len - 1);
-	/* Sync 2: the trap, the new tail. */
+	/* Sync 1 writes the trap byte while the others are stopped. */
+	cr_assert_arr_eq(snap[0], old, len);
+	/* Sync 2: the trap, the new tail written in between. */
 	cr_assert_eq(snap[1][0], PV_LIVE_TRAP_UD);
 	cr_assert_arr_eq(snap[1] + 1, want + 1, len - 1);
 	/* Sync 3 writes the first byte while the others are stopped. */
@@ -164,7 +163,7 @@ Test(live, a_cpu_stopped_inside_defers_the_site)
 	cr_assert_eq(lv.stats.deferrals, 1);
 	cr_assert_eq(lv.stats.rounds, 2);
 	cr_assert_eq(nsyncs, 6);
-	/* Run 1, sync 2: the first byte was put back, the tail untouched. */
+	/* Run 1, sync 2: deferred, the site was left whole. */
 	cr_assert_arr_eq(snap[1], inline_bytes, len);
 	assert_site(0, &unpatched);
 }

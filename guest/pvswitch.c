@@ -86,5 +86,5 @@ const struct pv_live_stats *pvswitch_stats(void)
 
 const char *pvswitch_trap_name(void)
 {
-	return live.trap_byte == PV_LIVE_TRAP_INT3 ? "int3" : "#UD (0x06)";
+	return live.trap_byte == PV_LIVE_TRAP_INT3 ? "int3" : "ud";
 }

@@ -105,6 +105,38 @@ void boot_qemu(struct spawn_result *r, char *accel, char *cmdline)
 	boot_qemu_image(r, accel, "64M", BUILD_DIR "/guest.elf", cmdline);
 }
 
+void boot_qemu_smp(struct spawn_result *r, char *accel, char *cpus,
+		   char *cmdline)
+{
+	char *argv[] = {"scripts/run-qemu.sh",
+			"--accel",
+			accel,
+			"--timeout",
+			"120",
+			"--smp",
+			cpus,
+			BUILD_DIR "/guest.elf",
+			cmdline,
+			NULL};
+
+	spawn_run(argv, r);
+}
+
+void boot_minivmm_cpus(struct spawn_result *r, char *cpus, char *cmdline)
+{
+	char *argv[] = {BUILD_DIR "/minivmm",
+			"--timeout",
+			"120",
+			"--cpus",
+			cpus,
+			"--cmdline",
+			cmdline,
+			BUILD_DIR "/guest.elf",
+			NULL};
+
+	spawn_run(argv, r);
+}
+
 void assert_guest_pass(const struct spawn_result *r, const char *hv)
 {
 	char banner[64];

@@ -33,6 +33,10 @@ void boot_qemu(struct spawn_result *r, char *accel, char *cmdline);
 /* Boot (image) in QEMU microvm with (accel) and (mem), e.g. "64M". */
 void boot_qemu_image(struct spawn_result *r, char *accel, char *mem,
 		     char *image, char *cmdline);
+/* Boot it with (cpus) CPUs: QEMU microvm -smp, or minivmm --cpus. */
+void boot_qemu_smp(struct spawn_result *r, char *accel, char *cpus,
+		   char *cmdline);
+void boot_minivmm_cpus(struct spawn_result *r, char *cpus, char *cmdline);
 /* The run passed: status 0, one RESULT line, the banner names (hv). */
 void assert_guest_pass(const struct spawn_result *r, const char *hv);
 /* The run failed: status 1, one RESULT line, (reason) in the output. */

@@ -1,0 +1,150 @@
+// SPDX-License-Identifier: MIT
+/*
+ * test_repatch.c: SMP and live switching in the real guest. The guest
+ * brings up every CPU the MADT lists (QEMU microvm -smp, minivmm --cpus);
+ * test=repatch,N switches every pv-op site N times while the other CPUs
+ * run every op and check it: zero torn executions, three syncs per run of
+ * the protocol, deferrals and trap hits that happened. The unsafe toggle
+ * protocol must fail the same test: the proof that the test can fail.
+ */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "spawn.h"
+
+static struct spawn_result r;
+
+struct summary {
+	unsigned long switches, cpus, sites, single, trap, deferrals, hits;
+	unsigned long syncs, runs, busy, rounds, waits, met;
+};
+
+/* The guest's "repatch: ..." line, parsed. */
+static void parse(struct summary *s, const char *protocol, const char *trap)
+{
+	const char *line = strstr(r.out, "repatch: ");
+	char want[64];
+
+	cr_assert_not_null(line, "no summary line in:\n%s", r.out);
+	cr_assert_eq(sscanf(line,
+			    "repatch: %lu switches on %lu CPUs (%*[^)]): %lu "
+			    "sites rewritten, %lu single stores, %lu with "
+			    "the trap byte, %lu deferrals, %lu trap hits, %lu "
+			    "syncs in %lu runs, %lu switches incomplete; %lu "
+			    "worker rounds, %lu waits inside a site (%lu met "
+			    "a sync); torn executions: 0",
+			    &s->switches, &s->cpus, &s->sites, &s->single,
+			    &s->trap, &s->deferrals, &s->hits, &s->syncs,
+			    &s->runs, &s->busy, &s->rounds, &s->waits, &s->met),
+		     13, "%s", line);
+	snprintf(want, sizeof(want), "(%s, trap %s)", protocol, trap);
+	cr_assert_not_null(strstr(line, want), "no %s in %s", want, line);
+}
+
+/* A passing stress run: every switch done, none torn, three syncs per
+ * run of the protocol however many sites, the deferral path taken. */
+static void assert_stress(unsigned long switches, unsigned long cpus,
+			  const char *trap)
+{
+	struct summary s;
+
+	cr_assert_eq(r.status, 0, "status %d:\n%s", r.status, r.out);
+	cr_assert_eq(spawn_count_lines(&r, "RESULT: pass"), 1, "%s", r.out);
+	parse(&s, "safe", trap);
+	cr_assert_eq(s.switches, switches);
+	cr_assert_eq(s.cpus, cpus);
+	cr_assert_eq(s.sites, s.single + s.trap, "every site one way");
+	cr_assert_eq(s.syncs, 3 * s.runs, "%lu syncs in %lu runs", s.syncs,
+		     s.runs);
+	/* A run beyond one per switch is a retry, each for a deferral. */
+	cr_assert(s.runs >= s.switches && s.runs <= s.switches + s.deferrals,
+		  "%lu runs for %lu switches, %lu deferrals", s.runs,
+		  s.switches, s.deferrals);
+	cr_assert_gt(s.deferrals, 0, "the deferral path was never taken");
+	cr_assert_gt(s.hits, 0, "no CPU ever met a trap byte");
+	cr_assert_eq(s.busy, 0);
+	cr_assert_gt(s.rounds, 0);
+}
+
+TestSuite(repatch, .timeout = 240);
+
+Test(repatch, qemu_tcg_boots_four_cpus)
+{
+	boot_qemu_smp(&r, "tcg", "4", "");
+	cr_assert_eq(r.status, 0, "%s", r.out);
+	cr_assert_not_null(strstr(r.out, "smp: 4 CPUs online (APIC IDs 0 1 2 "
+					 "3)\n"),
+			   "%s", r.out);
+}
+
+Test(repatch, nosmp_keeps_one_cpu)
+{
+	boot_qemu_smp(&r, "tcg", "2", "nosmp");
+	cr_assert_eq(r.status, 0, "%s", r.out);
+	cr_assert_null(strstr(r.out, "smp: "), "%s", r.out);
+}
+
+Test(repatch, qemu_tcg_smp2)
+{
+	boot_qemu_smp(&r, "tcg", "2", "test=repatch,200");
+	assert_stress(200, 2, "int3");
+}
+
+Test(repatch, qemu_tcg_smp4_with_the_ud_trap)
+{
+	boot_qemu_smp(&r, "tcg", "4", "test=repatch,200 pvswitch.trap=ud");
+	assert_stress(200, 4, "ud");
+}
+
+Test(repatch, qemu_tcg_smp4)
+{
+	boot_qemu_smp(&r, "tcg", "4", "test=repatch,200");
+	assert_stress(200, 4, "int3");
+}
+
+/* The unsafe protocol tears: a fault, a wrong result or register, or a
+ * CPU left stuck; any of them fails the run. */
+static void assert_torn(void)
+{
+	cr_assert_eq(r.status, 1, "status %d:\n%s", r.status, r.out);
+	cr_assert_eq(spawn_count_lines(&r, "RESULT: fail"), 1, "%s", r.out);
+	cr_assert(strstr(r.out, "RESULT: fail exception") ||
+		      strstr(r.out, "RESULT: fail test=repatch: torn") ||
+		      strstr(r.out, "RESULT: fail test=repatch: CPU"),
+		  "%s", r.out);
+	cr_assert_null(strstr(r.out, "torn executions: 0"), "%s", r.out);
+}
+
+Test(repatch, qemu_tcg_toggle_fails)
+{
+	boot_qemu_smp(&r, "tcg", "2", "test=repatch,2000 pvswitch=toggle");
+	assert_torn();
+}
+
+Test(repatch, one_cpu_is_refused_clearly)
+{
+	boot_qemu_smp(&r, "tcg", "1", "test=repatch,10");
+	assert_guest_fail(&r, "test=repatch needs at least 2 CPUs, found 1");
+}
+
+Test(repatch, minivmm_cpus2)
+{
+	SKIP_WITHOUT_KVM();
+	boot_minivmm_cpus(&r, "2", "test=repatch,100");
+	assert_stress(100, 2, "ud");
+}
+
+Test(repatch, minivmm_cpus2_hypercall)
+{
+	SKIP_WITHOUT_KVM();
+	boot_minivmm_cpus(&r, "2", "pvops=hypercall test=repatch,100");
+	assert_stress(100, 2, "ud");
+}
+
+Test(repatch, minivmm_toggle_fails)
+{
+	SKIP_WITHOUT_KVM();
+	boot_minivmm_cpus(&r, "2", "test=repatch,1000 pvswitch=toggle");
+	assert_torn();
+}

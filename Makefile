@@ -2,7 +2,8 @@
 # Makefile: builds minivmm (vmm/), the guest kernel (guest/ with pvops/ and
 # patchdata/), the tests and the benchmark tools, and runs them. Output goes
 # to $(O) (default build/); quiet unless V=1. Targets: all run qemu qemu-gdb
-# check bench clean. The first build installs missing packages
+# check bench clean. SMP=N gives run (minivmm --cpus) and qemu (-smp) N
+# CPUs; CMDLINE is the guest's command line. The first build installs missing packages
 # (scripts/deps.sh).
 
 O ?= build
@@ -297,7 +298,8 @@ fuzz: $(FUZZERS:%=$(O)/fuzz/fuzz_%)
 
 # ---- running ----
 run: $(O)/minivmm $(O)/guest.elf
-	$(O)/minivmm --timeout $(TIMEOUT) --cmdline "$(CMDLINE)" $(O)/guest.elf
+	$(O)/minivmm --timeout $(TIMEOUT) --cpus $(SMP) --cmdline "$(CMDLINE)" \
+		$(O)/guest.elf
 
 qemu: $(O)/guest.elf
 	scripts/run-qemu.sh --timeout $(TIMEOUT) --smp $(SMP) $(O)/guest.elf \

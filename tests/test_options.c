@@ -118,3 +118,20 @@ Test(options, exactly_one_guest)
 	cr_assert_eq(parse(&o, 1, none), VMM_STATUS_USAGE);
 	cr_assert_eq(parse(&o, 3, two), VMM_STATUS_USAGE);
 }
+
+Test(options, cpus)
+{
+	char *ok[] = {"minivmm", "--cpus", "2", "g.elf", NULL};
+	static char *bad[] = {"0", "65", "2x", "+2", " 2", "0x2", "", "99999"};
+	struct vmm_opts o;
+
+	cr_assert_eq(parse(&o, 4, ok), -1);
+	cr_assert_eq(o.cpus, 2);
+	for (unsigned i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		char *argv[] = {"minivmm", "--cpus", bad[i], "g.elf", NULL};
+
+		cr_assert_eq(parse(&o, 4, argv), VMM_STATUS_USAGE, "--cpus %s",
+			     bad[i]);
+	}
+	cr_assert_eq(parse(&o, 2, ok + 2), -1, "default");
+}

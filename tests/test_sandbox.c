@@ -45,3 +45,14 @@ Test(sandbox, what_the_run_loop_needs_is_allowed)
 	cr_assert_eq(r.status, 0, "status %d: %s", r.status, r.out);
 	cr_assert_str_eq(r.out, "written\n");
 }
+
+/* The filter is on every thread: minivmm's vCPU threads start before it. */
+Test(sandbox, a_thread_started_before_the_filter_is_covered)
+{
+	breach("thread-socket");
+	cr_assert_eq(r.status, VMM_STATUS_SANDBOX, "status %d: %s", r.status,
+		     r.out);
+	cr_assert_not_null(
+	    strstr(r.out, "sandbox: forbidden syscall socket (41): stopped"),
+	    "%s", r.out);
+}

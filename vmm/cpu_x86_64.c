@@ -20,6 +20,19 @@ struct cpuid_buf {
 	struct kvm_cpuid_entry2 e[CPUID_MAX_ENTRIES];
 };
 
+/* The vCPU's own APIC ID where CPUID reports it. */
+static void set_apic_id(struct cpuid_buf *c, unsigned id)
+{
+	for (unsigned i = 0; i < c->hdr.nent; i++) {
+		struct kvm_cpuid_entry2 *e = &c->e[i];
+
+		if (e->function == 1)
+			e->ebx = (e->ebx & 0x00ffffffu) | (id << 24);
+		else if (e->function == 0xb || e->function == 0x1f)
+			e->edx = id; /* the x2APIC ID, every subleaf */
+	}
+}
+
 /* KVM's supported CPUID, filtered (cpuid.c), set on the vCPU. */
 void vmm_cpu_set_cpuid(int kvm_fd, struct vmm_vcpu *vcpu)
 {
@@ -31,6 +44,7 @@ void vmm_cpu_set_cpuid(int kvm_fd, struct vmm_vcpu *vcpu)
 	c.hdr.nent = vmm_cpuid_filter(c.e, c.hdr.nent, CPUID_MAX_ENTRIES);
 	if (!c.hdr.nent)
 		errx(VMM_STATUS_HOST, "KVM: too many CPUID leaves");
+	set_apic_id(&c, vcpu->id);
 	if (ioctl(vcpu->fd, KVM_SET_CPUID2, &c.hdr) < 0)
 		err(VMM_STATUS_HOST, "KVM: ioctl (SET_CPUID2) failed");
 }

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
- * kvm.c: open /dev/kvm, create the VM, give it its memory, create the one
- * vCPU and map its kvm_run area. Host failures end minivmm with a message
+ * kvm.c: open /dev/kvm, create the VM, give it its memory, create its
+ * vCPUs (--cpus; the guest starts the APs) and map their kvm_run areas. Host failures end minivmm with a message
  * that names the ioctl; nothing here depends on the guest.
  */
 #include <err.h>
@@ -40,12 +40,13 @@ static int kvm_open(void)
 	return fd;
 }
 
-static void vcpu_create(struct vmm_vm *vm)
+static void vcpu_create(struct vmm_vm *vm, unsigned id)
 {
-	struct vmm_vcpu *vcpu = &vm->vcpu;
+	struct vmm_vcpu *vcpu = &vm->vcpus[id];
 	int size, sync;
 
-	vcpu->fd = ioctl(vm->vm_fd, KVM_CREATE_VCPU, 0);
+	vcpu->id = id;
+	vcpu->fd = ioctl(vm->vm_fd, KVM_CREATE_VCPU, (unsigned long)id);
 	if (vcpu->fd < 0)
 		err(VMM_STATUS_HOST, "KVM: ioctl (CREATE_VCPU) failed");
 	size = ioctl(vm->kvm_fd, KVM_GET_VCPU_MMAP_SIZE, 0);
@@ -91,7 +92,29 @@ static void create_irqchip(struct vmm_vm *vm)
 	}
 }
 
-void vmm_vm_create(struct vmm_vm *vm, const struct vmm_mem *mem)
+/* (ncpus) against what this KVM allows, and what it recommends. */
+static void check_cpus(const struct vmm_vm *vm, unsigned ncpus)
+{
+	int max = ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_MAX_VCPUS);
+	int nr = ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_NR_VCPUS);
+
+	if (nr <= 0)
+		nr = 4; /* the KVM API's default when it does not say */
+	if (max <= 0)
+		max = nr;
+	if (ncpus > (unsigned)max)
+		errx(VMM_STATUS_USAGE,
+		     "--cpus %u: this KVM allows at most %d vCPUs "
+		     "(KVM_CAP_MAX_VCPUS)",
+		     ncpus, max);
+	if (ncpus > (unsigned)nr)
+		warnx("--cpus %u is more than the %d vCPUs this KVM "
+		      "recommends (KVM_CAP_NR_VCPUS): expect them slow",
+		      ncpus, nr);
+}
+
+void vmm_vm_create(struct vmm_vm *vm, const struct vmm_mem *mem,
+		   unsigned ncpus)
 {
 	struct kvm_userspace_memory_region region = {
 	    .slot = 0,
@@ -112,5 +135,8 @@ void vmm_vm_create(struct vmm_vm *vm, const struct vmm_mem *mem)
 		err(VMM_STATUS_HOST,
 		    "KVM: ioctl (SET_USER_MEMORY_REGION) failed");
 	create_irqchip(vm);
-	vcpu_create(vm);
+	check_cpus(vm, ncpus);
+	vm->ncpus = ncpus;
+	for (unsigned id = 0; id < ncpus; id++)
+		vcpu_create(vm, id);
 }

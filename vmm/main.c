@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
- * main.c: minivmm's start-up order: options, guest memory, the PVH image
- * and start_info, then KVM, the vCPU's entry state, the timeout, the
- * seccomp sandbox, and the exit loop. The guest image is validated before
+ * main.c: minivmm's start-up order: options, guest memory, the PVH image,
+ * start_info and the ACPI tables, then KVM, the BSP's entry state, the
+ * vCPU threads, the timeout, the seccomp sandbox, and the exit loops. The guest image is validated before
  * /dev/kvm is even opened; nothing is set up after the sandbox.
  */
 #include <err.h>
@@ -36,18 +36,20 @@ int main(int argc, char **argv)
 		errx(VMM_STATUS_IMAGE, "guest %s: %s", opts.guest_path, why);
 	vmm_image_free(&file);
 	start_info = pvh_write_start_info(&mem, opts.cmdline, why, sizeof(why));
-	if (!start_info)
+	if (!start_info ||
+	    !vmm_acpi_write(&mem, start_info, opts.cpus, why, sizeof(why)))
 		errx(VMM_STATUS_USAGE, "%s", why);
 
-	vmm_vm_create(&vm, &mem);
-	vmm_cpu_reset_pvh(&vm.vcpu, img.entry, (uint32_t)start_info);
-	stats.tsc_khz = vmm_cpu_tsc_khz(&vm.vcpu);
+	vmm_vm_create(&vm, &mem, opts.cpus);
+	vmm_cpu_reset_pvh(&vm.vcpus[0], img.entry, (uint32_t)start_info);
+	stats.tsc_khz = vmm_cpu_tsc_khz(&vm.vcpus[0]);
 	if (opts.stats)
 		stats.hc_hist = vmm_stats_histogram();
-	vmm_timeout_arm(&vm.vcpu, opts.timeout);
+	vmm_run_prepare(&vm, &opts, &stats);
+	vmm_timeout_arm(&vm, opts.timeout);
 	if (!opts.no_sandbox)
 		vmm_sandbox_install(&vm);
-	status = vmm_run(&vm, &opts, &stats);
+	status = vmm_run(&vm);
 	if (opts.stats)
 		vmm_stats_print(&stats);
 	return status;

@@ -27,6 +27,8 @@ static void usage(FILE *f)
 	    "  -m, --mem SIZE        guest memory, K/M/G suffix "
 	    "(default 64M, 2M..3G)\n"
 	    "  -c, --cmdline STRING  guest command line\n"
+	    "      --cpus N          vCPUs (default 1); the guest starts the\n"
+	    "                        others with INIT and SIPI\n"
 	    "  -t, --timeout SECS    stop a guest still running after SECS "
 	    "(exit 124)\n"
 	    "  -s, --stats           print exit and hypercall counts at "
@@ -120,11 +122,26 @@ static bool parse_seconds(const char *s, double *out)
 	return true;
 }
 
+static bool parse_cpus(const char *s, unsigned *out)
+{
+	size_t digits = strspn(s, "0123456789");
+	unsigned long v;
+
+	if (digits == 0 || digits > 4 || s[digits] != '\0')
+		return false;
+	v = strtoul(s, NULL, 10);
+	if (v < 1 || v > VMM_MAX_CPUS)
+		return false;
+	*out = (unsigned)v;
+	return true;
+}
+
 int vmm_parse_args(int argc, char **argv, struct vmm_opts *o)
 {
 	static const struct option longopts[] = {
 	    {"mem", required_argument, NULL, 'm'},
 	    {"cmdline", required_argument, NULL, 'c'},
+	    {"cpus", required_argument, NULL, 'C'},
 	    {"timeout", required_argument, NULL, 't'},
 	    {"stats", no_argument, NULL, 's'},
 	    {"no-sandbox", no_argument, NULL, 'S'},
@@ -135,7 +152,8 @@ int vmm_parse_args(int argc, char **argv, struct vmm_opts *o)
 	};
 	int c;
 
-	*o = (struct vmm_opts){.cmdline = "", .mem_size = VMM_MEM_DEFAULT};
+	*o = (struct vmm_opts){
+	    .cmdline = "", .mem_size = VMM_MEM_DEFAULT, .cpus = 1};
 	optind = 0; /* glibc: 0 also resets getopt's internal state */
 	opterr = 0; /* getopt would name argv[0]: the messages are ours */
 	while ((c = getopt_long(argc, argv, ":m:c:t:shV", longopts, NULL)) !=
@@ -154,6 +172,15 @@ int vmm_parse_args(int argc, char **argv, struct vmm_opts *o)
 			break;
 		case 'c':
 			o->cmdline = optarg;
+			break;
+		case 'C':
+			if (!parse_cpus(optarg, &o->cpus)) {
+				fprintf(stderr,
+					"%s: --cpus %s: need a number from 1 "
+					"to %u\n",
+					prog, optarg, VMM_MAX_CPUS);
+				return VMM_STATUS_USAGE;
+			}
 			break;
 		case 't':
 			if (!parse_seconds(optarg, &o->timeout)) {

@@ -1,20 +1,28 @@
 // SPDX-License-Identifier: MIT
 /*
- * run.c: the exit loop. Run the vCPU, switch on the exit reason, hand port
+ * run.c: the exit loops, one per vCPU, each on its own thread (the BSP's
+ * on the main thread). Run the vCPU, switch on the exit reason, hand port
  * I/O to the serial port, the debug console, the debug-exit port or the
  * hypercall handlers, and turn everything else into a one-line error, a
- * register dump and a distinct exit status. A --timeout stops a guest that
- * never leaves.
+ * register dump and a distinct exit status. One lock serialises exit
+ * handling (the console, the counters); KVM_RUN itself runs unlocked, and
+ * IPIs between vCPUs never leave the kernel. The first status any vCPU
+ * reaches ends the VM: the others are kicked out of KVM_RUN (immediate_exit
+ * and a signal to their thread). A --timeout stops every vCPU.
  */
 #include <err.h>
 #include <errno.h>
+#include <linux/futex.h>
 #include <linux/kvm.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/syscall.h>
 #include <sys/time.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "vmm.h"
 
@@ -28,8 +36,55 @@
 #define VMM_REPORTS_MAX 8
 
 static volatile sig_atomic_t timed_out;
-static struct kvm_run *alarm_run;
 static uint64_t deadline_ns; /* CLOCK_MONOTONIC, 0: no --timeout */
+
+/* The run, shared by the vCPU threads. */
+static struct vmm_vm *the_vm;
+static const struct vmm_opts *the_opts;
+static struct vmm_stats *the_stats;
+static struct vmm_serial console; /* the one UART, behind exit_lock */
+static pthread_mutex_t exit_lock = PTHREAD_MUTEX_INITIALIZER;
+static int final_status = VMM_CONTINUE; /* atomic: the first one wins */
+static int started;			/* atomic: the APs may run */
+static int pid;
+
+/*
+ * Get every vCPU out of KVM_RUN: immediate_exit for one about to enter,
+ * a signal (SIGUSR1, a handler that does nothing) for one inside.
+ * Async-signal-safe: the --timeout handler calls it.
+ */
+static void kick_all(void)
+{
+	for (unsigned i = 0; the_vm && i < the_vm->ncpus; i++) {
+		struct vmm_vcpu *v = &the_vm->vcpus[i];
+
+		v->run->immediate_exit = 1;
+		if (v->tid)
+			syscall(SYS_tgkill, pid, v->tid, SIGUSR1);
+	}
+}
+
+static void on_kick(int sig)
+{
+	(void)sig;
+}
+
+/* End the run with (status) unless another vCPU already did. */
+static void stop(int status)
+{
+	int expected = VMM_CONTINUE;
+
+	if (__atomic_compare_exchange_n(&final_status, &expected, status,
+					false, __ATOMIC_ACQ_REL,
+					__ATOMIC_ACQUIRE))
+		kick_all();
+}
+
+static bool stopped(void)
+{
+	return __atomic_load_n(&final_status, __ATOMIC_ACQUIRE) !=
+	       VMM_CONTINUE;
+}
 
 /* A monotonic clock in ns; the vDSO answers it, so no syscall. */
 static uint64_t now_ns(void)
@@ -47,17 +102,17 @@ static void on_alarm(int sig)
 	if (!deadline_ns || now_ns() + VMM_TIMER_SLACK_NS < deadline_ns)
 		return;
 	timed_out = 1;
-	alarm_run->immediate_exit = 1; /* also covers "not in KVM_RUN yet" */
+	kick_all(); /* also covers "not in KVM_RUN yet" */
 }
 
-void vmm_timeout_arm(struct vmm_vcpu *vcpu, double seconds)
+void vmm_timeout_arm(struct vmm_vm *vm, double seconds)
 {
 	struct sigaction sa = {.sa_handler = on_alarm};
 	struct itimerval it = {0};
 
+	the_vm = vm;
 	if (seconds <= 0)
 		return;
-	alarm_run = vcpu->run;
 	deadline_ns = now_ns() + (uint64_t)(seconds * 1e9);
 	sigemptyset(&sa.sa_mask);
 	if (sigaction(SIGALRM, &sa, NULL) < 0)
@@ -72,9 +127,11 @@ void vmm_timeout_arm(struct vmm_vcpu *vcpu, double seconds)
 }
 
 /* Stop with (status) after a guest error: message already printed. */
-static int guest_error(struct vmm_vm *vm, int status)
+static int guest_error(struct vmm_vcpu *vcpu, int status)
 {
-	vmm_cpu_dump(&vm->vcpu);
+	if (the_vm && the_vm->ncpus > 1)
+		fprintf(stderr, "vCPU %u:\n", vcpu->id);
+	vmm_cpu_dump(vcpu);
 	return status;
 }
 
@@ -102,11 +159,11 @@ static void report(const char *why)
 		reports++;
 }
 
-static int handle_hypercall(struct vmm_vm *vm, const struct vmm_opts *opts,
+static int handle_hypercall(struct vmm_vm *vm, struct vmm_vcpu *vcpu,
+			    const struct vmm_opts *opts,
 			    struct vmm_serial *serial, struct vmm_stats *stats,
 			    uint32_t nr)
 {
-	struct vmm_vcpu *vcpu = &vm->vcpu;
 	struct kvm_regs regs;
 	struct kvm_sregs sregs;
 	struct vmm_hc hc = {.nr = nr,
@@ -168,10 +225,10 @@ static uint64_t exit_rip(struct vmm_vcpu *vcpu)
 	return regs.rip;
 }
 
-static int unhandled_io(struct vmm_vm *vm, const struct kvm_run *run,
+static int unhandled_io(struct vmm_vcpu *vcpu, const struct kvm_run *run,
 			const uint8_t *data)
 {
-	uint64_t rip = exit_rip(&vm->vcpu);
+	uint64_t rip = exit_rip(vcpu);
 
 	if (run->io.direction == KVM_EXIT_IO_OUT)
 		warnx("unhandled port I/O: out to port %#x (%u-byte value "
@@ -183,7 +240,7 @@ static int unhandled_io(struct vmm_vm *vm, const struct kvm_run *run,
 		warnx("unhandled port I/O: in from port %#x (%u bytes) at rip "
 		      "%#llx",
 		      run->io.port, run->io.size, (unsigned long long)rip);
-	return guest_error(vm, VMM_STATUS_GUEST_IO);
+	return guest_error(vcpu, VMM_STATUS_GUEST_IO);
 }
 
 /*
@@ -191,9 +248,8 @@ static int unhandled_io(struct vmm_vm *vm, const struct kvm_run *run,
  * like a plain in/out (and some KVMs split `rep outs` into one exit per
  * element), so only the instruction at rip tells.
  */
-static bool string_io(struct vmm_vm *vm)
+static bool string_io(struct vmm_vm *vm, struct vmm_vcpu *vcpu)
 {
-	struct vmm_vcpu *vcpu = &vm->vcpu;
 	struct kvm_sregs sregs;
 
 	if (vcpu->sync_regs)
@@ -204,27 +260,28 @@ static bool string_io(struct vmm_vm *vm)
 	return vmm_insn_string_io(&vm->mem, &sregs, exit_rip(vcpu)) == 1;
 }
 
-static int refuse_string_io(struct vmm_vm *vm, uint16_t port)
+static int refuse_string_io(struct vmm_vcpu *vcpu, uint16_t port)
 {
 	warnx("string port I/O (ins/outs) to port %#x is refused: the "
 	      "hypercall and debug-exit ports take one in/out at a time, "
 	      "at rip %#llx",
-	      port, (unsigned long long)exit_rip(&vm->vcpu));
-	return guest_error(vm, VMM_STATUS_GUEST_IO);
+	      port, (unsigned long long)exit_rip(vcpu));
+	return guest_error(vcpu, VMM_STATUS_GUEST_IO);
 }
 
-static int handle_io(struct vmm_vm *vm, const struct vmm_opts *opts,
-		     struct vmm_serial *serial, struct vmm_stats *stats)
+static int handle_io(struct vmm_vm *vm, struct vmm_vcpu *vcpu,
+		     const struct vmm_opts *opts, struct vmm_serial *serial,
+		     struct vmm_stats *stats)
 {
-	struct kvm_run *run = vm->vcpu.run;
+	struct kvm_run *run = vcpu->run;
 	uint16_t port = run->io.port;
 	unsigned size = run->io.size;
 	bool out = run->io.direction == KVM_EXIT_IO_OUT;
 	uint8_t *data = (uint8_t *)run + run->io.data_offset;
 
-	if (run->io.data_offset > vm->vcpu.run_size ||
+	if (run->io.data_offset > vcpu->run_size ||
 	    (uint64_t)size * run->io.count >
-		vm->vcpu.run_size - run->io.data_offset)
+		vcpu->run_size - run->io.data_offset)
 		errx(VMM_STATUS_HOST, "KVM: port I/O data outside kvm_run");
 
 	if (port >= MINIVMM_SERIAL_PORT && port < MINIVMM_SERIAL_PORT + 8 &&
@@ -247,9 +304,9 @@ static int handle_io(struct vmm_vm *vm, const struct vmm_opts *opts,
 	}
 	if ((port == MINIVMM_DEBUG_EXIT_PORT ||
 	     port == MINIVMM_HYPERCALL_PORT) &&
-	    run->io.count == 1 && string_io(vm)) {
+	    run->io.count == 1 && string_io(vm, vcpu)) {
 		vmm_serial_flush(serial);
-		return refuse_string_io(vm, port);
+		return refuse_string_io(vcpu, port);
 	}
 	if (port == MINIVMM_DEBUG_EXIT_PORT && run->io.count == 1) {
 		if (!out) {
@@ -260,16 +317,16 @@ static int handle_io(struct vmm_vm *vm, const struct vmm_opts *opts,
 	}
 	if (port == MINIVMM_HYPERCALL_PORT && out && size == 4 &&
 	    run->io.count == 1)
-		return handle_hypercall(vm, opts, serial, stats,
+		return handle_hypercall(vm, vcpu, opts, serial, stats,
 					(uint32_t)io_value(data, 4));
 	vmm_serial_flush(serial);
-	return unhandled_io(vm, run, data);
+	return unhandled_io(vcpu, run, data);
 }
 
 /* Everything but port I/O: each is the end of the run. */
-static int handle_other(struct vmm_vm *vm, uint64_t rip)
+static int handle_other(struct vmm_vcpu *vcpu, uint64_t rip)
 {
-	struct kvm_run *run = vm->vcpu.run;
+	struct kvm_run *run = vcpu->run;
 
 	switch (run->exit_reason) {
 	case KVM_EXIT_MMIO:
@@ -283,11 +340,11 @@ static int handle_other(struct vmm_vm *vm, uint64_t rip)
 				run->mmio.len > 8 ? 8 : run->mmio.len)
 			  : 0ull,
 		      (unsigned long long)rip);
-		return guest_error(vm, VMM_STATUS_GUEST_MMIO);
+		return guest_error(vcpu, VMM_STATUS_GUEST_MMIO);
 	case KVM_EXIT_SHUTDOWN:
 		warnx("guest triple-faulted (KVM_EXIT_SHUTDOWN) at rip %#llx",
 		      (unsigned long long)rip);
-		return guest_error(vm, VMM_STATUS_SHUTDOWN);
+		return guest_error(vcpu, VMM_STATUS_SHUTDOWN);
 	case KVM_EXIT_INTERNAL_ERROR:
 		warnx("KVM_EXIT_INTERNAL_ERROR, suberror %u (%u data words, "
 		      "first %#llx) at rip %#llx",
@@ -296,29 +353,29 @@ static int handle_other(struct vmm_vm *vm, uint64_t rip)
 			  ? (unsigned long long)run->internal.data[0]
 			  : 0ull,
 		      (unsigned long long)rip);
-		return guest_error(vm, VMM_STATUS_INTERNAL);
+		return guest_error(vcpu, VMM_STATUS_INTERNAL);
 	case KVM_EXIT_FAIL_ENTRY:
 		warnx("KVM_EXIT_FAIL_ENTRY, hardware reason %#llx at rip %#llx",
 		      (unsigned long long)
 			  run->fail_entry.hardware_entry_failure_reason,
 		      (unsigned long long)rip);
-		return guest_error(vm, VMM_STATUS_FAIL_ENTRY);
+		return guest_error(vcpu, VMM_STATUS_FAIL_ENTRY);
 	default:
 		warnx("unknown KVM exit reason %u at rip %#llx",
 		      run->exit_reason, (unsigned long long)rip);
-		return guest_error(vm, VMM_STATUS_UNKNOWN_EXIT);
+		return guest_error(vcpu, VMM_STATUS_UNKNOWN_EXIT);
 	}
 }
 
 /* The guest ran past --timeout: say so, dump, stop. */
-static int timeout_expired(struct vmm_vm *vm, double timeout)
+static int timeout_expired(struct vmm_vcpu *vcpu, double timeout)
 {
 	warnx("guest still running after --timeout %g s: stopped%s", timeout,
-	      vmm_cpu_halted_for_good(&vm->vcpu)
+	      vmm_cpu_halted_for_good(vcpu)
 		  ? " (it halted with interrupts disabled: nothing can wake "
 		    "it)"
 		  : "");
-	return guest_error(vm, VMM_STATUS_TIMEOUT);
+	return guest_error(vcpu, VMM_STATUS_TIMEOUT);
 }
 
 /* Console output was lost: that ends the run, whatever the guest said. */
@@ -329,51 +386,116 @@ static int output_failed(const struct vmm_serial *serial)
 	return VMM_STATUS_OUTPUT;
 }
 
-int vmm_run(struct vmm_vm *vm, const struct vmm_opts *opts,
-	    struct vmm_stats *stats)
+/* One exit of (vcpu), handled under the lock: a status, or go on. */
+static int handle_exit(struct vmm_vm *vm, struct vmm_vcpu *vcpu)
 {
-	struct vmm_vcpu *vcpu = &vm->vcpu;
-	struct vmm_serial serial;
-	int status = VMM_CONTINUE;
-	uint64_t t_exit = 0;
+	struct vmm_stats *stats = the_stats;
+	uint64_t t_exit = stats->hc_hist ? now_ns() : 0;
+	int status;
 
-	vmm_serial_init(&serial, 1, &timed_out);
-	while (status == VMM_CONTINUE) {
-		if (serial.error) {
-			status = timed_out ? timeout_expired(vm, opts->timeout)
-					   : output_failed(&serial);
-			break;
-		}
+	if (console.error) /* EINTR when --timeout cancelled a write */
+		return timed_out ? timeout_expired(vcpu, the_opts->timeout)
+				 : output_failed(&console);
+	vcpu->run->kvm_dirty_regs = 0;
+	stats->exits[vcpu->run->exit_reason < 64 ? vcpu->run->exit_reason
+						 : 63]++;
+	if (vcpu->run->exit_reason != KVM_EXIT_IO) {
+		vmm_serial_flush(&console);
+		return handle_other(vcpu, exit_rip(vcpu));
+	}
+	status = handle_io(vm, vcpu, the_opts, &console, stats);
+	/* Time hypercalls up to the point of re-entering. */
+	if (stats->hc_hist && status == VMM_CONTINUE &&
+	    vcpu->run->io.port == MINIVMM_HYPERCALL_PORT &&
+	    stats->hc_last != MINIVMM_HC_CONSOLE_WRITE)
+		vmm_stats_time_hypercall(stats, now_ns() - t_exit);
+	return status;
+}
+
+/* Run (vcpu) until some vCPU ends the run. */
+static void vcpu_loop(struct vmm_vm *vm, struct vmm_vcpu *vcpu)
+{
+	while (!stopped()) {
+		int status;
+
+		/* EAGAIN: an AP's first KVM_RUN after INIT, on this host. */
 		if (ioctl(vcpu->fd, KVM_RUN, 0) < 0) {
 			if (errno != EINTR && errno != EAGAIN)
 				err(VMM_STATUS_HOST, "KVM: ioctl (RUN) failed");
-			if (timed_out) {
-				vmm_serial_flush(&serial);
-				status = timeout_expired(vm, opts->timeout);
+			if (timed_out && !stopped()) {
+				pthread_mutex_lock(&exit_lock);
+				if (!stopped()) {
+					vmm_serial_flush(&console);
+					stop(timeout_expired(vcpu,
+							     the_opts->timeout));
+				}
+				pthread_mutex_unlock(&exit_lock);
 			}
 			continue;
 		}
-		if (stats->hc_hist)
-			t_exit = now_ns();
-		vcpu->run->kvm_dirty_regs = 0;
-		stats
-		    ->exits[vcpu->run->exit_reason < 64 ? vcpu->run->exit_reason
-							: 63]++;
-		if (vcpu->run->exit_reason == KVM_EXIT_IO) {
-			status = handle_io(vm, opts, &serial, stats);
-			/* Time hypercalls up to the point of re-entering. */
-			if (stats->hc_hist && status == VMM_CONTINUE &&
-			    vcpu->run->io.port == MINIVMM_HYPERCALL_PORT &&
-			    stats->hc_last != MINIVMM_HC_CONSOLE_WRITE)
-				vmm_stats_time_hypercall(stats,
-							 now_ns() - t_exit);
-			continue;
-		}
-		vmm_serial_flush(&serial);
-		status = handle_other(vm, exit_rip(vcpu));
+		pthread_mutex_lock(&exit_lock);
+		status = stopped() ? VMM_CONTINUE : handle_exit(vm, vcpu);
+		if (status != VMM_CONTINUE)
+			stop(status);
+		pthread_mutex_unlock(&exit_lock);
 	}
-	if (!vmm_serial_flush(&serial) && serial.error != EINTR &&
+}
+
+/* An AP's thread: wait for the start, run, then wait for the end. */
+static void *ap_thread(void *arg)
+{
+	struct vmm_vcpu *vcpu = arg;
+	static int never;
+
+	vcpu->tid = (int)syscall(SYS_gettid);
+	while (!__atomic_load_n(&started, __ATOMIC_ACQUIRE))
+		__builtin_ia32_pause();
+	vcpu_loop(the_vm, vcpu);
+	for (;;) /* the main thread ends the process */
+		syscall(SYS_futex, &never, FUTEX_WAIT_PRIVATE, 0, NULL, NULL,
+			0);
+	return NULL;
+}
+
+void vmm_run_prepare(struct vmm_vm *vm, const struct vmm_opts *opts,
+		     struct vmm_stats *stats)
+{
+	struct sigaction sa = {.sa_handler = on_kick};
+
+	the_vm = vm;
+	the_opts = opts;
+	the_stats = stats;
+	pid = getpid();
+	vmm_serial_init(&console, 1, &timed_out);
+	sigemptyset(&sa.sa_mask);
+	if (sigaction(SIGUSR1, &sa, NULL) < 0) /* no SA_RESTART: EINTR */
+		err(VMM_STATUS_HOST, "sigaction (SIGUSR1)");
+	vm->vcpus[0].tid = (int)syscall(SYS_gettid);
+	for (unsigned i = 1; i < vm->ncpus; i++) {
+		pthread_t t;
+		int e = pthread_create(&t, NULL, ap_thread, &vm->vcpus[i]);
+
+		if (e) {
+			errno = e;
+			err(VMM_STATUS_HOST, "pthread_create (vCPU %u)", i);
+		}
+		pthread_detach(t);
+		while (!__atomic_load_n(&vm->vcpus[i].tid, __ATOMIC_ACQUIRE))
+			__builtin_ia32_pause();
+	}
+}
+
+int vmm_run(struct vmm_vm *vm)
+{
+	int status;
+
+	__atomic_store_n(&started, 1, __ATOMIC_RELEASE);
+	vcpu_loop(vm, &vm->vcpus[0]);
+	pthread_mutex_lock(&exit_lock);
+	status = __atomic_load_n(&final_status, __ATOMIC_ACQUIRE);
+	if (!vmm_serial_flush(&console) && console.error != EINTR &&
 	    status != VMM_STATUS_TIMEOUT)
-		status = output_failed(&serial);
+		status = output_failed(&console);
+	pthread_mutex_unlock(&exit_lock);
 	return status;
 }

@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: MIT
 /*
  * sandbox.c: the seccomp filter (libseccomp) minivmm installs once the VM
- * is set up, before the first KVM_RUN. From then on it may only run the
- * vCPU and read or write its registers (ioctl on the vCPU fd, with the
- * request checked), write to stdout and stderr, wait for them to take more
- * (poll), read the clock, return from a signal and exit. openat fails with
+ * is set up, before the first KVM_RUN, on every thread (TSYNC). From then
+ * on it may only run the vCPUs and read or write their registers (ioctl
+ * on a vCPU fd, with the request checked), write to stdout and stderr,
+ * wait for them to take more (poll), read the clock, take the exit lock
+ * (futex), kick another vCPU thread (tgkill), return from a signal and
+ * exit. openat fails with
  * EPERM (so a probe can see the sandbox and report it); any other syscall
  * is a violation: SIGSYS, a message naming the syscall, exit status
  * VMM_STATUS_SANDBOX.
@@ -147,7 +149,9 @@ static void load_filter(void)
 {
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		err(VMM_STATUS_HOST, "seccomp: prctl (NO_NEW_PRIVS)");
-	if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &filter_prog) < 0)
+	/* TSYNC: on every thread of minivmm, the vCPU threads included. */
+	if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER,
+		    SECCOMP_FILTER_FLAG_TSYNC, &filter_prog) != 0)
 		err(VMM_STATUS_HOST, "seccomp: load the filter");
 }
 
@@ -172,16 +176,17 @@ void vmm_sandbox_install(const struct vmm_vm *vm)
 		err(VMM_STATUS_HOST, "sigaction (SIGSYS)");
 
 	/* (libseccomp refuses rules that repeat the default action.) */
-	for (unsigned i = 0; other != SCMP_ACT_ALLOW &&
-			     i < sizeof(vcpu_ioctls) / sizeof(vcpu_ioctls[0]);
-	     i++) {
-		struct scmp_arg_cmp a[] = {
-		    SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)vm->vcpu.fd),
-		    SCMP_A1(SCMP_CMP_EQ, vcpu_ioctls[i]),
-		};
+	for (unsigned c = 0; other != SCMP_ACT_ALLOW && c < vm->ncpus; c++)
+		for (unsigned i = 0;
+		     i < sizeof(vcpu_ioctls) / sizeof(vcpu_ioctls[0]); i++) {
+			struct scmp_arg_cmp a[] = {
+			    SCMP_A0(SCMP_CMP_EQ,
+				    (scmp_datum_t)vm->vcpus[c].fd),
+			    SCMP_A1(SCMP_CMP_EQ, vcpu_ioctls[i]),
+			};
 
-		allow(ctx, SCMP_SYS(ioctl), 2, a);
-	}
+			allow(ctx, SCMP_SYS(ioctl), 2, a);
+		}
 	for (int fd = 1; other != SCMP_ACT_ALLOW && fd <= 2; fd++) {
 		struct scmp_arg_cmp a[] = {SCMP_A0(SCMP_CMP_EQ, fd)};
 
@@ -195,6 +200,10 @@ void vmm_sandbox_install(const struct vmm_vm *vm)
 		allow(ctx, SCMP_SYS(rt_sigreturn), 0, NULL);
 		allow(ctx, SCMP_SYS(exit_group), 0, NULL);
 		allow(ctx, SCMP_SYS(exit), 0, NULL);
+		/* vCPU threads: the exit lock, kicking each other out of
+		 * KVM_RUN, and waiting for the end. */
+		allow(ctx, SCMP_SYS(futex), 0, NULL);
+		allow(ctx, SCMP_SYS(tgkill), 0, NULL);
 	}
 	r = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(openat), 0);
 	if (r == 0 && other == SCMP_ACT_ALLOW)

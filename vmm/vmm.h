@@ -42,6 +42,10 @@ enum vmm_status {
 #define VMM_LOAD_MIN_GPA    0x100000ull /* PT_LOAD segments start at 1 MiB */
 #define VMM_LEGACY_HOLE_GPA 0xa0000ull	/* VGA/BIOS hole up to 1 MiB */
 
+#define VMM_ACPI_GPA	    0x3000ull	/* RSDP, XSDT, MADT: the CPUs */
+
+#define VMM_MAX_CPUS 64 /* --cpus; KVM's own limit is checked too */
+
 #define VMM_MEM_MIN	(2ull << 20) /* smallest --mem */
 #define VMM_MEM_MAX	(3ull << 30) /* below the 32-bit MMIO hole */
 #define VMM_MEM_DEFAULT (64ull << 20)
@@ -51,6 +55,7 @@ enum vmm_status {
 struct vmm_opts {
 	const char *guest_path; /* GUEST.elf */
 	const char *cmdline;	/* guest command line, "" if none */
+	unsigned cpus;		/* vCPUs, 1..VMM_MAX_CPUS */
 	uint64_t mem_size;	/* bytes, VMM_MEM_MIN..VMM_MEM_MAX */
 	double timeout;		/* seconds, 0 = none */
 	bool stats;		/* --stats: print exit counts at exit */
@@ -167,6 +172,16 @@ int pvh_load_elf(const uint8_t *file, size_t len, struct vmm_mem *mem,
 uint64_t pvh_write_start_info(struct vmm_mem *mem, const char *cmdline,
 			      char *err, size_t errlen);
 
+/* ---- acpi.c: the CPUs, for the guest ---- */
+
+/*
+ * Write an RSDP, XSDT and MADT listing (ncpus) local APICs (IDs 0..n-1)
+ * at VMM_ACPI_GPA, and point start_info's rsdp_paddr at them. False with
+ * a reason in (err) if they do not fit. Call after pvh_write_start_info().
+ */
+bool vmm_acpi_write(struct vmm_mem *mem, uint64_t start_info, unsigned ncpus,
+		    char *err, size_t errlen);
+
 /* ---- serial.c: a 16550-compatible UART at 0x3f8 ---- */
 
 struct vmm_serial {
@@ -201,27 +216,32 @@ void vmm_serial_write(struct vmm_serial *s, const char *buf, size_t n);
 
 struct vmm_vcpu {
 	int fd;
+	unsigned id;	     /* vCPU and APIC ID; 0 is the BSP */
 	struct kvm_run *run; /* shared with KVM, run_size bytes */
 	size_t run_size;
 	bool sync_regs; /* KVM_CAP_SYNC_REGS: regs and sregs in run->s.regs */
+	int tid;	/* the thread that runs it (run.c) */
 };
 
 struct vmm_vm {
 	int kvm_fd;
 	int vm_fd;
 	struct vmm_mem mem;
-	struct vmm_vcpu vcpu;
+	unsigned ncpus;
+	struct vmm_vcpu vcpus[VMM_MAX_CPUS];
 };
 
 /*
  * Open /dev/kvm, check the API version, create the VM with (mem) at
  * guest-physical 0, an in-kernel LAPIC per vCPU (split irqchip: no PIC or
- * IOAPIC; hlt and the LAPIC timer stay in the kernel) and one vCPU with
- * minivmm's CPUID. Exits with
- * VMM_STATUS_NOKVM / VMM_STATUS_HOST on failure, naming the call that
- * failed.
+ * IOAPIC; hlt, the LAPIC timer, IPIs and INIT/SIPI stay in the kernel) and
+ * (ncpus) vCPUs with minivmm's CPUID, each with its own APIC ID. (ncpus)
+ * is checked against KVM_CAP_MAX_VCPUS (VMM_STATUS_USAGE, and a note past
+ * the KVM_CAP_NR_VCPUS it recommends). Exits with VMM_STATUS_NOKVM /
+ * VMM_STATUS_HOST on failure, naming the call that failed.
  */
-void vmm_vm_create(struct vmm_vm *vm, const struct vmm_mem *mem);
+void vmm_vm_create(struct vmm_vm *vm, const struct vmm_mem *mem,
+		   unsigned ncpus);
 
 /* ---- cpuid.c: the CPUID the guest sees ---- */
 
@@ -235,7 +255,8 @@ unsigned vmm_cpuid_filter(struct kvm_cpuid_entry2 *e, unsigned n,
 
 /* ---- cpu_x86_64.c: vCPU register state ---- */
 
-/* Give (vcpu) minivmm's CPUID: KVM's supported leaves, filtered. */
+/* Give (vcpu) minivmm's CPUID: KVM's supported leaves, filtered, with
+ * its own APIC ID in leaves 1, 0xb and 0x1f. */
 void vmm_cpu_set_cpuid(int kvm_fd, struct vmm_vcpu *vcpu);
 
 /*
@@ -334,16 +355,24 @@ uint32_t *vmm_stats_histogram(void);
 /* Count one hypercall that took (ns) to handle. */
 void vmm_stats_time_hypercall(struct vmm_stats *stats, uint64_t ns);
 
-/* Arm the --timeout alarm for (vcpu): (seconds) from now, 0 for none. */
-void vmm_timeout_arm(struct vmm_vcpu *vcpu, double seconds);
+/* Arm the --timeout alarm for every vCPU of (vm): (seconds) from now, 0
+ * for none. */
+void vmm_timeout_arm(struct vmm_vm *vm, double seconds);
 
 /*
- * Run the vCPU until the guest exits or fails. Returns minivmm's exit
- * status. (opts): --timeout for messages (vmm_timeout_arm() set it),
- * --sandbox-probe for the hypercalls.
+ * Start one thread per AP vCPU, each waiting for vmm_run(); the BSP runs
+ * on the calling thread. Before the sandbox: it covers them all. (opts):
+ * --timeout for messages, --sandbox-probe for the hypercalls; (stats),
+ * shared, counted under the exit lock.
  */
-int vmm_run(struct vmm_vm *vm, const struct vmm_opts *opts,
-	    struct vmm_stats *stats);
+void vmm_run_prepare(struct vmm_vm *vm, const struct vmm_opts *opts,
+		     struct vmm_stats *stats);
+
+/*
+ * Run every vCPU until the guest exits or fails, on any vCPU: the first
+ * status reached ends them all. Returns minivmm's exit status.
+ */
+int vmm_run(struct vmm_vm *vm);
 
 /* Print (stats) to stderr in the --stats format. */
 void vmm_stats_print(const struct vmm_stats *stats);

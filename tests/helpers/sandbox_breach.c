@@ -2,25 +2,50 @@
 /*
  * sandbox_breach.c: a test helper (tests/test_sandbox.c): installs
  * minivmm's seccomp filter as minivmm does, in a fresh process, then makes
- * the syscall argv[1] names: "socket" (forbidden) or "write" (allowed).
+ * the syscall argv[1] names: "socket" (forbidden) or "write" (allowed);
+ * "thread-socket": a thread started before the filter, as minivmm's vCPU
+ * threads are, makes the forbidden one after it.
  */
 #include <fcntl.h>
+#include <pthread.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include "vmm.h"
 
+static struct vmm_vm vm;
+static int go;
+
+static void *late_socket(void *arg)
+{
+	(void)arg;
+	while (!__atomic_load_n(&go, __ATOMIC_ACQUIRE))
+		__builtin_ia32_pause();
+	(void)socket(AF_UNIX, SOCK_STREAM, 0);
+	return NULL;
+}
+
 int main(int argc, char **argv)
 {
-	struct vmm_vm vm = {.vcpu = {.fd = open("/dev/null", O_RDWR)}};
+	pthread_t t;
 
-	if (argc != 2 || vm.vcpu.fd < 0)
+	vm.ncpus = 1;
+	vm.vcpus[0].fd = open("/dev/null", O_RDWR);
+	if (argc != 2 || vm.vcpus[0].fd < 0)
+		return 2;
+	if (strcmp(argv[1], "thread-socket") == 0 &&
+	    pthread_create(&t, NULL, late_socket, NULL) != 0)
 		return 2;
 	vmm_sandbox_install(&vm);
-	if (strcmp(argv[1], "socket") == 0)
+	if (strcmp(argv[1], "socket") == 0) {
 		(void)socket(AF_UNIX, SOCK_STREAM, 0);
-	else if (write(1, "written\n", 8) != 8)
+	} else if (strcmp(argv[1], "thread-socket") == 0) {
+		__atomic_store_n(&go, 1, __ATOMIC_RELEASE);
+		for (;;) /* the thread's SIGSYS ends the process */
+			__builtin_ia32_pause();
+	} else if (write(1, "written\n", 8) != 8) {
 		return 3;
+	}
 	return 0;
 }

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
 # bench.sh: the host side of `make bench`. Boots the benchmark guest in
-# minivmm (every op on every path, one boot), times launches of minivmm
+# minivmm (every op on every path, one boot; then live switching with two
+# vCPUs: IPI round trip, sync, switch cost), times launches of minivmm
 # and QEMU microvm, counts syscalls per hypercall with strace, measures
 # the patch engine on the host, then writes build/bench.json, prints the
 # table and draws build/bench.svg; a copy of the latest table, chart and
@@ -35,6 +36,14 @@ if ! "$O/minivmm" --stats --timeout 600 --cmdline "pvops=native bench" \
 	"$O/guest.elf" > "$log" 2>&1; then
 	cat "$log" >&2
 	echo "bench: the benchmark guest failed" >&2
+	exit 1
+fi
+
+echo "bench: live switching, in minivmm --cpus 2 ($kvm)"
+if ! "$O/minivmm" --cpus 2 --timeout 600 \
+	--cmdline "pvops=native bench.switch" "$O/guest.elf" >> "$log" 2>&1; then
+	cat "$log" >&2
+	echo "bench: the live-switch benchmark failed" >&2
 	exit 1
 fi
 

@@ -141,6 +141,32 @@ static void parse_bench(char *rest, struct measure *m)
 	}
 }
 
+/* The live-switch lines (guest/switch_bench.c): key=value words. */
+struct kv_line {
+	bool have;
+	char text[512];
+};
+static struct kv_line ipi_line, sync_line, switch_idle, switch_busy;
+
+/* The value of (key) in (l), or -1 if it is not there. */
+static double kv(const struct kv_line *l, const char *key)
+{
+	char pat[64];
+	const char *at;
+
+	if (!l->have)
+		return -1;
+	snprintf(pat, sizeof(pat), " %s=", key);
+	at = strstr(l->text, pat);
+	return at ? atof(at + strlen(pat)) : -1;
+}
+
+static void keep(struct kv_line *l, const char *line)
+{
+	l->have = true;
+	snprintf(l->text, sizeof(l->text), "%.511s", line);
+}
+
 static int op_index(const char *name)
 {
 	for (int i = 0; i < nops; i++)
@@ -162,7 +188,15 @@ static void read_log(const char *path)
 	if (!f)
 		err(1, "%s", path);
 	while (fgets(line, sizeof(line), f)) {
-		if (!strncmp(line, "BENCH loop ", 11)) {
+		if (!strncmp(line, "BENCH ipi ", 10)) {
+			keep(&ipi_line, line);
+		} else if (!strncmp(line, "BENCH sync ", 11)) {
+			keep(&sync_line, line);
+		} else if (!strncmp(line, "BENCH switch idle ", 18)) {
+			keep(&switch_idle, line);
+		} else if (!strncmp(line, "BENCH switch busy ", 18)) {
+			keep(&switch_busy, line);
+		} else if (!strncmp(line, "BENCH loop ", 11)) {
 			parse_bench(line + 11, &loop_m);
 		} else if (!strncmp(line, "BENCH exit_null ", 16)) {
 			parse_bench(line + 16, &exit_m);
@@ -220,6 +254,47 @@ static void json_num(FILE *f, const char *key, double v, bool comma)
 		fprintf(f, "\"%s\": null%s", key, comma ? ", " : "");
 	else
 		fprintf(f, "\"%s\": %.2f%s", key, v, comma ? ", " : "");
+}
+
+static void json_switch(FILE *f, const char *name, const struct kv_line *l,
+			bool comma)
+{
+	static const char *const keys[] = {
+	    "cycles",
+	    "sites",
+	    "single",
+	    "trap",
+	    "syncs_per_switch",
+	    "single_cycles_per_site",
+	    "trap_cycles_per_site",
+	    "deferred_cycles_per_site",
+	    "trap_hits",
+	    "deferrals",
+	    "switches",
+	};
+	const unsigned n = sizeof(keys) / sizeof(keys[0]);
+
+	fprintf(f, "\"%s\": {", name);
+	for (unsigned i = 0; i < n; i++)
+		json_num(f, keys[i], kv(l, keys[i]), i + 1 < n);
+	fprintf(f, "}%s", comma ? ", " : "");
+}
+
+/* The live-switch part of the table, if the guest ran bench.switch. */
+static void print_switch(const char *what, const struct kv_line *l)
+{
+	if (!l->have)
+		return;
+	printf("  switch, CPU 1 %s: %.0f cycles per switch of %.0f sites "
+	       "(%.0f single stores, %.0f trap-byte), %.2f syncs per "
+	       "switch; per site: single store %.0f, trap byte %.0f, "
+	       "deferred %.0f cycles; %.0f trap hits, %.0f deferrals in "
+	       "%.0f switches\n",
+	       what, kv(l, "cycles"), kv(l, "sites"), kv(l, "single"),
+	       kv(l, "trap"), kv(l, "syncs_per_switch"),
+	       kv(l, "single_cycles_per_site"), kv(l, "trap_cycles_per_site"),
+	       kv(l, "deferred_cycles_per_site"), kv(l, "trap_hits"),
+	       kv(l, "deferrals"), kv(l, "switches"));
 }
 
 int main(int argc, char **argv)
@@ -322,7 +397,20 @@ int main(int argc, char **argv)
 	fprintf(json, "}, ");
 	json_num(json, "guest_sites", guest_sites, true);
 	json_num(json, "guest_patch_cycles", guest_patch_cycles, false);
+	fprintf(json, "},\n  \"live_switch\": {");
+	json_num(json, "cpus", kv(&sync_line, "cpus"), true);
+	json_num(json, "ipi_roundtrip_cycles", kv(&ipi_line, "cycles"), true);
+	json_num(json, "sync_cycles", kv(&sync_line, "cycles"), true);
+	json_switch(json, "switch_idle", &switch_idle, true);
+	json_switch(json, "switch_busy", &switch_busy, false);
 	fprintf(json, "}\n}\n");
+	if (sync_line.have)
+		printf("live switching, %.0f CPUs: IPI round trip %.0f cycles, "
+		       "one sync of every CPU %.0f cycles\n",
+		       kv(&sync_line, "cpus"), kv(&ipi_line, "cycles"),
+		       kv(&sync_line, "cycles"));
+	print_switch("idle", &switch_idle);
+	print_switch("busy", &switch_busy);
 	fclose(json);
 	fclose(dat);
 	return 0;

@@ -7,10 +7,10 @@
  */
 #include "guest.h"
 
-#define MADT_LAPIC	   0
-#define MADT_X2APIC	   9
-#define LAPIC_ENABLED	   0x1
-#define ACPI_TABLE_MAX	   0x10000u /* no table of ours is bigger */
+#define MADT_LAPIC     0
+#define MADT_X2APIC    9
+#define LAPIC_ENABLED  0x1
+#define ACPI_TABLE_MAX 0x10000u /* no table of ours is bigger */
 
 struct acpi_rsdp {
 	char sig[8]; /* "RSD PTR " */

@@ -214,6 +214,8 @@ int pv_switch(int mode);
  * and now resumes out of line. */
 bool pvswitch_trap(struct trap_frame *f);
 const struct pv_live_stats *pvswitch_stats(void);
+/* Count the cycles of each way of writing (make bench). */
+void pvswitch_clock(uint64_t (*clock)(void));
 const char *pvswitch_trap_name(void);
 
 /* ---- contract_check.c: the register contract of each op's site ---- */
@@ -299,6 +301,16 @@ void unwind_selftest(void);
 /* N live switches while the other CPUs run every op; fails the run on
  * the first torn execution. */
 void repatch_selftest(void);
+/* The stress test's workers on every other CPU, and their end (which
+ * fails the run if one saw a torn execution). */
+void repatch_workers_start(void);
+void repatch_workers_stop(void);
+
+/* ---- switch_bench.c: bench.switch ---- */
+/* The costs of live switching, as BENCH lines; two CPUs or more. */
+void switch_bench_run(void);
+/* The benchmark's ping IPI: answer it (traps.c). */
+void switch_bench_pong(void);
 
 /* ---- selftest.c: checks run at every boot ---- */
 /* Run the self-tests; calls guest_fail() on the first failure. */

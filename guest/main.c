@@ -40,5 +40,7 @@ NORETURN void guest_main(uint32_t start_info)
 	pvops_selftest();
 	if (cmdline_has("bench"))
 		bench_run();
+	if (cmdline_has("bench.switch"))
+		switch_bench_run();
 	guest_pass();
 }

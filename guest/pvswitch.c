@@ -45,8 +45,8 @@ void pvswitch_init(const struct pv_patch_site *begin,
 		live.trap_byte = PV_LIVE_TRAP_INT3;
 	else if (cmdline_is("pvswitch.trap", "ud"))
 		live.trap_byte = PV_LIVE_TRAP_UD;
-	live.protocol = cmdline_is("pvswitch", "toggle") ? PV_LIVE_TOGGLE
-							  : PV_LIVE_SAFE;
+	live.protocol =
+	    cmdline_is("pvswitch", "toggle") ? PV_LIVE_TOGGLE : PV_LIVE_SAFE;
 	live.toggle_delay = 200;
 	if (pv_live_init(&live) < 0)
 		guest_fail("pvswitch: more than %u patch records",
@@ -77,6 +77,11 @@ int pv_switch(int mode)
 bool pvswitch_trap(struct trap_frame *f)
 {
 	return ready && pv_live_trap(&live, &f->rip);
+}
+
+void pvswitch_clock(uint64_t (*clock)(void))
+{
+	live.clock = clock;
 }
 
 const struct pv_live_stats *pvswitch_stats(void)

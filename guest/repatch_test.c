@@ -170,12 +170,47 @@ static uint64_t switches_asked(void)
 	return k;
 }
 
+void repatch_workers_start(void)
+{
+	stop = false;
+	trap_on_step(loiter_hook); /* only CPU 1 sets TF, in loiter() */
+	for (unsigned c = 1; c < smp_ncpus(); c++)
+		smp_run_on(c, repatch_worker, &workers[c]);
+}
+
+/* Stop them; (done): switches so far, for the messages. Their rounds. */
+static uint64_t workers_stop(uint64_t done)
+{
+	uint64_t loops = 0;
+
+	stop = true;
+	for (unsigned c = 1; c < smp_ncpus(); c++) {
+		if (!smp_wait_for(c, STOP_CYCLES))
+			guest_fail(
+			    "test=repatch: CPU %u did not stop after %llu "
+			    "switches: a torn execution left it stuck",
+			    c, (unsigned long long)done);
+		loops += workers[c].loops;
+		if (workers[c].failed)
+			guest_fail("test=repatch: torn execution on CPU %u "
+				   "after %llu switches: %s",
+				   c, (unsigned long long)done, workers[c].why);
+	}
+	trap_on_step(NULL);
+	return loops;
+}
+
+void repatch_workers_stop(void)
+{
+	(void)workers_stop(0);
+}
+
 void repatch_selftest(void)
 {
 	const struct pv_live_stats *st = pvswitch_stats();
 	unsigned ncpus = smp_ncpus(), nmodes = 0;
 	int modes[PV_MODE_COUNT], boot = paravirt_mode();
-	uint64_t n = switches_asked(), done = 0, loops = 0;
+	uint64_t n = switches_asked(), done = 0, loops;
 	unsigned busy = 0;
 
 	if (ncpus < 2)
@@ -185,10 +220,7 @@ void repatch_selftest(void)
 	if (hv_has_hypercalls())
 		modes[nmodes++] = PV_MODE_HYPERCALL;
 	modes[nmodes++] = PV_MODE_UNPATCHED;
-	stop = false;
-	trap_on_step(loiter_hook); /* only CPU 1 sets TF, in loiter() */
-	for (unsigned c = 1; c < ncpus; c++)
-		smp_run_on(c, repatch_worker, &workers[c]);
+	repatch_workers_start();
 	for (; done < n && !stop; done++) {
 		int r = pv_switch(modes[(done + 1) % nmodes]);
 
@@ -198,19 +230,7 @@ void repatch_selftest(void)
 			guest_fail("test=repatch: switch %llu refused (%d)",
 				   (unsigned long long)done, r);
 	}
-	stop = true;
-	for (unsigned c = 1; c < ncpus; c++) {
-		if (!smp_wait_for(c, STOP_CYCLES))
-			guest_fail("test=repatch: CPU %u did not stop after %llu "
-				   "switches: a torn execution left it stuck",
-				   c, (unsigned long long)done);
-		loops += workers[c].loops;
-		if (workers[c].failed)
-			guest_fail("test=repatch: torn execution on CPU %u "
-				   "after %llu switches: %s",
-				   c, (unsigned long long)done, workers[c].why);
-	}
-	trap_on_step(NULL);
+	loops = workers_stop(done);
 	if (pv_switch(boot) < 0)
 		guest_fail("test=repatch: cannot switch back to %s",
 			   pv_mode_name((enum pv_mode)boot));

@@ -179,8 +179,8 @@ NORETURN void ap_main(unsigned cpu)
 	apic_init_ap();
 	__atomic_store_n(&cpus[cpu].online, true, __ATOMIC_RELEASE);
 	for (;;) {
-		void (*fn)(void *) = __atomic_load_n(&cpus[cpu].work,
-						      __ATOMIC_ACQUIRE);
+		void (*fn)(void *) =
+		    __atomic_load_n(&cpus[cpu].work, __ATOMIC_ACQUIRE);
 
 		if (fn) {
 			fn(cpus[cpu].work_arg);

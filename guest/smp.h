@@ -10,6 +10,7 @@
 #define SMP_STACK_SIZE	16384	/* bytes of stack per CPU (entry.S) */
 #define SMP_IPI_VECTOR	0x41	/* the rendezvous IPI */
 #define SMP_KICK_VECTOR 0x42	/* wakes an idle CPU: new work */
+#define SMP_PING_VECTOR 0x43	/* answered at once: the IPI benchmark */
 #define SMP_TRAMPOLINE	0x8000	/* where APs start, in real mode */
 
 #endif /* GUEST_SMP_H */

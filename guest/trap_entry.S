@@ -40,6 +40,7 @@ trap_stub_%1:
 
 ; Interrupt vectors the guest uses (guest.h: APIC_*_VECTOR, SMP_*_VECTOR).
 global irq_stub_timer, irq_stub_spurious, irq_stub_ipi, irq_stub_kick
+global irq_stub_ping
         align 16
 irq_stub_timer:
         UNWIND_HINT_UNDEF
@@ -63,6 +64,12 @@ irq_stub_kick:
         UNWIND_HINT_UNDEF
         push 0
         push SMP_KICK_VECTOR
+        jmp trap_common
+        align 16
+irq_stub_ping:
+        UNWIND_HINT_UNDEF
+        push 0
+        push SMP_PING_VECTOR
         jmp trap_common
 
 trap_common:

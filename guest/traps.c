@@ -34,7 +34,7 @@ struct idt_ptr {
 
 extern const uint64_t trap_stubs[32]; /* trap_entry.S */
 extern const char irq_stub_timer[], irq_stub_spurious[], irq_stub_ipi[],
-    irq_stub_kick[];
+    irq_stub_kick[], irq_stub_ping[];
 
 /* In .data, not .bss: zero in the image, so boot need not clear it. */
 static struct idt_gate idt[IDT_VECTORS]
@@ -77,6 +77,7 @@ void traps_init(void)
 	set_gate(APIC_SPURIOUS_VECTOR, (uintptr_t)irq_stub_spurious);
 	set_gate(SMP_IPI_VECTOR, (uintptr_t)irq_stub_ipi);
 	set_gate(SMP_KICK_VECTOR, (uintptr_t)irq_stub_kick);
+	set_gate(SMP_PING_VECTOR, (uintptr_t)irq_stub_ping);
 	__asm__ volatile("lidt %0" : : "m"(p));
 }
 
@@ -140,6 +141,10 @@ void trap_handler(struct trap_frame *f)
 		return; /* no EOI for a spurious interrupt */
 	if (f->vector == SMP_IPI_VECTOR) {
 		smp_ipi(f);
+		return;
+	}
+	if (f->vector == SMP_PING_VECTOR) {
+		switch_bench_pong();
 		return;
 	}
 	if (f->vector == SMP_KICK_VECTOR) {

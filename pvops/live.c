@@ -125,10 +125,10 @@ static int ool_slot(struct pv_live *lv, unsigned variant, unsigned i,
 
 struct run {
 	struct pv_live *lv;
-	unsigned n;			       /* trap sites in lv->batch */
-	unsigned len[PV_LIVE_MAX_RECORDS];      /* per batch entry */
+	unsigned n;			   /* trap sites in lv->batch */
+	unsigned len[PV_LIVE_MAX_RECORDS]; /* per batch entry */
 	uint8_t new[PV_LIVE_MAX_RECORDS][PV_MAX_SITE_LEN];
-	unsigned rec[PV_LIVE_MAX_RECORDS];      /* its record */
+	unsigned rec[PV_LIVE_MAX_RECORDS]; /* its record */
 	bool deferred[PV_LIVE_MAX_RECORDS];
 	/* Single stores, made while the others are stopped in sync 1. */
 	unsigned nsingle;
@@ -148,10 +148,13 @@ static void begin_run(void *arg, const uintptr_t *rips, unsigned n,
 		      bool complete)
 {
 	struct run *r = arg;
+	uint64_t t0 = r->lv->clock ? r->lv->clock() : 0;
 
 	for (unsigned k = 0; k < r->nsingle; k++)
 		single_store(r->single_site[k], r->single_new[k],
 			     r->single_len[k], r->single_word[k]);
+	if (r->lv->clock)
+		r->lv->stats.single_cycles += r->lv->clock() - t0;
 
 	for (unsigned k = 0; k < r->n; k++) {
 		uintptr_t s = r->lv->batch[k].site;
@@ -201,6 +204,17 @@ static void trap_run(struct pv_live *lv, struct run *r)
 	/* No trap byte is left, and no CPU is in the handler: each took
 	 * the last sync's interrupt after it. */
 	__atomic_store_n(&lv->nbatch, 0, __ATOMIC_RELEASE);
+}
+
+/* One run, its cycles counted as a first run or as a retry. */
+static void timed_run(struct pv_live *lv, struct run *r, unsigned round)
+{
+	uint64_t t0 = lv->clock ? lv->clock() : 0;
+
+	trap_run(lv, r);
+	if (lv->clock)
+		*(round ? &lv->stats.retry_cycles : &lv->stats.trap_cycles) +=
+		    lv->clock() - t0;
 }
 
 static void toggle_write(struct pv_live *lv, uint8_t *site, const uint8_t *new,
@@ -290,7 +304,7 @@ int pv_live_switch(struct pv_live *lv, const struct pv_patch_ctx *ctx,
 			r.rec[k] = i;
 			r.n++;
 		}
-		trap_run(lv, &r);
+		timed_run(lv, &r, round);
 		left = 0;
 		for (unsigned k = 0; k < r.n; k++) {
 			if (r.deferred[k]) {

@@ -49,6 +49,11 @@ struct pv_live_stats {
 	unsigned rounds;	/* runs of the protocol */
 	unsigned syncs;		/* cross-CPU syncs */
 	unsigned given_up;	/* sites still deferred after the last round */
+	/* With (clock): cycles spent in each way, for `make bench`. */
+	uint64_t single_cycles;	 /* making the single stores (in a sync) */
+	uint64_t trap_cycles;	 /* first runs of the trap-byte protocol,
+				    the single stores' sync included */
+	uint64_t retry_cycles;	 /* later runs: deferred sites */
 	unsigned long trap_hits; /* CPUs sent out of line by the trap */
 };
 
@@ -57,11 +62,12 @@ struct pv_live {
 	const struct pv_patch_site *begin, *end; /* the records */
 	pv_live_sync_fn *sync;
 	void *sync_env;
-	uint8_t trap_byte;	 /* PV_LIVE_TRAP_INT3 or PV_LIVE_TRAP_UD */
-	uint8_t *ool;		 /* PV_LIVE_VARIANTS * PV_LIVE_MAX_RECORDS *
-				    PV_LIVE_OOL_SLOT executable bytes */
+	uint8_t trap_byte; /* PV_LIVE_TRAP_INT3 or PV_LIVE_TRAP_UD */
+	uint8_t *ool;	   /* PV_LIVE_VARIANTS * PV_LIVE_MAX_RECORDS *
+			      PV_LIVE_OOL_SLOT executable bytes */
 	enum pv_live_protocol protocol;
 	unsigned toggle_delay;	 /* TOGGLE: spins between written bytes */
+	uint64_t (*clock)(void); /* a cycle counter, or NULL */
 	struct pv_live_stats stats;
 
 	/* Kept by live.c. */

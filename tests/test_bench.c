@@ -126,11 +126,21 @@ Test(bench, report_writes_the_promised_fields)
 	    "\"10000\": 30.00",
 	    "\"guest_sites\"",
 	    "\"guest_patch_cycles\"",
+	    "\"live_switch\"",
+	    "\"cpus\": 2.00",
+	    "\"ipi_roundtrip_cycles\"",
+	    "\"sync_cycles\"",
+	    "\"switch_idle\"",
+	    "\"switch_busy\"",
+	    "\"syncs_per_switch\": 3.00",
+	    "\"trap_cycles_per_site\"",
+	    "\"trap_hits\"",
+	    "\"deferrals\"",
 	};
 	FILE *f;
 	long n;
 
-	boot_qemu(&r, "tcg", "pvops=native bench");
+	boot_qemu_smp(&r, "tcg", "2", "pvops=native bench bench.switch");
 	cr_assert_eq(r.status, 0, "%s", r.out);
 	close(mkstemp(log));
 	close(mkstemp(facts));
@@ -144,6 +154,7 @@ Test(bench, report_writes_the_promised_fields)
 	spawn_run(argv, &r);
 	cr_assert_eq(r.status, 0, "%s", r.out);
 	cr_assert_not_null(strstr(r.out, "save_fl"), "no table:\n%s", r.out);
+	cr_assert_not_null(strstr(r.out, "syncs per switch"), "%s", r.out);
 	f = fopen(json, "r");
 	cr_assert_not_null(f);
 	fseek(f, 0, SEEK_END);

@@ -28,10 +28,10 @@ static struct pv_live lv;
 
 /* The fake sync: what the other CPUs "are doing". */
 static uintptr_t fake_rip; /* 0: nobody is anywhere */
-static bool rip_forever;    /* keep reporting it in every sync */
+static bool rip_forever;   /* keep reporting it in every sync */
 static unsigned nsyncs;
 static uint8_t snap[MAX_SYNC][16]; /* the first site at each sync */
-static bool (*in_sync)(void);	    /* run while "parked", or NULL */
+static bool (*in_sync)(void);	   /* run while "parked", or NULL */
 
 static void fake_sync(void *env, uintptr_t *rips, unsigned max,
 		      pv_live_parked_fn *parked, void *arg)
@@ -134,9 +134,8 @@ Test(live, trap_byte_then_tail_then_first_byte)
 	enum pv_action act;
 
 	memcpy(old, pv_site_addr(&recs[0]), len);
-	cr_assert_eq(pv_plan_site_from(&recs[0], &native, lv.orig[0], want,
-				       &act),
-		     0);
+	cr_assert_eq(
+	    pv_plan_site_from(&recs[0], &native, lv.orig[0], want, &act), 0);
 	cr_assert_eq(pv_live_switch(&lv, &native, 0), 0);
 	/* Sync 1 writes the trap byte while the others are stopped. */
 	cr_assert_arr_eq(snap[0], old, len);

@@ -68,8 +68,7 @@ bool vmm_acpi_write(struct vmm_mem *mem, uint64_t start_info, unsigned ncpus,
 		       madt_gpa = VMM_ACPI_GPA + 128;
 	uint32_t madt_len = (uint32_t)(sizeof(struct sdt) + 8 +
 				       ncpus * sizeof(struct madt_lapic));
-	struct hvm_start_info *si =
-	    vmm_mem_ptr(mem, start_info, sizeof(*si));
+	struct hvm_start_info *si = vmm_mem_ptr(mem, start_info, sizeof(*si));
 	struct rsdp *rsdp = vmm_mem_ptr(mem, rsdp_gpa, sizeof(*rsdp));
 	struct sdt *xsdt = vmm_mem_ptr(mem, xsdt_gpa, sizeof(*xsdt) + 8);
 	uint8_t *madt = vmm_mem_ptr(mem, madt_gpa, madt_len);

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: MIT
 /*
  * kvm.c: open /dev/kvm, create the VM, give it its memory, create its
- * vCPUs (--cpus; the guest starts the APs) and map their kvm_run areas. Host failures end minivmm with a message
- * that names the ioctl; nothing here depends on the guest.
+ * vCPUs (--cpus; the guest starts the APs) and map their kvm_run areas. Host
+ * failures end minivmm with a message that names the ioctl; nothing here
+ * depends on the guest.
  */
 #include <err.h>
 #include <errno.h>
@@ -113,8 +114,7 @@ static void check_cpus(const struct vmm_vm *vm, unsigned ncpus)
 		      ncpus, nr);
 }
 
-void vmm_vm_create(struct vmm_vm *vm, const struct vmm_mem *mem,
-		   unsigned ncpus)
+void vmm_vm_create(struct vmm_vm *vm, const struct vmm_mem *mem, unsigned ncpus)
 {
 	struct kvm_userspace_memory_region region = {
 	    .slot = 0,

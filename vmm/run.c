@@ -74,16 +74,14 @@ static void stop(int status)
 {
 	int expected = VMM_CONTINUE;
 
-	if (__atomic_compare_exchange_n(&final_status, &expected, status,
-					false, __ATOMIC_ACQ_REL,
-					__ATOMIC_ACQUIRE))
+	if (__atomic_compare_exchange_n(&final_status, &expected, status, false,
+					__ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
 		kick_all();
 }
 
 static bool stopped(void)
 {
-	return __atomic_load_n(&final_status, __ATOMIC_ACQUIRE) !=
-	       VMM_CONTINUE;
+	return __atomic_load_n(&final_status, __ATOMIC_ACQUIRE) != VMM_CONTINUE;
 }
 
 /* A monotonic clock in ns; the vDSO answers it, so no syscall. */
@@ -426,8 +424,8 @@ static void vcpu_loop(struct vmm_vm *vm, struct vmm_vcpu *vcpu)
 				pthread_mutex_lock(&exit_lock);
 				if (!stopped()) {
 					vmm_serial_flush(&console);
-					stop(timeout_expired(vcpu,
-							     the_opts->timeout));
+					stop(timeout_expired(
+					    vcpu, the_opts->timeout));
 				}
 				pthread_mutex_unlock(&exit_lock);
 			}

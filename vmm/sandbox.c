@@ -180,8 +180,7 @@ void vmm_sandbox_install(const struct vmm_vm *vm)
 		for (unsigned i = 0;
 		     i < sizeof(vcpu_ioctls) / sizeof(vcpu_ioctls[0]); i++) {
 			struct scmp_arg_cmp a[] = {
-			    SCMP_A0(SCMP_CMP_EQ,
-				    (scmp_datum_t)vm->vcpus[c].fd),
+			    SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)vm->vcpus[c].fd),
 			    SCMP_A1(SCMP_CMP_EQ, vcpu_ioctls[i]),
 			};
 

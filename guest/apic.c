@@ -27,11 +27,11 @@
 #define APIC_TIMER_CURRENT 0x390
 #define APIC_TIMER_DIVIDE  0x3e0
 
-#define APIC_SVR_ENABLE	 0x100
-#define APIC_LVT_MASKED	 0x10000
+#define APIC_SVR_ENABLE	  0x100
+#define APIC_LVT_MASKED	  0x10000
 #define APIC_LVT_PERIODIC 0x20000
 #define APIC_ICR_PENDING  0x1000 /* delivery status: send pending */
-#define APIC_DIVIDE_BY_1 0xb
+#define APIC_DIVIDE_BY_1  0xb
 
 #define PIC1_DATA 0x21
 #define PIC2_DATA 0xa1

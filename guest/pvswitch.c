@@ -47,7 +47,7 @@ void pvswitch_init(const struct pv_patch_site *begin,
 		live.trap_byte = PV_LIVE_TRAP_UD;
 	live.protocol =
 	    cmdline_is("pvswitch", "toggle") ? PV_LIVE_TOGGLE : PV_LIVE_SAFE;
-	live.toggle_delay = 200;
+	live.toggle_delay = 2000; /* a wide window: the race shows */
 	if (pv_live_init(&live) < 0)
 		guest_fail("pvswitch: more than %u patch records",
 			   PV_LIVE_MAX_RECORDS);

@@ -6,11 +6,11 @@
 #ifndef GUEST_SMP_H
 #define GUEST_SMP_H
 
-#define SMP_MAX_CPUS	8	/* CPUs the guest brings up, at most */
-#define SMP_STACK_SIZE	16384	/* bytes of stack per CPU (entry.S) */
-#define SMP_IPI_VECTOR	0x41	/* the rendezvous IPI */
-#define SMP_KICK_VECTOR 0x42	/* wakes an idle CPU: new work */
-#define SMP_PING_VECTOR 0x43	/* answered at once: the IPI benchmark */
-#define SMP_TRAMPOLINE	0x8000	/* where APs start, in real mode */
+#define SMP_MAX_CPUS	8      /* CPUs the guest brings up, at most */
+#define SMP_STACK_SIZE	16384  /* bytes of stack per CPU (entry.S) */
+#define SMP_IPI_VECTOR	0x41   /* the rendezvous IPI */
+#define SMP_KICK_VECTOR 0x42   /* wakes an idle CPU: new work */
+#define SMP_PING_VECTOR 0x43   /* answered at once: the IPI benchmark */
+#define SMP_TRAMPOLINE	0x8000 /* where APs start, in real mode */
 
 #endif /* GUEST_SMP_H */

@@ -63,9 +63,9 @@ int pv_mode_parse(const char *s, size_t n, enum pv_mode *mode)
 void pv_ops_fill(struct pv_ops *ops, const struct pv_target *t)
 {
 	for (unsigned op = 0; op < PV_OP_COUNT; op++)
-		__atomic_store_n((const void **)((char *)ops +
-						 op * sizeof(void *)),
-				 (const void *)t[op].addr, __ATOMIC_RELEASE);
+		__atomic_store_n(
+		    (const void **)((char *)ops + op * sizeof(void *)),
+		    (const void *)t[op].addr, __ATOMIC_RELEASE);
 }
 
 void pv_backend_offer(enum pv_mode mode, struct pv_backend *be)

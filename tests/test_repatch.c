@@ -103,22 +103,21 @@ Test(repatch, qemu_tcg_smp4)
 	assert_stress(200, 4, "int3");
 }
 
-/* The unsafe protocol tears: a fault, a wrong result or register, or a
- * CPU left stuck; any of them fails the run. */
+/*
+ * The unsafe protocol tears, and a torn execution may do anything: fault
+ * (the run fails with the exception), compute a wrong result, leave a CPU
+ * stuck, or even run into the exit port. The run must not pass.
+ */
 static void assert_torn(void)
 {
-	cr_assert_eq(r.status, 1, "status %d:\n%s", r.status, r.out);
-	cr_assert_eq(spawn_count_lines(&r, "RESULT: fail"), 1, "%s", r.out);
-	cr_assert(strstr(r.out, "RESULT: fail exception") ||
-		      strstr(r.out, "RESULT: fail test=repatch: torn") ||
-		      strstr(r.out, "RESULT: fail test=repatch: CPU"),
-		  "%s", r.out);
+	cr_assert_neq(r.status, 0, "status 0:\n%s", r.out);
+	cr_assert_null(strstr(r.out, "RESULT: pass"), "%s", r.out);
 	cr_assert_null(strstr(r.out, "torn executions: 0"), "%s", r.out);
 }
 
 Test(repatch, qemu_tcg_toggle_fails)
 {
-	boot_qemu_smp(&r, "tcg", "2", "test=repatch,2000 pvswitch=toggle");
+	boot_qemu_smp(&r, "tcg", "2", "test=repatch,3000 pvswitch=toggle");
 	assert_torn();
 }
 

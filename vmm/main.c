@@ -2,8 +2,9 @@
 /*
  * main.c: minivmm's start-up order: options, guest memory, the PVH image,
  * start_info and the ACPI tables, then KVM, the BSP's entry state, the
- * vCPU threads, the timeout, the seccomp sandbox, and the exit loops. The guest image is validated before
- * /dev/kvm is even opened; nothing is set up after the sandbox.
+ * vCPU threads, the timeout, the seccomp sandbox, and the exit loops. The guest
+ * image is validated before /dev/kvm is even opened; nothing is set up after
+ * the sandbox.
  */
 #include <err.h>
 #include <signal.h>

@@ -42,7 +42,7 @@ enum vmm_status {
 #define VMM_LOAD_MIN_GPA    0x100000ull /* PT_LOAD segments start at 1 MiB */
 #define VMM_LEGACY_HOLE_GPA 0xa0000ull	/* VGA/BIOS hole up to 1 MiB */
 
-#define VMM_ACPI_GPA	    0x3000ull	/* RSDP, XSDT, MADT: the CPUs */
+#define VMM_ACPI_GPA 0x3000ull /* RSDP, XSDT, MADT: the CPUs */
 
 #define VMM_MAX_CPUS 64 /* --cpus; KVM's own limit is checked too */
 

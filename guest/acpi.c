@@ -5,31 +5,10 @@
  * local APIC entries. Every table is checked (signature, length,
  * checksum) before it is believed; a machine without one has one CPU.
  */
+#include "acpi_tables.h"
 #include "guest.h"
 
-#define MADT_LAPIC     0
-#define MADT_X2APIC    9
-#define LAPIC_ENABLED  0x1
 #define ACPI_TABLE_MAX 0x10000u /* no table of ours is bigger */
-
-struct acpi_rsdp {
-	char sig[8]; /* "RSD PTR " */
-	uint8_t checksum;
-	char oem[6];
-	uint8_t revision;
-	uint32_t rsdt;
-	uint32_t length; /* revision 2 on */
-	uint64_t xsdt;
-	uint8_t xchecksum, reserved[3];
-} __attribute__((packed));
-
-struct acpi_sdt {
-	char sig[4];
-	uint32_t length;
-	uint8_t revision, checksum;
-	char oem[6], oem_table[8];
-	uint32_t oem_revision, creator, creator_revision;
-} __attribute__((packed));
 
 static bool sums_to_zero(const void *p, uint32_t len)
 {
@@ -62,7 +41,8 @@ static const struct acpi_sdt *find_madt(uint64_t rsdp_addr)
 	unsigned n, size;
 
 	if (!rsdp_addr || rsdp_addr >= (1ull << 32) - sizeof(*rsdp) ||
-	    memcmp(rsdp->sig, "RSD PTR ", 8) != 0 || !sums_to_zero(rsdp, 20))
+	    memcmp(rsdp->sig, "RSD PTR ", 8) != 0 ||
+	    !sums_to_zero(rsdp, ACPI_RSDP_V1_LEN))
 		return NULL;
 	x = rsdp->revision >= 2 && rsdp->xsdt &&
 	    sums_to_zero(rsdp, sizeof(*rsdp));
@@ -92,19 +72,19 @@ unsigned acpi_cpus(uint64_t rsdp, uint32_t *apic_ids, unsigned max)
 
 	if (!madt)
 		return 0;
-	p = (const uint8_t *)madt + sizeof(*madt) + 8; /* lapic addr, flags */
+	p = (const uint8_t *)madt + sizeof(*madt) + ACPI_MADT_HEADER_LEN;
 	end = (const uint8_t *)madt + madt->length;
 	while (p + 2 <= end && p[1] >= 2 && p + p[1] <= end) {
 		uint32_t id = UINT32_MAX, flags = 0;
 
-		if (p[0] == MADT_LAPIC && p[1] >= 8) {
+		if (p[0] == ACPI_MADT_LAPIC && p[1] >= 8) {
 			id = p[3];
 			memcpy(&flags, p + 4, 4);
-		} else if (p[0] == MADT_X2APIC && p[1] >= 16) {
+		} else if (p[0] == ACPI_MADT_X2APIC && p[1] >= 16) {
 			memcpy(&id, p + 4, 4);
 			memcpy(&flags, p + 8, 4);
 		}
-		if (id != UINT32_MAX && (flags & LAPIC_ENABLED) && n < max)
+		if (id != UINT32_MAX && (flags & ACPI_LAPIC_ENABLED) && n < max)
 			apic_ids[n++] = id;
 		p += p[1];
 	}

@@ -10,16 +10,7 @@
 %include "abi.inc"
 %include "unwind_hint.inc"
 
-%define MSR_EFER        0xc0000080
-%define EFER_LME        (1 << 8)
-%define EFER_NXE        (1 << 11)
-%define CR0_PE          (1 << 0)
-%define CR0_WP          (1 << 16)
-%define CR0_PG          (1 << 31)
-%define CR4_PAE         (1 << 5)
-%define SEL_CODE64      0x08        ; entry.S's GDT
-%define SEL_DATA        0x10
-%define SEL_CODE32      0x18
+%include "long_mode.inc"
 
 ; Offsets of the fields smp.c fills in (guest.h: struct ap_tramp_params).
 %define TR(x) ((x) - ap_tramp_start)
@@ -50,18 +41,7 @@ tr_pm32:
         mov ds, ax
         mov es, ax
         mov ss, ax
-        mov eax, cr4
-        or eax, CR4_PAE
-        mov cr4, eax
-        mov eax, [ebx + TR(tr_cr3)]
-        mov cr3, eax
-        mov ecx, MSR_EFER
-        rdmsr
-        or eax, EFER_LME | EFER_NXE
-        wrmsr
-        mov eax, cr0
-        or eax, CR0_PG | CR0_WP | CR0_PE
-        mov cr0, eax
+        ENTER_LONG_MODE [ebx + TR(tr_cr3)]
         push SEL_CODE64             ; far return into 64-bit code
         push dword [ebx + TR(tr_entry)]
         retf

@@ -10,16 +10,7 @@
 %include "smp.inc"                  ; guest/smp.h
 %define DEBUG_EXIT_FAIL (MINIVMM_DEBUG_EXIT_BASE | 1)
 
-%define MSR_EFER        0xc0000080
-%define EFER_LME        (1 << 8)
-%define EFER_NXE        (1 << 11)
-%define CR0_PE          (1 << 0)
-%define CR0_WP          (1 << 16)
-%define CR0_PG          (1 << 31)
-%define CR4_PAE         (1 << 5)
-
-%define SEL_CODE64      0x08        ; GDT selectors, see gdt below
-%define SEL_DATA        0x10
+%include "long_mode.inc"            ; control bits, selectors (gdt below)
 
 ; Page-table entry bits.
 %define PTE_P           (1 << 0)
@@ -48,18 +39,7 @@ pvh_start32:
         lgdt [gdt_ptr]
 
         ; Long mode: PAE on, CR3 = our identity map, EFER.LME, then paging.
-        mov eax, cr4
-        or eax, CR4_PAE
-        mov cr4, eax
-        mov eax, pml4
-        mov cr3, eax
-        mov ecx, MSR_EFER
-        rdmsr
-        or eax, EFER_LME | EFER_NXE
-        wrmsr
-        mov eax, cr0
-        or eax, CR0_PG | CR0_WP | CR0_PE
-        mov cr0, eax
+        ENTER_LONG_MODE pml4
         jmp SEL_CODE64:start64      ; far jump loads the 64-bit CS
 
 ; No console, no IDT: say one word on the serial port, then ask QEMU's

@@ -8,36 +8,11 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "acpi_tables.h"
 #include "pvh.h"
 #include "vmm.h"
 
-#define LAPIC_GPA     0xfee00000u
-#define MADT_LAPIC    0
-#define LAPIC_ENABLED 0x1
-
-struct rsdp {
-	char sig[8];
-	uint8_t checksum;
-	char oem[6];
-	uint8_t revision;
-	uint32_t rsdt;
-	uint32_t length;
-	uint64_t xsdt;
-	uint8_t xchecksum, reserved[3];
-} __attribute__((packed));
-
-struct sdt {
-	char sig[4];
-	uint32_t length;
-	uint8_t revision, checksum;
-	char oem[6], oem_table[8];
-	uint32_t oem_revision, creator, creator_revision;
-} __attribute__((packed));
-
-struct madt_lapic {
-	uint8_t type, length, acpi_id, apic_id;
-	uint32_t flags;
-} __attribute__((packed));
+#define LAPIC_GPA 0xfee00000u
 
 static uint8_t checksum(const void *p, size_t len)
 {
@@ -49,7 +24,8 @@ static uint8_t checksum(const void *p, size_t len)
 	return (uint8_t)(0u - sum);
 }
 
-static void header(struct sdt *t, const char *sig, uint32_t len, uint8_t rev)
+static void header(struct acpi_sdt *t, const char *sig, uint32_t len,
+		   uint8_t rev)
 {
 	memcpy(t->sig, sig, 4);
 	t->length = len;
@@ -66,11 +42,12 @@ bool vmm_acpi_write(struct vmm_mem *mem, uint64_t start_info, unsigned ncpus,
 {
 	const uint64_t rsdp_gpa = VMM_ACPI_GPA, xsdt_gpa = VMM_ACPI_GPA + 64,
 		       madt_gpa = VMM_ACPI_GPA + 128;
-	uint32_t madt_len = (uint32_t)(sizeof(struct sdt) + 8 +
-				       ncpus * sizeof(struct madt_lapic));
+	uint32_t madt_len =
+	    (uint32_t)(sizeof(struct acpi_sdt) + ACPI_MADT_HEADER_LEN +
+		       ncpus * sizeof(struct acpi_madt_lapic));
 	struct hvm_start_info *si = vmm_mem_ptr(mem, start_info, sizeof(*si));
-	struct rsdp *rsdp = vmm_mem_ptr(mem, rsdp_gpa, sizeof(*rsdp));
-	struct sdt *xsdt = vmm_mem_ptr(mem, xsdt_gpa, sizeof(*xsdt) + 8);
+	struct acpi_rsdp *rsdp = vmm_mem_ptr(mem, rsdp_gpa, sizeof(*rsdp));
+	struct acpi_sdt *xsdt = vmm_mem_ptr(mem, xsdt_gpa, sizeof(*xsdt) + 8);
 	uint8_t *madt = vmm_mem_ptr(mem, madt_gpa, madt_len);
 	uint32_t lapic = LAPIC_GPA, flags = 0;
 
@@ -81,20 +58,21 @@ bool vmm_acpi_write(struct vmm_mem *mem, uint64_t start_info, unsigned ncpus,
 		return false;
 	}
 	memset(madt, 0, madt_len);
-	header((struct sdt *)madt, "APIC", madt_len, 4);
-	memcpy(madt + sizeof(struct sdt), &lapic, 4);
-	memcpy(madt + sizeof(struct sdt) + 4, &flags, 4); /* no 8259 PIC */
+	header((struct acpi_sdt *)madt, "APIC", madt_len, 4);
+	memcpy(madt + sizeof(struct acpi_sdt), &lapic, 4);
+	memcpy(madt + sizeof(struct acpi_sdt) + 4, &flags, 4); /* no 8259 PIC */
 	for (unsigned i = 0; i < ncpus; i++) {
-		struct madt_lapic e = {.type = MADT_LAPIC,
-				       .length = sizeof(e),
-				       .acpi_id = (uint8_t)i,
-				       .apic_id = (uint8_t)i,
-				       .flags = LAPIC_ENABLED};
+		struct acpi_madt_lapic e = {.type = ACPI_MADT_LAPIC,
+					    .length = sizeof(e),
+					    .acpi_id = (uint8_t)i,
+					    .apic_id = (uint8_t)i,
+					    .flags = ACPI_LAPIC_ENABLED};
 
-		memcpy(madt + sizeof(struct sdt) + 8 + i * sizeof(e), &e,
-		       sizeof(e));
+		memcpy(madt + sizeof(struct acpi_sdt) + ACPI_MADT_HEADER_LEN +
+			   i * sizeof(e),
+		       &e, sizeof(e));
 	}
-	((struct sdt *)madt)->checksum = checksum(madt, madt_len);
+	((struct acpi_sdt *)madt)->checksum = checksum(madt, madt_len);
 
 	memset(xsdt, 0, sizeof(*xsdt) + 8);
 	header(xsdt, "XSDT", sizeof(*xsdt) + 8, 1);
@@ -107,7 +85,7 @@ bool vmm_acpi_write(struct vmm_mem *mem, uint64_t start_info, unsigned ncpus,
 	rsdp->revision = 2;
 	rsdp->length = sizeof(*rsdp);
 	rsdp->xsdt = xsdt_gpa;
-	rsdp->checksum = checksum(rsdp, 20);
+	rsdp->checksum = checksum(rsdp, ACPI_RSDP_V1_LEN);
 	rsdp->xchecksum = checksum(rsdp, sizeof(*rsdp));
 
 	si->rsdp_paddr = rsdp_gpa;

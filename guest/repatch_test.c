@@ -22,7 +22,7 @@
 #define IF		 0x200ul
 #define STOP_CYCLES	 20000000000ull /* TSC: a worker must stop by then */
 #define LOITER_CYCLES	 200000000ull	/* TSC: a wait inside a site */
-#define LOITER_EVERY	 4		/* rounds between two loiters */
+#define LOITER_EVERY	 2		/* rounds between two loiters */
 
 static volatile bool stop;
 static struct worker {

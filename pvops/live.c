@@ -97,20 +97,14 @@ static int ool_slot(struct pv_live *lv, unsigned variant, unsigned i,
 	uint8_t *slot = lv->ool + ((size_t)variant * PV_LIVE_MAX_RECORDS + i) *
 				      PV_LIVE_OOL_SLOT;
 	uint8_t buf[PV_LIVE_OOL_SLOT];
-	int64_t d;
-	int32_t rel;
 
 	if (len + JMP_REL32_LEN > PV_LIVE_OOL_SLOT)
 		return -PV_ENOSPC;
-	if (pv_relocate(new, (uintptr_t)site, len, buf, (uintptr_t)slot) < 0)
-		return -PV_ERANGE;
-	d = (int64_t)((uintptr_t)site + len -
-		      ((uintptr_t)slot + len + JMP_REL32_LEN));
-	rel = (int32_t)d;
-	if (d != rel)
+	if (pv_relocate(new, (uintptr_t)site, len, buf, (uintptr_t)slot) < 0 ||
+	    pv_put_rel32(buf + len + 1, (uintptr_t)slot + len + JMP_REL32_LEN,
+			 (uintptr_t)site + len) < 0)
 		return -PV_ERANGE;
 	buf[len] = JMP_REL32;
-	__builtin_memcpy(buf + len + 1, &rel, sizeof(rel));
 	if (!lv->ool_made[variant][i]) {
 		__builtin_memcpy(slot, buf, len + JMP_REL32_LEN);
 		lv->ool_made[variant][i] = true;
@@ -123,20 +117,28 @@ static int ool_slot(struct pv_live *lv, unsigned variant, unsigned i,
 
 /* ---- one run of the trap-byte protocol ---- */
 
+/* A switch: each record's new bytes, planned once; then its runs. */
 struct run {
 	struct pv_live *lv;
+	uint8_t new[PV_LIVE_MAX_RECORDS][PV_MAX_SITE_LEN]; /* by record */
 	unsigned n;			   /* trap sites in lv->batch */
-	unsigned len[PV_LIVE_MAX_RECORDS]; /* per batch entry */
-	uint8_t new[PV_LIVE_MAX_RECORDS][PV_MAX_SITE_LEN];
-	unsigned rec[PV_LIVE_MAX_RECORDS]; /* its record */
+	unsigned rec[PV_LIVE_MAX_RECORDS]; /* each one's record */
 	bool deferred[PV_LIVE_MAX_RECORDS];
 	/* Single stores, made while the others are stopped in sync 1. */
 	unsigned nsingle;
-	uint8_t *single_site[PV_LIVE_MAX_RECORDS];
-	uint64_t *single_word[PV_LIVE_MAX_RECORDS];
-	uint8_t single_new[PV_LIVE_MAX_RECORDS][PV_MAX_SITE_LEN];
-	unsigned single_len[PV_LIVE_MAX_RECORDS];
+	unsigned single[PV_LIVE_MAX_RECORDS]; /* their records */
+	uint64_t *word[PV_LIVE_MAX_RECORDS];  /* and their words */
 };
+
+static unsigned rec_len(const struct run *r, unsigned i)
+{
+	return r->lv->begin[i].instr_len;
+}
+
+static uint8_t *rec_site(const struct run *r, unsigned i)
+{
+	return pv_site_addr(&r->lv->begin[i]);
+}
 
 /*
  * Sync 1, while the others are stopped: the single stores; then each
@@ -151,8 +153,8 @@ static void begin_run(void *arg, const uintptr_t *rips, unsigned n,
 	uint64_t t0 = r->lv->clock ? r->lv->clock() : 0;
 
 	for (unsigned k = 0; k < r->nsingle; k++)
-		single_store(r->single_site[k], r->single_new[k],
-			     r->single_len[k], r->single_word[k]);
+		single_store(rec_site(r, r->single[k]), r->new[r->single[k]],
+			     rec_len(r, r->single[k]), r->word[k]);
 	if (r->lv->clock)
 		r->lv->stats.single_cycles += r->lv->clock() - t0;
 
@@ -161,7 +163,8 @@ static void begin_run(void *arg, const uintptr_t *rips, unsigned n,
 		bool inside = !complete;
 
 		for (unsigned j = 0; j < n && !inside; j++)
-			inside = rips[j] > s && rips[j] < s + r->len[k];
+			inside =
+			    rips[j] > s && rips[j] < s + rec_len(r, r->rec[k]);
 		r->deferred[k] = inside;
 		if (!inside)
 			*(volatile uint8_t *)s = r->lv->trap_byte;
@@ -180,7 +183,7 @@ static void write_first_bytes(void *arg, const uintptr_t *rips, unsigned n,
 	for (unsigned k = 0; k < r->n; k++)
 		if (!r->deferred[k])
 			*(volatile uint8_t *)r->lv->batch[k].site =
-			    r->new[k][0];
+			    r->new[r->rec[k]][0];
 }
 
 static void sync(struct pv_live *lv, pv_live_parked_fn *parked, void *arg)
@@ -198,7 +201,8 @@ static void trap_run(struct pv_live *lv, struct run *r)
 	for (unsigned k = 0; k < r->n; k++)
 		if (!r->deferred[k])
 			__builtin_memcpy((uint8_t *)lv->batch[k].site + 1,
-					 r->new[k] + 1, r->len[k] - 1);
+					 r->new[r->rec[k]] + 1,
+					 rec_len(r, r->rec[k]) - 1);
 	sync(lv, NULL, NULL);
 	sync(lv, write_first_bytes, r);
 	/* No trap byte is left, and no CPU is in the handler: each took
@@ -232,16 +236,18 @@ int pv_live_switch(struct pv_live *lv, const struct pv_patch_ctx *ctx,
 {
 	static struct run r;
 	bool pending[PV_LIVE_MAX_RECORDS] = {false};
+	uintptr_t ool[PV_LIVE_MAX_RECORDS];
 	unsigned left = 0, i;
 	const struct pv_patch_site *rec;
 
 	if (variant >= PV_LIVE_VARIANTS)
 		return -PV_EINVAL;
 	lv->stats.switches++;
-	r = (struct run){.lv = lv};
-	/* Plan every op site from its original bytes. */
+	r.lv = lv;
+	r.nsingle = 0;
+	/* Plan every op site from its original bytes, once; sort them. */
 	for (rec = lv->begin, i = 0; rec < lv->end; rec++, i++) {
-		uint8_t buf[PV_MAX_SITE_LEN], *site = pv_site_addr(rec);
+		uint8_t *site = pv_site_addr(rec), *buf = r.new[i];
 		unsigned len = rec->instr_len;
 		enum pv_action act;
 		uint64_t *word;
@@ -261,49 +267,34 @@ int pv_live_switch(struct pv_live *lv, const struct pv_patch_ctx *ctx,
 		}
 		word = single_word(site, buf, len);
 		if (word && one_instruction(site, len)) {
-			unsigned k = r.nsingle++;
-
-			r.single_site[k] = site;
-			r.single_word[k] = word;
-			r.single_len[k] = len;
-			__builtin_memcpy(r.single_new[k], buf, len);
+			r.word[r.nsingle] = word;
+			r.single[r.nsingle++] = i;
 			lv->stats.single_stores++;
 			continue;
 		}
+		e = ool_slot(lv, variant, i, site, buf, len, &ool[i]);
+		if (e < 0)
+			return e;
 		pending[i] = true;
 		left++;
 	}
 	/* Only single stores: one sync, in which they are made. */
+	r.n = 0;
 	if (!left && r.nsingle && lv->protocol == PV_LIVE_SAFE)
 		sync(lv, begin_run, &r);
 	/* The trap-byte protocol for the rest, in runs until none waits;
 	 * the single stores go in the first run's first sync. */
 	for (unsigned round = 0; left && round < PV_LIVE_MAX_ROUNDS; round++) {
-		r.n = 0;
 		if (round)
 			r.nsingle = 0;
-		__builtin_memset(r.deferred, 0, sizeof(r.deferred));
-		for (rec = lv->begin, i = 0; rec < lv->end; rec++, i++) {
-			uint8_t *site = pv_site_addr(rec);
-			enum pv_action act;
-			unsigned k = r.n;
-			int e;
-
-			if (!pending[i])
-				continue;
-			e = pv_plan_site_from(rec, ctx, lv->orig[i], r.new[k],
-					      &act);
-			if (e < 0)
-				return e;
-			e = ool_slot(lv, variant, i, site, r.new[k],
-				     rec->instr_len, &lv->batch[k].ool);
-			if (e < 0)
-				return e;
-			lv->batch[k].site = (uintptr_t)site;
-			r.len[k] = rec->instr_len;
-			r.rec[k] = i;
-			r.n++;
-		}
+		r.n = 0;
+		for (i = 0; i < lv->nrec; i++)
+			if (pending[i]) {
+				lv->batch[r.n] = (struct pv_live_batch){
+				    (uintptr_t)rec_site(&r, i), ool[i]};
+				r.deferred[r.n] = false;
+				r.rec[r.n++] = i;
+			}
 		timed_run(lv, &r, round);
 		left = 0;
 		for (unsigned k = 0; k < r.n; k++) {

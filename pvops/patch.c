@@ -65,8 +65,7 @@ static int PV_PRINTF(4, 5)
 	return code;
 }
 
-/* Store the rel32 of an instruction ending at (insn_end) aiming at (to). */
-static int put_rel32(uint8_t *field, uintptr_t insn_end, uintptr_t to)
+int pv_put_rel32(uint8_t *field, uintptr_t insn_end, uintptr_t to)
 {
 	int64_t d = (int64_t)(to - insn_end);
 	int32_t v = (int32_t)d;
@@ -128,7 +127,7 @@ int pv_relocate(const uint8_t *src, uintptr_t from, unsigned len, uint8_t *dst,
 		if (size == 1)
 			dst[field] = (uint8_t)d;
 		else
-			put_rel32(dst + field, runtime + off, to);
+			pv_put_rel32(dst + field, runtime + off, to);
 	}
 	return 0;
 }
@@ -242,7 +241,7 @@ static int plan_op(const struct pv_patch_site *rec,
 		   ? ctx->call_fit_tmpl
 		   : ctx->call_tmpl;
 	if (t->addr && !(t->clobbers & ~rec->clobbers) && call->len == len &&
-	    put_rel32(buf + len - 4, (uintptr_t)site + len, t->addr) == 0) {
+	    pv_put_rel32(buf + len - 4, (uintptr_t)site + len, t->addr) == 0) {
 		__builtin_memcpy(buf, pv_patchlet_bytes(call), len - 4);
 		*act = PV_ACT_DIRECT;
 		return 0;

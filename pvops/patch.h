@@ -127,6 +127,10 @@ int pv_apply(const struct pv_patch_site *begin, const struct pv_patch_site *end,
 int pv_copy_patchlet(const struct pv_patchlet *p, uint8_t *dst,
 		     uintptr_t runtime);
 
+/* Store at (field) the rel32 of an instruction ending at (insn_end) aiming
+ * at (to); -PV_ERANGE if it cannot reach. */
+int pv_put_rel32(uint8_t *field, uintptr_t insn_end, uintptr_t to);
+
 /* Copy (len) bytes of code built for (from) to (dst), to run at (runtime),
  * relocating every relative operand aimed outside them. */
 int pv_relocate(const uint8_t *src, uintptr_t from, unsigned len, uint8_t *dst,

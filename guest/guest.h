@@ -178,6 +178,8 @@ int paravirt_mode(void);
 void paravirt_set_mode(int mode); /* after a live switch (pvswitch.c) */
 /* The engine context that patched the guest, for the self-tests. */
 const struct pv_patch_ctx *paravirt_ctx(void);
+/* The op record (.pv_patch) whose site holds (ip), or NULL. */
+const struct pv_patch_site *paravirt_op_site(uint64_t ip);
 /* The backend serving sites that call through (table), or NULL. */
 const struct pv_backend *paravirt_backend(const void *table);
 
@@ -245,10 +247,10 @@ void smp_init(const struct hvm_start_info *si);
 unsigned smp_ncpus(void);
 unsigned smp_cpu(void); /* this CPU's number */
 struct percpu *smp_percpu(unsigned cpu);
-/* Run fn(arg) on AP (cpu), which must be idle; smp_wait() for its end. */
+/* Run fn(arg) on AP (cpu), which must be idle. */
 void smp_run_on(unsigned cpu, void (*fn)(void *), void *arg);
-void smp_wait(unsigned cpu);
-/* The same, giving up after (cycles) of TSC: false if still busy. */
+/* Wait for AP (cpu)'s work to end, giving up after (cycles) of TSC:
+ * false if it is still busy. */
 bool smp_wait_for(unsigned cpu, uint64_t cycles);
 /*
  * The rendezvous: stop every other CPU in an IPI handler, interrupts off;

@@ -110,6 +110,18 @@ const struct pv_patch_ctx *paravirt_ctx(void)
 	return &ctx;
 }
 
+const struct pv_patch_site *paravirt_op_site(uint64_t ip)
+{
+	for (const struct pv_patch_site *r = __pv_patch_start;
+	     r < __pv_patch_end; r++) {
+		uint64_t a = (uintptr_t)pv_site_addr(r);
+
+		if (r->kind == PV_KIND_OP && ip >= a && ip < a + r->instr_len)
+			return r;
+	}
+	return NULL;
+}
+
 const struct pv_backend *paravirt_backend(const void *table)
 {
 	for (unsigned i = 0; i < ctx.nbackends; i++)

@@ -33,18 +33,12 @@ static struct worker {
 static uint64_t touch; /* what flush_tlb_one flushes */
 static volatile uint64_t loiters, caught;
 
-extern const struct pv_patch_site __pv_patch_start[], __pv_patch_end[];
-
+/* Strictly inside an op site: past its first instruction's start. */
 static bool inside_site(uint64_t rip)
 {
-	for (const struct pv_patch_site *r = __pv_patch_start;
-	     r < __pv_patch_end; r++) {
-		uint64_t a = (uintptr_t)pv_site_addr(r);
+	const struct pv_patch_site *r = paravirt_op_site(rip);
 
-		if (r->kind == PV_KIND_OP && rip > a && rip < a + r->instr_len)
-			return true;
-	}
-	return false;
+	return r && rip != (uintptr_t)pv_site_addr(r);
 }
 
 /*

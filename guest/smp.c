@@ -206,14 +206,6 @@ void smp_run_on(unsigned cpu, void (*fn)(void *), void *arg)
 	apic_send(c->apic_id, APIC_ICR_FIXED | SMP_KICK_VECTOR);
 }
 
-void smp_wait(unsigned cpu)
-{
-	struct percpu *c = smp_percpu(cpu);
-
-	while (c && __atomic_load_n(&c->work, __ATOMIC_ACQUIRE))
-		cpu_relax();
-}
-
 bool smp_wait_for(unsigned cpu, uint64_t cycles)
 {
 	struct percpu *c = smp_percpu(cpu);

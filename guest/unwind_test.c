@@ -83,15 +83,9 @@ static void fail(struct trap_frame *f, const char *what, uint64_t ip)
 /* A site of uw_level3 that holds (ip), or NULL. */
 static const struct pv_patch_site *site_at(uint64_t ip)
 {
-	for (const struct pv_patch_site *r = __pv_patch_start;
-	     r < __pv_patch_end; r++) {
-		uint64_t a = (uintptr_t)pv_site_addr(r);
+	const struct pv_patch_site *r = paravirt_op_site(ip);
 
-		if (r->kind == PV_KIND_OP && ip >= a && ip < a + r->instr_len &&
-		    chain_index(a) == 0)
-			return r;
-	}
-	return NULL;
+	return r && chain_index((uintptr_t)pv_site_addr(r)) == 0 ? r : NULL;
 }
 
 static void count_site(const struct trap_frame *f)

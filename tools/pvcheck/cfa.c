@@ -27,7 +27,7 @@ csh pvc_cs(void)
 	return cs;
 }
 
-static bool writes_rsp(const cs_insn *in)
+bool pvc_writes_reg(const cs_insn *in, x86_reg reg)
 {
 	cs_regs rd, wr;
 	uint8_t nrd, nwr;
@@ -35,7 +35,7 @@ static bool writes_rsp(const cs_insn *in)
 	if (cs_regs_access(cs, in, rd, &nrd, wr, &nwr) != CS_ERR_OK)
 		return true; /* cannot tell: assume the worst */
 	for (unsigned i = 0; i < nwr; i++)
-		if (wr[i] == X86_REG_RSP)
+		if (wr[i] == reg)
 			return true;
 	return false;
 }
@@ -52,6 +52,20 @@ static bool rsp_arith(const cs_insn *in, int *delta)
 		return false;
 	*delta = (int)(in->id == X86_INS_ADD ? x->operands[1].imm
 					     : -x->operands[1].imm);
+	return true;
+}
+
+bool pvc_rsp_delta(const cs_insn *in, int *delta)
+{
+	*delta = 0;
+	if (in->id == X86_INS_PUSH || in->id == X86_INS_PUSHFQ)
+		*delta = -8;
+	else if (in->id == X86_INS_POP || in->id == X86_INS_POPFQ)
+		*delta = 8;
+	else if (in->id == X86_INS_CALL)
+		return true; /* it returns, with rsp as it was */
+	else if (!rsp_arith(in, delta) && pvc_writes_reg(in, X86_REG_RSP))
+		return false;
 	return true;
 }
 
@@ -89,18 +103,14 @@ const char *pvc_follow(struct pvc_stream *s, uint64_t addr)
 		/* Capstone's text is at most 32 + 160 bytes: keep what fits. */
 		snprintf(out->text, sizeof(out->text), "%.31s%s%.31s",
 			 in->mnemonic, in->op_str[0] ? " " : "", in->op_str);
-		if (in->id == X86_INS_PUSH || in->id == X86_INS_PUSHFQ)
-			delta = -8;
-		else if (in->id == X86_INS_POP || in->id == X86_INS_POPFQ)
-			delta = 8;
-		else if (in->id == X86_INS_CALL)
-			out->call = true; /* it returns, with rsp as it was */
-		else if (is_branch(in)) {
+		out->call = in->id == X86_INS_CALL;
+		if (!out->call && is_branch(in)) {
 			snprintf(why, sizeof(why), "a branch (%s) at +%u",
 				 out->text, off);
 			cs_free(in, 1);
 			return why;
-		} else if (!rsp_arith(in, &delta) && writes_rsp(in)) {
+		}
+		if (!pvc_rsp_delta(in, &delta)) {
 			snprintf(why, sizeof(why),
 				 "%s at +%u changes rsp in a way pvcheck "
 				 "cannot follow",

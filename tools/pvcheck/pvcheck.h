@@ -111,6 +111,16 @@ const char *pvc_follow(struct pvc_stream *s, uint64_t addr);
 const char *pvc_check_patchlet(const struct pv_patchlet *p, uint64_t addr,
 			       char *why, size_t len);
 
+/*
+ * How (in) moves rsp, in (*delta): push and pop by 8, add and sub rsp by
+ * their immediate, a call not at all (it returns). False if it writes rsp
+ * in any other way (mov, and, leave, ...), which pvcheck cannot follow.
+ */
+bool pvc_rsp_delta(const cs_insn *in, int *delta);
+
+/* Does (in) write (reg)? True also when Capstone cannot tell. */
+bool pvc_writes_reg(const cs_insn *in, x86_reg reg);
+
 bool pvc_cfa_init(void);
 
 /* The Capstone handle cfa.c opened (64-bit, with details). */

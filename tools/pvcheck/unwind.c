@@ -263,19 +263,6 @@ static const struct pvc_symbol *global_at(const struct pvc_image *img,
 	return NULL;
 }
 
-static bool writes_reg(csh cs, const cs_insn *in, x86_reg reg)
-{
-	cs_regs rd, wr;
-	uint8_t nrd, nwr;
-
-	if (cs_regs_access(cs, in, rd, &nrd, wr, &nwr) != CS_ERR_OK)
-		return true;
-	for (unsigned i = 0; i < nwr; i++)
-		if (wr[i] == reg)
-			return true;
-	return false;
-}
-
 static bool ends_flow(const cs_insn *in)
 {
 	return in->id == X86_INS_JMP || in->id == X86_INS_RET ||
@@ -286,33 +273,19 @@ static bool ends_flow(const cs_insn *in)
 /* The rule after (in), given the rule (r) before it. */
 static void step(const cs_insn *in, struct row *r)
 {
-	csh cs = pvc_cs();
-	const cs_x86 *x = &in->detail->x86;
+	int delta;
 
-	if (r->type == PV_UW_UNDEF || r->type == PV_UW_END) {
-		if (ends_flow(in))
-			r->type = PV_UW_UNDEF;
-		return;
-	}
-	if (ends_flow(in)) {
+	if (ends_flow(in))
 		r->type = PV_UW_UNDEF;
-	} else if (r->reg == PV_UW_RBP) {
-		if (writes_reg(cs, in, X86_REG_RBP))
-			r->type = PV_UW_UNDEF;
-	} else if (in->id == X86_INS_PUSH || in->id == X86_INS_PUSHFQ) {
-		r->cfa_off += 8;
-	} else if (in->id == X86_INS_POP || in->id == X86_INS_POPFQ) {
-		r->cfa_off -= 8;
-	} else if ((in->id == X86_INS_ADD || in->id == X86_INS_SUB) &&
-		   x->op_count == 2 && x->operands[0].type == X86_OP_REG &&
-		   x->operands[0].reg == X86_REG_RSP &&
-		   x->operands[1].type == X86_OP_IMM) {
-		r->cfa_off +=
-		    (int)(in->id == X86_INS_SUB ? x->operands[1].imm
-						: -x->operands[1].imm);
-	} else if (in->id != X86_INS_CALL && writes_reg(cs, in, X86_REG_RSP)) {
+	else if (r->type == PV_UW_UNDEF || r->type == PV_UW_END)
+		return;
+	else if (r->reg == PV_UW_RBP)
+		r->type =
+		    pvc_writes_reg(in, X86_REG_RBP) ? PV_UW_UNDEF : r->type;
+	else if (pvc_rsp_delta(in, &delta))
+		r->cfa_off -= delta; /* rsp down: the CFA is further from it */
+	else
 		r->type = PV_UW_UNDEF; /* mov rsp, ...; and rsp, ...; leave */
-	}
 	if (r->type == PV_UW_UNDEF)
 		*r = (struct row){.ip = r->ip, .type = PV_UW_UNDEF};
 }
@@ -427,7 +400,7 @@ static void sort_rows(void)
 	qsort(rows, nrows, sizeof(*rows), row_by_ip);
 }
 
-/* Keep a row only where the rule changes (site rows always). */
+/* Keep a row only where the rule changes; at one ip, the later one. */
 static void compact(void)
 {
 	size_t out = 0;
@@ -536,7 +509,7 @@ static size_t collect_funcs(const struct pvc_image *img, struct func **out)
 
 /* ---- serializing ---- */
 
-static bool serialize(const struct pvc_image *img, uint64_t text_base,
+static void serialize(const struct pvc_image *img, uint64_t text_base,
 		      uint8_t **blob, size_t *len)
 {
 	struct func *funcs;
@@ -583,9 +556,7 @@ static bool serialize(const struct pvc_image *img, uint64_t text_base,
 		strsize += strlen(funcs[i].name) + 1;
 	}
 	free(funcs);
-	(void)img;
 	*blob = b;
-	return true;
 }
 
 bool pvc_unwind_build(const struct pvc_image *img, uint8_t **blob, size_t *len)
@@ -621,7 +592,9 @@ bool pvc_unwind_build(const struct pvc_image *img, uint8_t **blob, size_t *len)
 				      (unsigned long long)rows[i].ip);
 			return false;
 		}
-	return ok && serialize(img, text_base, blob, len);
+	if (ok)
+		serialize(img, text_base, blob, len);
+	return ok;
 }
 
 void pvc_unwind_print(const uint8_t *blob, size_t len)

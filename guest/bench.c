@@ -12,7 +12,6 @@
 #include "x86.h"
 
 #define BENCH_REPS   9
-#define RFLAGS_TF    0x100ull
 #define ITERS_NATIVE 2000u /* paths without an exit */
 #define ITERS_EXIT   200u  /* paths with one exit per call */
 
@@ -172,11 +171,12 @@ void bench_run(void)
 				continue;
 			snprintf(what, sizeof(what), "op=%s path=%s", op->name,
 				 path_names[p]);
-			measure(what, op->paths[p],
-				hc ? ITERS_EXIT : ITERS_NATIVE, arg,
-				count_insns(op->paths[p], op->arg == ARG_FLAGS
-							      ? arg | RFLAGS_TF
-							      : arg));
+			measure(
+			    what, op->paths[p], hc ? ITERS_EXIT : ITERS_NATIVE,
+			    arg,
+			    count_insns(op->paths[p], op->arg == ARG_FLAGS
+							  ? arg | X86_EFLAGS_TF
+							  : arg));
 		}
 	}
 	printf("BENCH end\n");

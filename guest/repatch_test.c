@@ -18,8 +18,7 @@
 #include "x86.h"
 
 #define DEFAULT_SWITCHES 100
-#define TICK_PERIOD	 100000u /* bus clocks between worker ticks */
-#define IF		 0x200ul
+#define TICK_PERIOD	 100000u	/* bus clocks between worker ticks */
 #define STOP_CYCLES	 20000000000ull /* TSC: a worker must stop by then */
 #define LOITER_CYCLES	 200000000ull	/* TSC: a wait inside a site */
 #define LOITER_EVERY	 2		/* rounds between two loiters */
@@ -107,15 +106,18 @@ static bool one_round(struct worker *w, uint64_t cr0, uint64_t cr3,
 	uint64_t flags = 0, v = 0;
 
 	return probe(w, PV_OP_SAVE_FL, 0, &flags) &&
-	       expect(w, "save_fl: IF", flags & IF, IF) &&
+	       expect(w, "save_fl: IF", flags & X86_EFLAGS_IF, X86_EFLAGS_IF) &&
 	       probe(w, PV_OP_IRQ_DISABLE, 0, NULL) &&
-	       expect(w, "irq_disable: IF", hw_read_flags() & IF, 0) &&
-	       expect(w, "save_fl, IF off", pv_save_fl() & IF, 0) &&
+	       expect(w, "irq_disable: IF", hw_read_flags() & X86_EFLAGS_IF,
+		      0) &&
+	       expect(w, "save_fl, IF off", pv_save_fl() & X86_EFLAGS_IF, 0) &&
 	       probe(w, PV_OP_RESTORE_FL, flags, NULL) &&
-	       expect(w, "restore_fl: IF", hw_read_flags() & IF, IF) &&
+	       expect(w, "restore_fl: IF", hw_read_flags() & X86_EFLAGS_IF,
+		      X86_EFLAGS_IF) &&
 	       (pv_irq_disable(), true) &&
 	       probe(w, PV_OP_IRQ_ENABLE, 0, NULL) &&
-	       expect(w, "irq_enable: IF", pv_save_fl() & IF, IF) &&
+	       expect(w, "irq_enable: IF", pv_save_fl() & X86_EFLAGS_IF,
+		      X86_EFLAGS_IF) &&
 	       probe(w, PV_OP_READ_CR3, 0, &v) &&
 	       expect(w, "read_cr3", v, cr3) &&
 	       probe(w, PV_OP_WRITE_CR3, cr3, NULL) &&
@@ -129,7 +131,8 @@ static bool one_round(struct worker *w, uint64_t cr0, uint64_t cr3,
 	       probe(w, PV_OP_FLUSH_TLB_ONE, (uintptr_t)&touch, NULL) &&
 	       probe(w, PV_OP_WBINVD, 0, NULL) &&
 	       probe(w, PV_OP_SAFE_HALT, 0, NULL) && /* the tick wakes it */
-	       expect(w, "safe_halt: IF", hw_read_flags() & IF, IF);
+	       expect(w, "safe_halt: IF", hw_read_flags() & X86_EFLAGS_IF,
+		      X86_EFLAGS_IF);
 }
 
 static void repatch_worker(void *arg)

@@ -16,8 +16,8 @@
 #include "pv_backend.h"
 #include "pv_ops.h"
 #include "pv_site.h"
+#include "x86.h"
 
-#define TF	    0x100ul
 #define CHAIN	    4 /* uw_level3, uw_level2, uw_level1, uw_driver */
 #define MAX_CALLEES 3
 #define MAX_FRAMES  32
@@ -77,7 +77,7 @@ static void fail(struct trap_frame *f, const char *what, uint64_t ip)
 			 (unsigned long long)f->rip, name_of(f->rip), what,
 			 (unsigned long long)ip, name_of(ip));
 	st.failed = true;
-	f->rflags &= ~TF; /* stop stepping: the driver reports it */
+	f->rflags &= ~X86_EFLAGS_TF; /* stop stepping: the driver reports it */
 }
 
 /* A site of uw_level3 that holds (ip), or NULL. */
@@ -175,7 +175,7 @@ static void on_step(struct trap_frame *f)
 			return;
 		st.stepping = true;
 	} else if (i == CHAIN - 1) { /* back in uw_driver: done */
-		f->rflags &= ~TF;
+		f->rflags &= ~X86_EFLAGS_TF;
 		return;
 	}
 	/* At a chain function's first instruction, its caller's rsp is

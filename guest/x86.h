@@ -60,6 +60,8 @@ static inline void wrmsr(uint32_t msr, uint64_t v)
 
 #define MSR_GS_BASE 0xc0000101u
 
+#define X86_EFLAGS_TF 0x100ul /* single-step (X86_EFLAGS_IF: pv_ops.h) */
+
 static inline uint64_t rdtsc(void)
 {
 	uint32_t lo, hi;

@@ -6,8 +6,12 @@
 ; CS = page << 8, IP = 0: it loads the kernel's GDT, enters protected
 ; mode, turns on PAE, long mode and paging with the BSP's page tables, and
 ; far-returns into ap_start64, which takes the stack and CPU number smp.c
-; left for it and calls ap_main(cpu). One AP starts at a time.
+; left for it and calls ap_main(cpu). One AP starts at a time. The far
+; returns push: the stack is the top of the trampoline's own page (an AP
+; starts with SP = 0, which in 32-bit mode would push at 0xfffffffc,
+; below 4 GiB where a VMM need not have RAM).
 %include "abi.inc"
+%include "smp.inc"
 %include "unwind_hint.inc"
 
 %include "long_mode.inc"
@@ -24,6 +28,8 @@ bits 16
         cld
         mov ax, cs
         mov ds, ax
+        mov ss, ax
+        mov sp, SMP_TRAMPOLINE_SIZE ; the top of this page
         xor ebx, ebx
         mov bx, ax
         shl ebx, 4                  ; ebx = the trampoline's address
@@ -41,6 +47,7 @@ tr_pm32:
         mov ds, ax
         mov es, ax
         mov ss, ax
+        lea esp, [ebx + SMP_TRAMPOLINE_SIZE] ; the same stack, flat
         ENTER_LONG_MODE [ebx + TR(tr_cr3)]
         push SEL_CODE64             ; far return into 64-bit code
         push dword [ebx + TR(tr_entry)]

@@ -89,7 +89,7 @@ static void check_trampoline_page(const struct hvm_start_info *si)
 {
 	const struct hvm_memmap_table_entry *map =
 	    (const void *)(uintptr_t)si->memmap_paddr;
-	uint64_t t = SMP_TRAMPOLINE, n = 4096;
+	uint64_t t = SMP_TRAMPOLINE, n = SMP_TRAMPOLINE_SIZE;
 	bool ram = false;
 
 	for (uint32_t i = 0; i < si->memmap_entries; i++)
@@ -149,6 +149,9 @@ void smp_init(const struct hvm_start_info *si)
 	if (n <= 1 || cmdline_has("nosmp"))
 		return;
 	check_trampoline_page(si);
+	if (ap_tramp_end - ap_tramp_start >
+	    SMP_TRAMPOLINE_SIZE - SMP_TRAMPOLINE_STACK)
+		guest_fail("smp: the trampoline leaves no room for its stack");
 	memcpy((void *)(uintptr_t)SMP_TRAMPOLINE, ap_tramp_start,
 	       (size_t)(ap_tramp_end - ap_tramp_start));
 	p = (void *)(uintptr_t)(SMP_TRAMPOLINE +

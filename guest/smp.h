@@ -12,5 +12,8 @@
 #define SMP_KICK_VECTOR 0x42   /* wakes an idle CPU: new work */
 #define SMP_PING_VECTOR 0x43   /* answered at once: the IPI benchmark */
 #define SMP_TRAMPOLINE	0x8000 /* where APs start, in real mode */
+#define SMP_TRAMPOLINE_SIZE 4096 /* its page: code and data from the bottom,
+				    the stack its far returns use at the top */
+#define SMP_TRAMPOLINE_STACK 64 /* bytes kept free for that stack */
 
 #endif /* GUEST_SMP_H */

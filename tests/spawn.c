@@ -17,6 +17,9 @@
 
 extern char **environ;
 
+static void assert_no_empty_message(const char *path,
+				    const struct spawn_result *r);
+
 void spawn_run(char *const argv[], struct spawn_result *r)
 {
 	spawn_run_signal(argv, r, NULL, 0);
@@ -58,6 +61,35 @@ void spawn_run_signal(char *const argv[], struct spawn_result *r,
 		     "%s printed more than the test can hold", argv[0]);
 	r->status =
 	    WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) : 128 + WTERMSIG(wstatus);
+	assert_no_empty_message(argv[0], r);
+}
+
+/*
+ * A program's messages start with its name and say something: a line that
+ * is only "minivmm: " (the name, a colon, blanks) is a message without its
+ * text, a defect whatever the test checks.
+ */
+static void assert_no_empty_message(const char *path,
+				    const struct spawn_result *r)
+{
+	const char *slash = strrchr(path, '/');
+	const char *name = slash ? slash + 1 : path;
+	size_t n = strlen(name);
+
+	for (const char *p = r->out; *p;) {
+		const char *end = strchrnul(p, '\n');
+		const char *q = p + n;
+
+		if ((size_t)(end - p) > n && strncmp(p, name, n) == 0 &&
+		    *q == ':') {
+			for (q++; q < end && (*q == ' ' || *q == '\t');)
+				q++;
+			cr_assert_neq(q, end,
+				      "%s printed a message without text:\n%s",
+				      name, r->out);
+		}
+		p = *end ? end + 1 : end;
+	}
 }
 
 unsigned spawn_count_lines(const struct spawn_result *r, const char *prefix)

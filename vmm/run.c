@@ -188,8 +188,9 @@ static int handle_hypercall(struct vmm_vm *vm, struct vmm_vcpu *vcpu,
 	vmm_hypercall(&hc);
 	if (hc.refused)
 		stats->refused_hypercalls++;
-	if (hc.stop) { /* the reason is printed once: the run ends */
-		warnx("%s", hc.why);
+	if (hc.stop) { /* the reason, if any, is printed once: the run ends */
+		if (hc.why[0])
+			warnx("%s", hc.why);
 		return hc.status;
 	}
 	if (hc.why[0]) /* a report, like the probe's */

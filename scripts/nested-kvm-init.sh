@@ -70,6 +70,12 @@ ln -sf /proc/self/fd/2 /root/dev/stderr
 ip link set lo up
 hostname nested-kvm
 
+# The kernel's symbols, once (it boots nokaslr, so they hold for every
+# boot): the host names the rips of a wedged machine with them.
+[ -s /root$dir/nested/kallsyms ] ||
+	{ cat /proc/kallsyms >"/root$dir/nested/kallsyms.$$" &&
+		mv "/root$dir/nested/kallsyms.$$" "/root$dir/nested/kallsyms"; }
+
 # The heartbeat: the host declares the machine wedged when it stops.
 (i=0; while :; do echo "$i"; i=$((i + 1)); sleep 5; done) >"$hb" &
 

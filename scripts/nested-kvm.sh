@@ -175,6 +175,7 @@ rm -rf "$run"
 mkdir -p "$run"
 qemu_pid=""
 copy_pids=""
+keep_run=0 # a wedged run's files stay for a look
 cleanup() {
 	local rc=$?
 	trap - EXIT INT TERM HUP
@@ -184,7 +185,7 @@ cleanup() {
 		kill -KILL "$qemu_pid" 2>/dev/null || true
 	fi
 	for p in $copy_pids; do kill "$p" 2>/dev/null || true; done
-	[ -n "${NESTED_KEEP:-}" ] || rm -rf "$run"
+	[ -n "${NESTED_KEEP:-}" ] || [ "$keep_run" -eq 1 ] || rm -rf "$run"
 	exit "$rc"
 }
 trap cleanup EXIT
@@ -204,7 +205,7 @@ echo "$build" >"$run/build"
 
 # CMD's stdout and stderr come back through virtio ports into FIFOs, copied
 # to ours as they arrive; the heartbeat port feeds the wedge watchdog.
-mkfifo "$run/stdout" "$run/stderr"
+mkfifo "$run/stdout" "$run/stderr" "$run/monitor.in" "$run/monitor.out"
 cat "$run/stdout" &
 copy_pids="$!"
 cat "$run/stderr" >&2 &
@@ -213,11 +214,12 @@ copy_pids="$copy_pids $!"
 
 # A runner killed by SIGKILL cannot clean up: --pdeathsig takes QEMU too.
 setpriv --pdeathsig KILL -- qemu-system-x86_64 \
-	-machine q35 -accel tcg -cpu EPYC,+svm,+npt -smp "$cpus" -m "$mem" \
-	-nodefaults -no-user-config -display none -no-reboot -monitor none \
+	-machine q35 -accel "tcg,thread=${NESTED_TCG_THREAD:-multi}" -cpu EPYC,+svm,+npt -smp "$cpus" -m "$mem" \
+	-nodefaults -no-user-config -display none -no-reboot \
+	-chardev "pipe,id=mon,path=$run/monitor" -mon chardev=mon,mode=readline \
 	-serial "file:$run/console.log" \
 	-kernel "$cache/vmlinuz" -initrd "$cache/initrd.img" \
-	-append "console=ttyS0 panic=-1 quiet loglevel=4 nested.run=nested/run.$$" \
+	-append "console=ttyS0 panic=-1 quiet nokaslr nested.run=nested/run.$$" \
 	-virtfs "local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap" \
 	-virtfs "local,path=$build,mount_tag=build,security_model=none,multidevs=remap" \
 	-device virtio-serial-pci \
@@ -226,6 +228,23 @@ setpriv --pdeathsig KILL -- qemu-system-x86_64 \
 	-chardev "file,id=hb,path=$run/heartbeat" -device "virtserialport,chardev=hb,name=heartbeat" \
 	</dev/null >"$run/qemu.log" 2>&1 &
 qemu_pid=$!
+
+# wedge_report REGS SYMS: each CPU's rip and flags from QEMU's register
+# dump, with the kernel symbol (from a saved /proc/kallsyms) that holds it.
+wedge_report() {
+	sort "$2" 2>/dev/null | awk -v regs="$1" '
+	$2 ~ /^[tT]$/ { a[n] = $1; s[n++] = $3 " " $4 }
+	function sym(x,   lo, hi, mid, v) { v = tolower(x); lo = 0; hi = n - 1
+		if (n == 0 || v < a[0]) return "?"
+		while (lo < hi) { mid = int((lo + hi + 1) / 2)
+			if (a[mid] <= v) lo = mid; else hi = mid - 1 }
+		return s[lo] }
+	END { while ((getline l < regs) > 0) { split(l, f, " ")
+		if (l ~ /^CPU#/) cpu = l
+		if (l ~ /^RIP=/) { split(f[1], r, "=")
+			print "  " cpu ": rip " r[2] " (" sym(r[2]) ") " f[2] " " f[4] " " f[8] }
+		if (l ~ /^EFER=/) print "    " l } }'
+}
 
 # ---- the watchdog: the whole run is bounded, and so is a silent machine ----
 start=$(date +%s)
@@ -257,6 +276,19 @@ done
 if [ -n "$verdict" ]; then
 	echo "$me: $verdict; stopping it. Its console's last lines:" >&2
 	tail -n 15 "$run/console.log" >&2 || true
+	# Where its CPUs are, twice a second apart, from QEMU's monitor (both
+	# FIFOs opened read-write, so neither open can block), named from the
+	# kernel's symbols (booted nokaslr; nested-kvm-init.sh saved them),
+	# kept in the run folder.
+	exec 5<>"$run/monitor.out" 6<>"$run/monitor.in"
+	printf 'info registers -a\n' >&6
+	sleep 1
+	printf 'info registers -a\n' >&6
+	timeout 3 cat <&5 | tr -d '\r' >"$run/wedge.txt" || true
+	exec 5>&- 6>&-
+	echo "$me: its CPUs, twice (QEMU's info registers, in $run/wedge.txt):" >&2
+	wedge_report "$run/wedge.txt" "$cache/kallsyms" >&2 || true
+	keep_run=1
 	kill -TERM "$qemu_pid" 2>/dev/null || true
 	sleep 1
 	kill -KILL "$qemu_pid" 2>/dev/null || true

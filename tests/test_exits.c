@@ -97,6 +97,8 @@ Test(exits, string_io_to_the_hypercall_port_is_refused)
 	expect(VMM_STATUS_GUEST_IO, "string port I/O (ins/outs) to port 0xb00");
 	run_guest(TINY("rep_outs_debug_exit"));
 	expect(VMM_STATUS_GUEST_IO, "string port I/O (ins/outs) to port 0xf4");
+	run_guest(TINY("outs_then_out"));
+	expect(VMM_STATUS_GUEST_IO, "string port I/O (ins/outs) to port 0xb00");
 }
 
 /* --help and --version must say so when their text cannot be written. */

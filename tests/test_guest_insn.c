@@ -116,10 +116,26 @@ Test(guest_insn, pae_paging)
 	unmapped(0x80000000);
 }
 
-static int string_io_with(const uint8_t *code, size_t n, uint64_t rip)
+static struct vmm_io_insn io;
+
+static int decode_with(const uint8_t *code, size_t n, uint64_t rip)
 {
 	memcpy(backing + 0x100000 + (rip & 0xfff), code, n);
-	return vmm_insn_string_io(&mem, &sregs, rip);
+	memset(&io, 0xa5, sizeof(io));
+	return vmm_insn_decode_io(&mem, &sregs, rip, &io);
+}
+
+/* (code) decodes as port I/O: string or not, direction, size, port. */
+static void expect_io(const uint8_t *code, size_t n, bool string, bool out,
+		      unsigned size, int port)
+{
+	static const uint64_t rip = 0x7f0000201100ull;
+
+	cr_assert_eq(decode_with(code, n, rip), 1, "%02x", code[0]);
+	cr_assert_eq(io.string, string, "%02x", code[0]);
+	cr_assert_eq(io.out, out, "%02x", code[0]);
+	cr_assert_eq(io.size, size, "%02x", code[0]);
+	cr_assert_eq(io.port, port, "%02x", code[0]);
 }
 
 Test(guest_insn, string_io_is_told_from_plain_io)
@@ -129,18 +145,46 @@ Test(guest_insn, string_io_is_told_from_plain_io)
 	static const uint8_t insw[] = {0x66, 0xf3, 0x6d};
 	static const uint8_t rex_outs[] = {0x2e, 0xf3, 0x48, 0x6f};
 	static const uint8_t out_dx_eax[] = {0xef};
+	static const uint8_t out_dx_ax[] = {0x66, 0xef};
+	static const uint8_t rex_w_out[] = {0x48, 0xef};
+	static const uint8_t in_al_dx[] = {0xec};
 	static const uint8_t out_imm[] = {0xe6, 0xf4};
-	static const uint64_t rip = 0x7f0000201100ull;
+	static const uint8_t in_eax_imm[] = {0xe5, 0x71};
 
 	long_mode();
-	cr_assert_eq(string_io_with(rep_outsd, 2, rip), 1);
-	cr_assert_eq(string_io_with(outsb, 1, rip), 1);
-	cr_assert_eq(string_io_with(insw, 3, rip), 1);
-	cr_assert_eq(string_io_with(rex_outs, 4, rip), 1);
-	cr_assert_eq(string_io_with(out_dx_eax, 1, rip), 0);
-	cr_assert_eq(string_io_with(out_imm, 2, rip), 0);
-	cr_assert_eq(vmm_insn_string_io(&mem, &sregs, 0x1000), -1,
+	expect_io(rep_outsd, 2, true, true, 4, -1);
+	expect_io(outsb, 1, true, true, 1, -1);
+	expect_io(insw, 3, true, false, 2, -1);
+	expect_io(rex_outs, 4, true, true, 4, -1);
+	expect_io(out_dx_eax, 1, false, true, 4, -1);
+	expect_io(out_dx_ax, 2, false, true, 2, -1);
+	expect_io(rex_w_out, 2, false, true, 4, -1);
+	expect_io(in_al_dx, 1, false, false, 1, -1);
+	expect_io(out_imm, 2, false, true, 1, 0xf4);
+	expect_io(in_eax_imm, 2, false, false, 4, 0x71);
+	cr_assert_eq(vmm_insn_decode_io(&mem, &sregs, 0x1000, &io), -1,
 		     "unmapped rip");
+}
+
+/* What follows an emulated outs: any other instruction is not port I/O. */
+Test(guest_insn, other_instructions_are_not_port_io)
+{
+	static const uint8_t hlt[] = {0xf4};
+	static const uint8_t mov_al[] = {0xb0, 0x6e};
+	static const uint8_t rep_nop[] = {0xf3, 0x90};
+
+	long_mode();
+	cr_assert_eq(decode_with(hlt, 1, 0x7f0000201100ull), 0);
+	cr_assert_eq(decode_with(mov_al, 2, 0x7f0000201100ull), 0);
+	cr_assert_eq(decode_with(rep_nop, 2, 0x7f0000201100ull), 0);
+}
+
+Test(guest_insn, an_immediate_port_past_the_mapping_cannot_be_read)
+{
+	long_mode();
+	backing[0x300fff] = 0xe6; /* out imm8, al: its port on an unmapped page */
+	cr_assert_eq(vmm_insn_decode_io(&mem, &sregs, 0x7f0000202fffull, &io),
+		     -1);
 }
 
 Test(guest_insn, an_instruction_across_two_pages)
@@ -148,7 +192,29 @@ Test(guest_insn, an_instruction_across_two_pages)
 	long_mode();
 	backing[0x100fff] = 0xf3; /* rep, last byte of the first page */
 	backing[0x300000] = 0x6f; /* outsd, first byte of the next */
-	cr_assert_eq(vmm_insn_string_io(&mem, &sregs, 0x7f0000201fffull), 1);
+	cr_assert_eq(vmm_insn_decode_io(&mem, &sregs, 0x7f0000201fffull, &io),
+		     1);
+	cr_assert(io.string);
+}
+
+/* In 16-bit code the operand size is 16 unless 0x66 makes it 32. */
+Test(guest_insn, operand_size_in_16_bit_code)
+{
+	static const uint8_t out_dx_ax[] = {0xef};
+	static const uint8_t out_dx_eax[] = {0x66, 0xef};
+
+	memset(backing, 0, sizeof(backing));
+	sregs = (struct kvm_sregs){.cr0 = 0x1};
+	sregs.cs.base = 0x100000;
+	memcpy(backing + 0x100010, out_dx_ax, 1);
+	cr_assert_eq(vmm_insn_decode_io(&mem, &sregs, 0x10, &io), 1);
+	cr_assert_eq(io.size, 2);
+	memcpy(backing + 0x100020, out_dx_eax, 2);
+	cr_assert_eq(vmm_insn_decode_io(&mem, &sregs, 0x20, &io), 1);
+	cr_assert_eq(io.size, 4);
+	sregs.cs.db = 1; /* 32-bit code: the other way round */
+	cr_assert_eq(vmm_insn_decode_io(&mem, &sregs, 0x10, &io), 1);
+	cr_assert_eq(io.size, 4);
 }
 
 Test(guest_insn, rex_is_dec_outside_long_mode)
@@ -159,6 +225,6 @@ Test(guest_insn, rex_is_dec_outside_long_mode)
 	sregs = (struct kvm_sregs){.cr0 = 0x1};
 	sregs.cs.base = 0x100000;
 	memcpy(backing + 0x100010, dec_then_outs, 2);
-	cr_assert_eq(vmm_insn_string_io(&mem, &sregs, 0x10), 0,
+	cr_assert_eq(vmm_insn_decode_io(&mem, &sregs, 0x10, &io), 0,
 		     "0x48 is dec eax in 32-bit code");
 }

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: MIT
 /*
  * guest_insn.c: look at the instruction a vCPU exited on, for run.c to
- * tell a plain `out` from a string `outs`/`ins` (KVM reports both as one
- * port I/O exit; some KVMs split `rep outs` into one exit per element).
+ * tell a plain `out` from a string `outs`/`ins`. KVM reports both as one
+ * port I/O exit; some KVMs split `rep outs` into one exit per element, and
+ * AMD's emulation of a single `outs` exits with rip already past it.
  * The guest's page tables and code are untrusted: every table entry and
  * code byte is read through vmm_mem_ptr(), and any failure is "unknown".
  */
@@ -133,26 +134,29 @@ static unsigned fetch(const struct vmm_mem *mem, const struct kvm_sregs *sregs,
 	return got;
 }
 
-int vmm_insn_string_io(const struct vmm_mem *mem, const struct kvm_sregs *sregs,
-		       uint64_t rip)
+int vmm_insn_decode_io(const struct vmm_mem *mem, const struct kvm_sregs *sregs,
+		       uint64_t rip, struct vmm_io_insn *io)
 {
 	bool long64 = (sregs->efer & EFER_LMA) && sregs->cs.l;
 	uint64_t lin = long64 ? rip : sregs->cs.base + (rip & 0xffffffffull);
 	uint8_t code[X86_INSN_MAX];
 	unsigned n = fetch(mem, sregs, lin, code, sizeof(code));
+	bool o16 = false;
 
 	for (unsigned i = 0; i < n; i++) {
 		uint8_t b = code[i];
 
 		switch (b) {
+		case 0x66:
+			o16 = true;
+			continue;
 		case 0x26:
 		case 0x2e:
 		case 0x36:
 		case 0x3e: /* segments */
 		case 0x64:
 		case 0x65:
-		case 0x66:
-		case 0x67: /* fs gs o16 a16 */
+		case 0x67: /* fs gs a16 */
 		case 0xf0:
 		case 0xf2:
 		case 0xf3: /* lock rep */
@@ -161,8 +165,20 @@ int vmm_insn_string_io(const struct vmm_mem *mem, const struct kvm_sregs *sregs,
 			break;
 		}
 		if (long64 && (b & 0xf0) == 0x40)
-			continue;	       /* REX */
-		return b >= 0x6c && b <= 0x6f; /* ins, outs */
+			continue; /* REX: W does not widen in/out */
+		if (!((b >= 0x6c && b <= 0x6f) || (b >= 0xe4 && b <= 0xe7) ||
+		      (b >= 0xec && b <= 0xef)))
+			return 0;
+		if ((b & 0xfc) == 0xe4 && i + 1 >= n)
+			return -1; /* its port byte cannot be read */
+		/* 16-bit code (not long mode, CS.D clear) flips what 0x66 means. */
+		if (!long64 && !sregs->cs.db)
+			o16 = !o16;
+		io->string = b <= 0x6f;
+		io->out = b & 2;
+		io->size = !(b & 1) ? 1 : o16 ? 2 : 4;
+		io->port = (b & 0xfc) == 0xe4 ? code[i + 1] : -1;
+		return 1;
 	}
 	return -1; /* unreadable, or prefixes only */
 }

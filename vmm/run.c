@@ -243,28 +243,61 @@ static int unhandled_io(struct vmm_vcpu *vcpu, const struct kvm_run *run,
 }
 
 /*
- * True if the exit came from ins/outs: KVM reports a string instruction
- * like a plain in/out (and some KVMs split `rep outs` into one exit per
- * element), so only the instruction at rip tells.
+ * Why a port I/O exit is not the plain in/out at rip that it must be for
+ * the hypercall and debug-exit ports, or NULL if it is. KVM reports ins
+ * and outs like in and out, and where it emulates them (AMD) a single
+ * outs exits with rip already past it: so the instruction at rip must be
+ * an in/out of this direction, size and port, and an out's data must be
+ * its accumulator. Anything else is string I/O, or an exit whose
+ * instruction cannot be told, and both are refused.
  */
-static bool string_io(struct vmm_vm *vm, struct vmm_vcpu *vcpu)
+static const char *not_plain_io(struct vmm_vcpu *vcpu, const struct vmm_mem *mem,
+				const uint8_t *data)
 {
-	struct kvm_sregs sregs;
+	const struct kvm_run *run = vcpu->run;
+	struct kvm_regs regs, *r = &regs;
+	struct kvm_sregs sregs, *sr = &sregs;
+	struct vmm_io_insn io;
+	uint64_t acc = 0;
 
-	if (vcpu->sync_regs)
-		return vmm_insn_string_io(&vm->mem, &vcpu->run->s.regs.sregs,
-					  vcpu->run->s.regs.regs.rip) == 1;
-	if (ioctl(vcpu->fd, KVM_GET_SREGS, &sregs) < 0)
-		err(VMM_STATUS_HOST, "KVM: ioctl (GET_SREGS) failed");
-	return vmm_insn_string_io(&vm->mem, &sregs, exit_rip(vcpu)) == 1;
+	if (run->io.count != 1)
+		return "more than one transfer (rep ins/outs)";
+	if (vcpu->sync_regs) {
+		r = &vcpu->run->s.regs.regs;
+		sr = &vcpu->run->s.regs.sregs;
+	} else if (ioctl(vcpu->fd, KVM_GET_REGS, &regs) < 0 ||
+		   ioctl(vcpu->fd, KVM_GET_SREGS, &sregs) < 0) {
+		err(VMM_STATUS_HOST, "KVM: ioctl (GET_REGS/GET_SREGS) failed");
+	}
+	switch (vmm_insn_decode_io(mem, sr, r->rip, &io)) {
+	case -1:
+		return "an instruction that cannot be read";
+	case 0:
+		return "no in/out, so an outs that KVM emulated ends";
+	default:
+		break;
+	}
+	if (io.string)
+		return "a string instruction (ins/outs)";
+	if (io.out != (run->io.direction == KVM_EXIT_IO_OUT) ||
+	    io.size != run->io.size ||
+	    (io.port >= 0 ? (unsigned)io.port : (r->rdx & 0xffff)) !=
+		run->io.port)
+		return "another in/out, so an outs that KVM emulated ends";
+	memcpy(&acc, &r->rax, io.size);
+	if (io.out && memcmp(&acc, data, io.size) != 0)
+		return "an out of other data, so an outs that KVM emulated "
+		       "ends";
+	return NULL;
 }
 
-static int refuse_string_io(struct vmm_vcpu *vcpu, uint16_t port)
+static int refuse_string_io(struct vmm_vcpu *vcpu, uint16_t port,
+			    const char *why)
 {
-	warnx("string port I/O (ins/outs) to port %#x is refused: the "
-	      "hypercall and debug-exit ports take one in/out at a time, "
-	      "at rip %#llx",
-	      port, (unsigned long long)exit_rip(vcpu));
+	warnx("string port I/O (ins/outs) to port %#x is refused (the "
+	      "hypercall and debug-exit ports take one plain in/out at a "
+	      "time): %s at rip %#llx",
+	      port, why, (unsigned long long)exit_rip(vcpu));
 	return guest_error(vcpu, VMM_STATUS_GUEST_IO);
 }
 
@@ -301,11 +334,13 @@ static int handle_io(struct vmm_vm *vm, struct vmm_vcpu *vcpu,
 			memset(data, MINIVMM_DEBUGCON_PORT, run->io.count);
 		return VMM_CONTINUE;
 	}
-	if ((port == MINIVMM_DEBUG_EXIT_PORT ||
-	     port == MINIVMM_HYPERCALL_PORT) &&
-	    run->io.count == 1 && string_io(vm, vcpu)) {
-		vmm_serial_flush(serial);
-		return refuse_string_io(vcpu, port);
+	if (port == MINIVMM_DEBUG_EXIT_PORT || port == MINIVMM_HYPERCALL_PORT) {
+		const char *why = not_plain_io(vcpu, &vm->mem, data);
+
+		if (why) {
+			vmm_serial_flush(serial);
+			return refuse_string_io(vcpu, port, why);
+		}
 	}
 	if (port == MINIVMM_DEBUG_EXIT_PORT && run->io.count == 1) {
 		if (!out) {

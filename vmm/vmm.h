@@ -135,12 +135,21 @@ void vmm_image_free(struct vmm_image_file *f);
 bool vmm_gva_to_gpa(const struct vmm_mem *mem, const struct kvm_sregs *sregs,
 		    uint64_t lin, uint64_t *gpa);
 
+/* A port I/O instruction, as vmm_insn_decode_io() read it. */
+struct vmm_io_insn {
+	bool string;   /* ins or outs (any prefixes), else in or out */
+	bool out;      /* out or outs */
+	unsigned size; /* bytes a transfer: 1, 2 or 4 */
+	int port;      /* the immediate port, or -1: the port is in dx */
+};
+
 /*
- * Is the instruction at (rip) (cs from sregs) a string I/O instruction,
- * ins or outs, with any prefixes? 1 yes, 0 no, -1 it cannot be read.
+ * Decode the instruction at (rip) (cs from sregs) as port I/O: 1 it is
+ * in, out, ins or outs, with any prefixes ((io) filled), 0 it is another
+ * instruction, -1 it cannot be read.
  */
-int vmm_insn_string_io(const struct vmm_mem *mem, const struct kvm_sregs *sregs,
-		       uint64_t rip);
+int vmm_insn_decode_io(const struct vmm_mem *mem, const struct kvm_sregs *sregs,
+		       uint64_t rip, struct vmm_io_insn *io);
 
 /* ---- loader_pvh.c: ELF + PVH loading (pure, host-testable) ---- */
 

@@ -7,11 +7,14 @@
  * that meet it out of line from the #UD and #BP handlers.
  *   pvswitch=toggle       the unsafe protocol (the stress test's proof
  *                         that it can fail)
- *   pvswitch.trap=int3|ud the trap byte; default int3 under QEMU TCG,
- *                         the #UD byte elsewhere (docs say why)
+ *   pvswitch.trap=int3|ud the trap byte; default int3 under QEMU TCG
+ *                         and under a minivmm that says int3 works
+ *                         (MINIVMM_FEATURE_INT3), the #UD byte elsewhere
+ *                         (docs say why)
  */
 #include "guest.h"
 #include "live.h"
+#include "minivmm_abi.h"
 #include "pv_backend.h"
 #include "x86.h"
 
@@ -35,12 +38,14 @@ void pvswitch_init(const struct pv_patch_site *begin,
 	const struct guest_hv_info *hv = hv_detect();
 	bool tcg = hv->kind == HV_OTHER &&
 		   memcmp(hv->signature, "TCGTCGTCGTCG", 12) == 0;
+	bool int3 = tcg || (hv->kind == HV_MINIVMM &&
+			    (hv->features & MINIVMM_FEATURE_INT3));
 
 	live.begin = begin;
 	live.end = end;
 	live.sync = rendezvous;
 	live.ool = ool;
-	live.trap_byte = tcg ? PV_LIVE_TRAP_INT3 : PV_LIVE_TRAP_UD;
+	live.trap_byte = int3 ? PV_LIVE_TRAP_INT3 : PV_LIVE_TRAP_UD;
 	if (cmdline_is("pvswitch.trap", "int3"))
 		live.trap_byte = PV_LIVE_TRAP_INT3;
 	else if (cmdline_is("pvswitch.trap", "ud"))

@@ -26,6 +26,9 @@
  */
 #define MINIVMM_CPUID_FEATURES	  0x40000001u
 #define MINIVMM_FEATURE_HYPERCALL (1u << 0) /* port-I/O hypercalls work */
+#define MINIVMM_FEATURE_INT3	  (1u << 1) /* a CPL0 int3 reaches the guest's
+					       #BP handler (kvm_pvm ends the
+					       run instead) */
 #define MINIVMM_ABI_VERSION	  2u /* 2: pv-op calls at MINIVMM_HC_OP_BASE */
 
 /*

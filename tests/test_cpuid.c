@@ -40,7 +40,9 @@ static const struct kvm_cpuid_entry2 *leaf(unsigned n, uint32_t fn)
 
 Test(cpuid, filters_and_replaces)
 {
-	unsigned n = vmm_cpuid_filter(e, setup_table(), 16);
+	unsigned n =
+	    vmm_cpuid_filter(e, setup_table(), 16,
+			     MINIVMM_FEATURE_HYPERCALL | MINIVMM_FEATURE_INT3);
 	const struct kvm_cpuid_entry2 *l;
 	char sig[13] = {0};
 
@@ -64,7 +66,8 @@ Test(cpuid, filters_and_replaces)
 	memcpy(sig + 8, &l->edx, 4);
 	cr_assert_str_eq(sig, "minivmm");
 	l = leaf(n, 0x40000001);
-	cr_assert_eq(l->eax, MINIVMM_FEATURE_HYPERCALL, "KVM's leaf kept");
+	cr_assert_eq(l->eax, MINIVMM_FEATURE_HYPERCALL | MINIVMM_FEATURE_INT3,
+		     "KVM's leaf kept, or the features lost");
 	cr_assert_eq(l->ebx, MINIVMM_HYPERCALL_PORT);
 	cr_assert_eq(l->ecx, MINIVMM_ABI_VERSION);
 }
@@ -73,5 +76,6 @@ Test(cpuid, no_room_for_our_leaves)
 {
 	unsigned n = setup_table();
 
-	cr_assert_eq(vmm_cpuid_filter(e, n, n - 2 + 1), 0);
+	cr_assert_eq(
+	    vmm_cpuid_filter(e, n, n - 2 + 1, MINIVMM_FEATURE_HYPERCALL), 0);
 }

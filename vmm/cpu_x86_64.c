@@ -34,14 +34,15 @@ static void set_apic_id(struct cpuid_buf *c, unsigned id)
 }
 
 /* KVM's supported CPUID, filtered (cpuid.c), set on the vCPU. */
-void vmm_cpu_set_cpuid(int kvm_fd, struct vmm_vcpu *vcpu)
+void vmm_cpu_set_cpuid(int kvm_fd, struct vmm_vcpu *vcpu, uint32_t features)
 {
 	static struct cpuid_buf c;
 
 	c.hdr.nent = CPUID_MAX_ENTRIES - 2; /* room for our two leaves */
 	if (ioctl(kvm_fd, KVM_GET_SUPPORTED_CPUID, &c.hdr) < 0)
 		err(VMM_STATUS_HOST, "KVM: ioctl (GET_SUPPORTED_CPUID) failed");
-	c.hdr.nent = vmm_cpuid_filter(c.e, c.hdr.nent, CPUID_MAX_ENTRIES);
+	c.hdr.nent =
+	    vmm_cpuid_filter(c.e, c.hdr.nent, CPUID_MAX_ENTRIES, features);
 	if (!c.hdr.nent)
 		errx(VMM_STATUS_HOST, "KVM: too many CPUID leaves");
 	set_apic_id(&c, vcpu->id);

@@ -44,7 +44,8 @@ static void filter_entry(struct kvm_cpuid_entry2 *e)
 	}
 }
 
-unsigned vmm_cpuid_filter(struct kvm_cpuid_entry2 *e, unsigned n, unsigned room)
+unsigned vmm_cpuid_filter(struct kvm_cpuid_entry2 *e, unsigned n, unsigned room,
+			  uint32_t features)
 {
 	uint32_t sig[3];
 	unsigned out = 0;
@@ -69,7 +70,7 @@ unsigned vmm_cpuid_filter(struct kvm_cpuid_entry2 *e, unsigned n, unsigned room)
 	};
 	e[out++] = (struct kvm_cpuid_entry2){
 	    .function = MINIVMM_CPUID_FEATURES,
-	    .eax = MINIVMM_FEATURE_HYPERCALL,
+	    .eax = features,
 	    .ebx = MINIVMM_HYPERCALL_PORT,
 	    .ecx = MINIVMM_ABI_VERSION,
 	};

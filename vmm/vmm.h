@@ -235,6 +235,7 @@ struct vmm_vcpu {
 struct vmm_vm {
 	int kvm_fd;
 	int vm_fd;
+	uint32_t features; /* CPUID 0x40000001.eax: MINIVMM_FEATURE_* */
 	struct vmm_mem mem;
 	unsigned ncpus;
 	struct vmm_vcpu vcpus[VMM_MAX_CPUS];
@@ -256,17 +257,18 @@ void vmm_vm_create(struct vmm_vm *vm, const struct vmm_mem *mem,
 
 /*
  * Filter KVM's supported CPUID (e, n) in place for the guest and append
- * minivmm's two leaves; (room) is the array's capacity. Returns the new
- * count, or 0 if there is no room.
+ * minivmm's two leaves, its features word (features: MINIVMM_FEATURE_*)
+ * in the second; (room) is the array's capacity. Returns the new count,
+ * or 0 if there is no room.
  */
 unsigned vmm_cpuid_filter(struct kvm_cpuid_entry2 *e, unsigned n,
-			  unsigned room);
+			  unsigned room, uint32_t features);
 
 /* ---- cpu_x86_64.c: vCPU register state ---- */
 
 /* Give (vcpu) minivmm's CPUID: KVM's supported leaves, filtered, with
- * its own APIC ID in leaves 1, 0xb and 0x1f. */
-void vmm_cpu_set_cpuid(int kvm_fd, struct vmm_vcpu *vcpu);
+ * its own APIC ID in leaves 1, 0xb and 0x1f, and (features). */
+void vmm_cpu_set_cpuid(int kvm_fd, struct vmm_vcpu *vcpu, uint32_t features);
 
 /*
  * Put (vcpu) in the PVH entry state: 32-bit protected mode, flat segments,

@@ -24,7 +24,18 @@ kvm=none
 [ -d /sys/module/kvm_intel ] && kvm=vmx
 [ -d /sys/module/kvm_amd ] && kvm=svm
 [ -d /sys/module/kvm_pvm ] && kvm=pvm
+# Where it runs: on the host's KVM, or inside the nested machine
+# (scripts/nested-kvm.sh sets NESTED_KVM), where every cycle is TCG's.
+if [ -n "${NESTED_KVM:-}" ]; then
+	environment=$NESTED_KVM
+	nested=1
+else
+	environment="bare: the host's KVM ($kvm)"
+	nested=0
+fi
 {
+	echo "machine.environment=$environment"
+	echo "machine.nested=$nested"
 	echo "machine.cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')"
 	echo "machine.kernel=$(uname -r)"
 	echo "machine.kvm=$kvm"
@@ -70,6 +81,29 @@ c0=$(calls 0)
 c1=$(calls "$HCLOOP")
 echo "hypercall.syscalls_per_hypercall=$(awk -v a="$c0" -v b="$c1" \
 	-v n="$HCLOOP" 'BEGIN { printf "%.3f", (b - a) / n }')" >> "$facts"
+
+echo "bench: exits and host instructions per hypercall ($HCLOOP null hypercalls)"
+# Exits from minivmm's own counters; host user-space instructions from
+# callgrind (it counts instructions, not time: the same on bare metal and
+# nested). The difference of two runs leaves only the hypercalls.
+exits() {
+	"$O/minivmm" --stats --cmdline "hcloop=$1" "$O/guest.elf" 2>&1 |
+		sed -n 's/^stats: \([0-9]*\) exits.*/\1/p'
+}
+e0=$(exits 0)
+e1=$(exits "$HCLOOP")
+echo "hypercall.exits_per_hypercall=$(awk -v a="$e0" -v b="$e1" \
+	-v n="$HCLOOP" 'BEGIN { printf "%.3f", (b - a) / n }')" >> "$facts"
+irs() {
+	valgrind --tool=callgrind --callgrind-out-file="$O/bench.callgrind" \
+		"$O/minivmm" --no-sandbox --cmdline "hcloop=$1" "$O/guest.elf" \
+		> /dev/null 2> "$O/bench.valgrind"
+	sed -n 's/^summary: *\([0-9]*\).*/\1/p' "$O/bench.callgrind"
+}
+i0=$(irs 0)
+i1=$(irs "$HCLOOP")
+echo "hypercall.host_insns_per_hypercall=$(awk -v a="$i0" -v b="$i1" \
+	-v n="$HCLOOP" 'BEGIN { printf "%.1f", (b - a) / n }')" >> "$facts"
 
 echo "bench: the patch engine on the host"
 "$O/bench/patch_bench" | sed 's/^/patch./' >> "$facts"

@@ -297,9 +297,35 @@ static void print_switch(const char *what, const struct kv_line *l)
 	       kv(l, "deferrals"), kv(l, "switches"));
 }
 
+/*
+ * Where the run was, and the figures that hold wherever it was: exits,
+ * syscalls and host instructions per hypercall are counts, not times.
+ * Nested under TCG they come first, and every time is labelled as TCG's.
+ */
+static void print_headline(bool nested)
+{
+	printf("environment: %s\n", fact("machine.environment")
+					? fact("machine.environment")
+					: "unknown");
+	if (nested)
+		printf("nested under TCG: cycles and nanoseconds below are "
+		       "TCG's, not hardware time; the counts hold anywhere\n");
+	printf("per null hypercall: %.3f exits, %.3f host syscalls, %.1f host "
+	       "user-space instructions (callgrind); guest instructions per "
+	       "call are in [ ] below\n",
+	       fact_num("hypercall.exits_per_hypercall"),
+	       fact_num("hypercall.syscalls_per_hypercall"),
+	       fact_num("hypercall.host_insns_per_hypercall"));
+	printf("minivmm's handling of a hypercall: median %.0f ns, p99 %.0f "
+	       "ns%s\n\n",
+	       hc_median_ns, hc_p99_ns,
+	       nested ? " (wall clock inside the nested machine)" : "");
+}
+
 int main(int argc, char **argv)
 {
 	double loop, exit_null = -1;
+	bool nested;
 	FILE *json, *dat;
 
 	if (argc != 5)
@@ -315,7 +341,10 @@ int main(int argc, char **argv)
 	if (!json || !dat)
 		err(1, "cannot write the results");
 
+	nested = fact_num("machine.nested") > 0;
 	fprintf(json, "{\n  \"machine\": {");
+	json_str(json, "environment", fact("machine.environment"), true);
+	fprintf(json, "\"nested\": %s, ", nested ? "true" : "false");
 	json_str(json, "cpu", fact("machine.cpu"), true);
 	json_num(json, "tsc_khz", tsc_khz, true);
 	json_str(json, "kernel", fact("machine.kernel"), true);
@@ -323,9 +352,10 @@ int main(int argc, char **argv)
 	json_str(json, "date", fact("machine.date"), false);
 	fprintf(json, "},\n  \"ops\": [\n");
 
-	printf("cycles per call (ratio to inline), guest instructions per "
+	print_headline(nested);
+	printf("%s per call (ratio to inline), guest instructions per "
 	       "call in [ ]\n%-20s",
-	       "op");
+	       nested ? "TCG cycles (not hardware time)" : "cycles", "op");
 	fprintf(dat, "op");
 	for (int p = 0; p < NPATHS; p++) {
 		printf(" %22s", paths[p]);
@@ -368,17 +398,21 @@ int main(int argc, char **argv)
 		fprintf(dat, "\n");
 	}
 	printf("baselines: empty loop %.0f cycles per iteration (subtracted "
-	       "pairwise above), exit_null %.0f cycles\n",
-	       loop, exit_null);
+	       "pairwise above), exit_null %.0f cycles%s\n",
+	       loop, exit_null, nested ? " (TCG's)" : "");
 
 	fprintf(json, "\n  ],\n  \"baselines\": {");
 	json_num(json, "exit_null_cycles", exit_null, true);
 	json_num(json, "loop_cycles", loop, false);
 	fprintf(json, "},\n  \"hypercall_host\": {");
-	json_num(json, "median_ns", hc_median_ns, true);
-	json_num(json, "p99_ns", hc_p99_ns, true);
+	json_num(json, "exits_per_hypercall",
+		 fact_num("hypercall.exits_per_hypercall"), true);
 	json_num(json, "syscalls_per_hypercall",
-		 fact_num("hypercall.syscalls_per_hypercall"), false);
+		 fact_num("hypercall.syscalls_per_hypercall"), true);
+	json_num(json, "host_insns_per_hypercall",
+		 fact_num("hypercall.host_insns_per_hypercall"), true);
+	json_num(json, "median_ns", hc_median_ns, true);
+	json_num(json, "p99_ns", hc_p99_ns, false);
 	fprintf(json, "},\n  \"launch\": {");
 	json_num(json, "minivmm_ms", fact_num("launch.minivmm.median_ms"),
 		 true);

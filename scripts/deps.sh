@@ -26,6 +26,7 @@ need_file /usr/include/seccomp.h libseccomp-dev
 if [ "${1:-}" = "--bench" ]; then
 	need_cmd strace strace
 	need_cmd gnuplot gnuplot-nox
+	need_cmd valgrind valgrind
 fi
 if [ "${1:-}" = "--fuzz" ]; then
 	need_cmd clang clang

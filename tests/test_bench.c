@@ -99,6 +99,8 @@ Test(bench, report_writes_the_promised_fields)
 	char *argv[] = {BUILD_DIR "/bench/report", facts, log, json, dat, NULL};
 	static const char *const keys[] = {
 	    "\"machine\"",
+	    "\"environment\": \"nested: a test\"",
+	    "\"nested\": true",
 	    "\"cpu\"",
 	    "\"tsc_khz\"",
 	    "\"kernel\"",
@@ -116,6 +118,8 @@ Test(bench, report_writes_the_promised_fields)
 	    "\"median_ns\"",
 	    "\"p99_ns\"",
 	    "\"syscalls_per_hypercall\": 1.00",
+	    "\"exits_per_hypercall\": 1.00",
+	    "\"host_insns_per_hypercall\": 2500.50",
 	    "\"launch\"",
 	    "\"minivmm_ms\": 4.00",
 	    "\"qemu_microvm_kvm_ms\"",
@@ -148,13 +152,27 @@ Test(bench, report_writes_the_promised_fields)
 	snprintf(dat, sizeof(dat), "%s.dat", log);
 	write_file(log, r.out);
 	write_file(facts, "machine.cpu=Test CPU\nmachine.kvm=none\n"
+			  "machine.environment=nested: a test\n"
+			  "machine.nested=1\n"
 			  "launch.minivmm.median_ms=4\n"
 			  "hypercall.syscalls_per_hypercall=1.000\n"
+			  "hypercall.exits_per_hypercall=1.000\n"
+			  "hypercall.host_insns_per_hypercall=2500.5\n"
 			  "patch.ns_per_site.10000=30\n");
 	spawn_run(argv, &r);
 	cr_assert_eq(r.status, 0, "%s", r.out);
 	cr_assert_not_null(strstr(r.out, "save_fl"), "no table:\n%s", r.out);
 	cr_assert_not_null(strstr(r.out, "syncs per switch"), "%s", r.out);
+	/* Nested: the environment named, the counts first, times labelled. */
+	cr_assert_not_null(strstr(r.out, "environment: nested: a test\n"
+					 "nested under TCG"),
+			   "%s", r.out);
+	cr_assert_not_null(strstr(r.out, "per null hypercall: 1.000 exits, "
+					 "1.000 host syscalls, 2500.5 host"),
+			   "%s", r.out);
+	cr_assert_not_null(strstr(r.out, "TCG cycles (not hardware time) per "
+					 "call"),
+			   "%s", r.out);
 	f = fopen(json, "r");
 	cr_assert_not_null(f);
 	fseek(f, 0, SEEK_END);
@@ -167,6 +185,15 @@ Test(bench, report_writes_the_promised_fields)
 		cr_assert_not_null(strstr(body, keys[k]), "no %s in:\n%s",
 				   keys[k], body);
 	free(body);
+	/* On the host's KVM: named so, and no time called TCG's. */
+	write_file(facts, "machine.environment=bare: the host's KVM (svm)\n"
+			  "machine.nested=0\n");
+	spawn_run(argv, &r);
+	cr_assert_eq(r.status, 0, "%s", r.out);
+	cr_assert_not_null(
+	    strstr(r.out, "environment: bare: the host's KVM (svm)\n"), "%s",
+	    r.out);
+	cr_assert_null(strstr(r.out, "TCG"), "%s", r.out);
 	unlink(log);
 	unlink(facts);
 	unlink(json);

@@ -22,6 +22,7 @@
 #define STOP_CYCLES	 20000000000ull /* TSC: a worker must stop by then */
 #define LOITER_CYCLES	 200000000ull	/* TSC: a wait inside a site */
 #define LOITER_EVERY	 2		/* rounds between two loiters */
+#define FIRST_LOITER_CYCLES 20000000000ull /* TSC: the first one's wait */
 
 static volatile bool stop;
 static struct worker {
@@ -30,6 +31,7 @@ static struct worker {
 	char why[160];
 } workers[SMP_MAX_CPUS];
 static uint64_t touch; /* what flush_tlb_one flushes */
+static bool native_now;	/* the sites are native: CPU 0 sets it */
 static volatile uint64_t loiters, caught;
 
 /* Strictly inside an op site: past its first instruction's start. */
@@ -143,9 +145,15 @@ static void repatch_worker(void *arg)
 	pv_irq_enable();
 	cr2 = pv_read_cr2();
 	apic_timer_periodic(TICK_PERIOD);
-	while (!stop && one_round(w, cr0, cr3, cr2))
-		if (++w->loops % LOITER_EVERY == 0 && w == &workers[1])
+	/* Only a native site has an inside to stop in (in the other modes a
+	 * site is one call); until the first loiter, every native round. */
+	while (!stop && one_round(w, cr0, cr3, cr2)) {
+		w->loops++;
+		if (w == &workers[1] &&
+		    __atomic_load_n(&native_now, __ATOMIC_RELAXED) &&
+		    (w->loops % LOITER_EVERY == 0 || !loiters))
 			loiter();
+	}
 	apic_timer_stop();
 	pv_irq_disable();
 }
@@ -219,7 +227,21 @@ void repatch_selftest(void)
 	modes[nmodes++] = PV_MODE_UNPATCHED;
 	repatch_workers_start();
 	for (; done < n && !stop; done++) {
-		int r = pv_switch(modes[(done + 1) % nmodes]);
+		int r;
+
+		/*
+		 * The first native phase lasts until CPU 1 waits inside a
+		 * site (bounded): every run takes the deferral path, however
+		 * slow a worker round is against a switch (under nested KVM
+		 * a round spans many switches). Later phases do not wait.
+		 */
+		__atomic_store_n(&native_now, paravirt_mode() == PV_MODE_NATIVE,
+				 __ATOMIC_RELAXED);
+		for (uint64_t t0 = rdtsc(); native_now && !loiters && !stop &&
+					    rdtsc() - t0 < FIRST_LOITER_CYCLES;)
+			cpu_relax();
+		r = pv_switch(modes[(done + 1) % nmodes]);
+		__atomic_store_n(&native_now, false, __ATOMIC_RELAXED);
 
 		if (r == -PV_EBUSY)
 			busy++;

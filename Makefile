@@ -4,13 +4,36 @@
 # to $(O) (default build/); quiet unless V=1. Targets: all run qemu qemu-gdb
 # check bench clean. SMP=N gives run (minivmm --cpus) and qemu (-smp) N
 # CPUs; CMDLINE is the guest's command line. The first build installs missing packages
-# (scripts/deps.sh).
+# (scripts/deps.sh). Without /dev/kvm, what needs KVM runs in a nested
+# KVM machine (NESTED, below).
 
 O ?= build
 V ?= 0
 CMDLINE ?=
 TIMEOUT ?= 60
 SMP ?= 1
+ACCEL ?= auto
+
+# KVM where there is none: where /dev/kvm cannot be opened, run, check,
+# bench and the KVM variant of qemu run inside a nested KVM machine
+# (scripts/nested-kvm.sh: Debian's kernel with kvm_amd in QEMU TCG;
+# docs/nested-kvm.md). NESTED=1 forces that, NESTED=0 never does it.
+# NESTED_BUILD is the build folder the nested machine may write: the
+# top-level $(O), handed down to the sanitized build in $(O)/san.
+NESTED ?= auto
+ifeq ($(NESTED),auto)
+NESTED := $(shell sh -c '[ -c /dev/kvm ] && exec 3<>/dev/kvm' 2>/dev/null \
+	&& echo 0 || echo 1)
+endif
+NESTED_BUILD ?= $(O)
+ifeq ($(NESTED),1)
+IN_KVM = @echo "*** no usable /dev/kvm here: $(1) runs inside a nested KVM" \
+	"machine (QEMU TCG + kvm_amd, slow; docs/nested-kvm.md; NESTED=0: never)"
+KVM_RUN := scripts/nested-kvm.sh --build $(NESTED_BUILD) --
+else
+IN_KVM = @true
+KVM_RUN :=
+endif
 
 MAKEFLAGS += -r
 .SUFFIXES:
@@ -90,8 +113,8 @@ TEST_SRCS := $(wildcard tests/*.c)
 
 DEPS_OK := $(O)/.deps-ok
 
-.PHONY: all run qemu qemu-gdb check check-paths check-one check-sanitized \
-	bench fuzz clean
+.PHONY: all run qemu qemu-gdb check check-paths check-nested check-one \
+	check-sanitized bench fuzz clean
 all: $(O)/minivmm $(O)/guest.elf
 
 # ---- packages: installed once, before anything is compiled ----
@@ -298,12 +321,17 @@ fuzz: $(FUZZERS:%=$(O)/fuzz/fuzz_%)
 
 # ---- running ----
 run: $(O)/minivmm $(O)/guest.elf
-	$(O)/minivmm --timeout $(TIMEOUT) --cpus $(SMP) --cmdline "$(CMDLINE)" \
-		$(O)/guest.elf
+	$(call IN_KVM,minivmm)
+	$(KVM_RUN) $(O)/minivmm --timeout $(TIMEOUT) --cpus $(SMP) \
+		--cmdline "$(CMDLINE)" $(O)/guest.elf
 
+# ACCEL=auto is KVM (nested where needed, as run), ACCEL=tcg plain TCG.
+QEMU_ACCEL := $(if $(filter auto,$(ACCEL)),$(if $(filter 0,$(NESTED)),auto,kvm),$(ACCEL))
 qemu: $(O)/guest.elf
-	scripts/run-qemu.sh --timeout $(TIMEOUT) --smp $(SMP) $(O)/guest.elf \
-		"$(CMDLINE)"
+	$(if $(filter kvm,$(QEMU_ACCEL)),$(call IN_KVM,QEMU -accel kvm))
+	$(if $(filter kvm,$(QEMU_ACCEL)),$(KVM_RUN)) scripts/run-qemu.sh \
+		--accel $(QEMU_ACCEL) --timeout $(TIMEOUT) --smp $(SMP) \
+		$(O)/guest.elf "$(CMDLINE)"
 
 qemu-gdb: $(O)/guest.elf
 	@echo "QEMU waits for gdb: gdb -ex 'target remote :1234' $(O)/guest.elf"
@@ -311,7 +339,13 @@ qemu-gdb: $(O)/guest.elf
 
 # The suite twice: as built, then with minivmm and the tests under ASan and
 # UBSan (in $(O)/san). The sanitized run's Criterion summary comes last.
-check: check-paths check-one check-sanitized
+# Where the suite runs in the nested machine, the runner's own tests
+# (tests/nested_kvm_test.sh, on the host) come first.
+check: check-paths $(if $(filter 1,$(NESTED)),check-nested) check-one \
+	check-sanitized
+
+check-nested: | $(DEPS_OK)
+	$(Q)tests/nested_kvm_test.sh $(O)
 
 # Every file a comment or a doc names exists (scripts/check-paths.sh).
 check-paths:
@@ -320,15 +354,18 @@ check-paths:
 check-one: $(O)/tests/run-tests $(O)/minivmm $(O)/guest.elf $(TINY_ELFS) \
 		$(GUEST32_ELFS) $(BENCH_TOOLS) $(TEST_HELPERS) $(PVCHECK) \
 		$(PVCHECK_FIXTURES)
-	$(TEST_ENV) $(O)/tests/run-tests --jobs 2
+	$(call IN_KVM,the test suite)
+	$(TEST_ENV) $(KVM_RUN) $(O)/tests/run-tests --jobs 2
 
 check-sanitized: check-one
 	@echo "check: again under AddressSanitizer and UBSan ($(O)/san)"
-	$(Q)$(MAKE) --no-print-directory O=$(O)/san SAN=1 check-one
+	$(Q)$(MAKE) --no-print-directory O=$(O)/san SAN=1 NESTED=$(NESTED) \
+		NESTED_BUILD=$(NESTED_BUILD) check-one
 
 bench: $(O)/minivmm $(O)/guest.elf $(BENCH_TOOLS)
 	$(Q)scripts/deps.sh --bench
-	bench/bench.sh $(O)
+	$(call IN_KVM,the benchmark)
+	$(KVM_RUN) bench/bench.sh $(O)
 
 clean:
 	rm -rf $(O)

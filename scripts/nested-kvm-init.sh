@@ -1,10 +1,11 @@
 #!/bin/busybox sh
+# shellcheck shell=dash
 # SPDX-License-Identifier: MIT
 # nested-kvm-init.sh: /init of the nested machine's initramfs (built by
 # scripts/nested-kvm.sh). It loads KVM and the virtio modules, mounts the
 # host's root read-only under a tmpfs overlay and the build folder
 # read-write at its own path, then runs the command the host left in
-# nested/run.N/cmd.sh there, its output on the virtio ports, and writes its
+# nested/run.N/command there, its output on the virtio ports, and writes its
 # exit status beside it before powering off. A line that starts with
 # "nested-kvm:" on the console is this script failing.
 /bin/busybox --install -s /bin
@@ -25,6 +26,8 @@ for m in $(cat /modules.order); do
 	insmod "/lib/modules/$m.ko" 2>/dev/console || fail "insmod $m failed"
 done
 [ -c /dev/kvm ] || fail "kvm_amd loaded but /dev/kvm is missing"
+# One idle VM for the machine's whole life (scripts/nested-kvm-hold.c).
+/bin/kvm-hold &
 
 run=""
 for arg in $(cat /proc/cmdline); do
@@ -79,7 +82,7 @@ hostname nested-kvm
 # The heartbeat: the host declares the machine wedged when it stops.
 (i=0; while :; do echo "$i"; i=$((i + 1)); sleep 5; done) >"$hb" &
 
-chroot /root /bin/bash "$dir/nested/${run#nested/}/cmd.sh" <"/dev/null" >"$out" 2>"$err"
+chroot /root /bin/bash "$dir/nested/${run#nested/}/command" <"/dev/null" >"$out" 2>"$err"
 echo $? >"/root$dir/nested/${run#nested/}/status"
 sync
 reboot -f

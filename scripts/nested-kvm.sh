@@ -36,6 +36,7 @@ usage() {
 }
 
 here=$(cd "$(dirname "$0")/.." && pwd)
+scripts=$here/scripts
 build=${O:-build}
 timeout=3600
 cpus=2
@@ -63,7 +64,7 @@ case "$build" in *[[:space:]]*) die "the build folder's path has blanks: $build"
 
 command -v qemu-system-x86_64 >/dev/null ||
 	die "qemu-system-x86_64 not found (Debian: apt-get install qemu-system-x86)"
-for tool in apt-get dpkg-deb objcopy setpriv flock gzip; do
+for tool in apt-get dpkg-deb objcopy setpriv flock gzip gcc; do
 	command -v "$tool" >/dev/null || die "$tool not found"
 done
 
@@ -97,8 +98,14 @@ modinfo_field() { # modinfo_field FILE.ko FIELD
 		tr '\0' '\n' | sed -n "s/^$2=//p"
 }
 
+# What the initramfs is built from, for the cache to follow.
+init_hash() {
+	cat "$scripts/nested-kvm-init.sh" "$scripts/nested-kvm-hold.c" |
+		sha256sum | cut -c1-16
+}
+
 build_l1() {
-	local meta kdeb kpkg bdeb tree kver moddir init order
+	local meta kdeb kpkg bdeb tree kver moddir order
 	echo "$me: building the nested machine in $cache (once)" >&2
 	meta=$(fetch linux-image-amd64)
 	# linux-image-amd64 is a metapackage: its first dependency is the kernel.
@@ -138,21 +145,23 @@ build_l1() {
 	echo "$order" | tr ' ' '\n' | sed '/^$/d' >"$cache/initrd/modules.order"
 
 	cp "$tree/busybox/bin/busybox" "$cache/initrd/bin/busybox"
-	cp "$here/scripts/nested-kvm-init.sh" "$cache/initrd/init"
+	gcc -static -O2 -o "$cache/initrd/bin/kvm-hold" "$scripts/nested-kvm-hold.c" ||
+		die "cannot build scripts/nested-kvm-hold.c (gcc -static needs libc6-dev)"
+	cp "$scripts/nested-kvm-init.sh" "$cache/initrd/init"
 	chmod 755 "$cache/initrd/init"
 	(cd "$cache/initrd" && find . | "$tree/busybox/bin/busybox" cpio -o -H newc 2>/dev/null) |
 		gzip -1 >"$cache/initrd.img.tmp"
 	cp "$tree/boot/vmlinuz-$kver" "$cache/vmlinuz.tmp"
 	mv "$cache/vmlinuz.tmp" "$cache/vmlinuz"
 	mv "$cache/initrd.img.tmp" "$cache/initrd.img"
-	echo "$kpkg $(sha256sum <"$here/scripts/nested-kvm-init.sh" | cut -c1-16)" >"$cache/stamp"
+	echo "$kpkg $(init_hash)" >"$cache/stamp"
 	rm -rf "$tree" "$cache/initrd" "$cache/modules.index"
 }
 
 # One builder at a time; rebuild when the init script changed.
 exec 8>"$cache/build.lock"
 flock 8
-want="$(sha256sum <"$here/scripts/nested-kvm-init.sh" | cut -c1-16)"
+want="$(init_hash)"
 if [ ! -f "$cache/stamp" ] || [ ! -f "$cache/vmlinuz" ] ||
 	[ ! -f "$cache/initrd.img" ] || [ "$(cut -d' ' -f2 "$cache/stamp")" != "$want" ]; then
 	build_l1
@@ -196,11 +205,13 @@ trap 'echo "$me: interrupted; stopping the nested machine" >&2; exit 130' INT TE
 {
 	echo "# written by nested-kvm.sh for run $$"
 	export -p | grep -v -E '^declare -x (MAKEFLAGS|MFLAGS|MAKELEVEL|OLDPWD|SHLVL|_)=' || true
+	# Where CMD runs, for what it measures (bench/bench.sh names it).
+	printf 'export NESTED_KVM=%q\n' "nested: Linux $(cut -d' ' -f1 "$cache/stamp" | sed 's/^linux-image-//') kvm_amd in QEMU $(qemu-system-x86_64 --version | sed -n '1s/.*version \([^ ]*\).*/\1/p') TCG (EPYC +svm +npt, $cpus vCPUs) on $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')"
 	printf 'cd %q || exit 125\n' "$PWD"
 	printf 'exec'
 	printf ' %q' "$@"
 	printf '\n'
-} >"$run/cmd.sh"
+} >"$run/command"
 echo "$build" >"$run/build"
 
 # CMD's stdout and stderr come back through virtio ports into FIFOs, copied
@@ -219,7 +230,7 @@ setpriv --pdeathsig KILL -- qemu-system-x86_64 \
 	-chardev "pipe,id=mon,path=$run/monitor" -mon chardev=mon,mode=readline \
 	-serial "file:$run/console.log" \
 	-kernel "$cache/vmlinuz" -initrd "$cache/initrd.img" \
-	-append "console=ttyS0 panic=-1 quiet nokaslr nested.run=nested/run.$$" \
+	-append "console=ttyS0 panic=-1 quiet loglevel=5 nokaslr nested.run=nested/run.$$" \
 	-virtfs "local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap" \
 	-virtfs "local,path=$build,mount_tag=build,security_model=none,multidevs=remap" \
 	-device virtio-serial-pci \

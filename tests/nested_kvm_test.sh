@@ -11,7 +11,7 @@ set -u
 
 build=$(cd "${1:-build}" && pwd)
 here=$(cd "$(dirname "$0")/.." && pwd)
-nk="$here/scripts/nested-kvm.sh"
+nk="$here"/scripts/nested-kvm.sh
 tmp=$(mktemp -d "$build/nested-test.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
 pass=0

@@ -106,7 +106,9 @@ check "no command: usage, 125" bash -c "[ $? -eq 125 ] && grep -q usage '$tmp/er
 "$nk" --build "$build" --cpus two true >/dev/null 2>"$tmp/err"
 check "a bad number: 125, named" \
 	bash -c "[ $? -eq 125 ] && grep -q \"not a decimal number: 'two'\" '$tmp/err'"
-PATH=/nonexistent /bin/bash "$nk" --build "$build" true >/dev/null 2>"$tmp/err"
+mkdir "$tmp/bin" # a PATH with the tools it needs first, and no QEMU
+for tool in dirname mkdir; do ln -s "$(command -v "$tool")" "$tmp/bin/$tool"; done
+PATH="$tmp/bin" /bin/bash "$nk" --build "$build" true >/dev/null 2>"$tmp/err"
 check "no QEMU: 125, named" \
 	bash -c "[ $? -eq 125 ] && grep -q 'qemu-system-x86_64 not found' '$tmp/err'"
 

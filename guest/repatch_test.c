@@ -22,7 +22,7 @@
 #define STOP_CYCLES	 20000000000ull /* TSC: a worker must stop by then */
 #define LOITER_CYCLES	 200000000ull	/* TSC: a wait inside a site */
 #define LOITER_EVERY	 2		/* rounds between two loiters */
-#define FIRST_LOITER_CYCLES 20000000000ull /* TSC: the first one's wait */
+#define FIRST_LOITER_CYCLES 100000000000ull /* TSC: the first one's wait */
 
 static volatile bool stop;
 static struct worker {

@@ -62,10 +62,11 @@ static void assert_stress(unsigned long switches, unsigned long cpus,
 	cr_assert(s.runs >= s.switches && s.runs <= s.switches + s.deferrals,
 		  "%lu runs for %lu switches, %lu deferrals", s.runs,
 		  s.switches, s.deferrals);
-	cr_assert_gt(s.deferrals, 0, "the deferral path was never taken");
-	cr_assert_gt(s.hits, 0, "no CPU ever met a trap byte");
-	cr_assert_eq(s.busy, 0);
-	cr_assert_gt(s.rounds, 0);
+	cr_assert_gt(s.deferrals, 0, "the deferral path was never taken:\n%s",
+		     r.out);
+	cr_assert_gt(s.hits, 0, "no CPU ever met a trap byte:\n%s", r.out);
+	cr_assert_eq(s.busy, 0, "%s", r.out);
+	cr_assert_gt(s.rounds, 0, "%s", r.out);
 }
 
 TestSuite(repatch, .timeout = 240);

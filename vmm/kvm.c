@@ -61,7 +61,10 @@ static void vcpu_create(struct vmm_vm *vm, unsigned id)
 	struct vmm_vcpu *vcpu = &vm->vcpus[id];
 	int size, sync;
 
-	vcpu->id = id;
+	/* Every field from zero: run.c waits for an AP thread's tid to turn
+	 * non-zero before the sandbox goes on (a stale one let the filter in
+	 * before the thread's own start-up syscalls: SIGSYS, status 159). */
+	*vcpu = (struct vmm_vcpu){.id = id};
 	vcpu->fd = ioctl(vm->vm_fd, KVM_CREATE_VCPU, (unsigned long)id);
 	if (vcpu->fd < 0)
 		err(VMM_STATUS_HOST, "KVM: ioctl (CREATE_VCPU) failed");

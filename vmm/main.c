@@ -18,7 +18,7 @@ int main(int argc, char **argv)
 	struct vmm_opts opts;
 	struct vmm_mem mem;
 	struct pvh_image img;
-	struct vmm_vm vm;
+	struct vmm_vm vm = {0};
 	struct vmm_stats stats = {0};
 	struct vmm_image_file file;
 	uint64_t start_info;

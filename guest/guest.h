@@ -245,6 +245,8 @@ struct hvm_start_info;
 /* Start every CPU of the MADT (not with `nosmp`); print how many. */
 void smp_init(const struct hvm_start_info *si);
 unsigned smp_ncpus(void);
+/* Rendezvous IPIs that found no rendezvous new to their CPU. */
+uint64_t smp_spurious_ipis(void);
 unsigned smp_cpu(void); /* this CPU's number */
 struct percpu *smp_percpu(unsigned cpu);
 /* Run fn(arg) on AP (cpu), which must be idle. */

@@ -264,4 +264,6 @@ void repatch_selftest(void)
 	       st->trap_sites, st->deferrals, st->trap_hits, st->syncs,
 	       st->rounds, busy, (unsigned long long)loops,
 	       (unsigned long long)loiters, (unsigned long long)caught);
+	printf("smp: %llu spurious rendezvous IPIs\n",
+	       (unsigned long long)smp_spurious_ipis());
 }

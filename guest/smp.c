@@ -39,14 +39,29 @@ extern const struct {
 static struct percpu cpus[SMP_MAX_CPUS];
 static unsigned ncpus = 1;
 
-/* The rendezvous in progress (one at a time: only the BSP starts one). */
+/*
+ * The rendezvous in progress (one at a time: only the BSP starts one).
+ * (gen) numbers them: it advances once everything else is set up, and a
+ * CPU answers each number once. An IPI that finds no new number is
+ * spurious and only acknowledged: under nested KVM an interrupt was seen
+ * delivered twice, and the second copy, counted as an arrival just
+ * before the next rendezvous reset its counters, deadlocked it.
+ */
 static struct {
 	volatile unsigned arrived, left;
 	volatile bool release;
 	uintptr_t *rips;
 	unsigned max;
 	volatile unsigned nrips;
+	volatile uint64_t gen;
+	uint64_t answered[SMP_MAX_CPUS]; /* the last gen each CPU answered */
+	volatile uint64_t spurious;
 } rv;
+
+uint64_t smp_spurious_ipis(void)
+{
+	return rv.spurious;
+}
 
 unsigned smp_ncpus(void)
 {
@@ -251,6 +266,15 @@ static void note_frames(const struct trap_frame *f)
 
 void smp_ipi(struct trap_frame *f)
 {
+	uint64_t gen = __atomic_load_n(&rv.gen, __ATOMIC_ACQUIRE);
+	unsigned self = smp_cpu();
+
+	if (gen == rv.answered[self]) { /* no rendezvous new to this CPU */
+		__atomic_fetch_add(&rv.spurious, 1, __ATOMIC_RELAXED);
+		apic_eoi();
+		return;
+	}
+	rv.answered[self] = gen;
 	note_frames(f);
 	__atomic_fetch_add(&rv.arrived, 1, __ATOMIC_ACQ_REL);
 	while (!__atomic_load_n(&rv.release, __ATOMIC_ACQUIRE))
@@ -273,7 +297,7 @@ void smp_rendezvous(uintptr_t *rips, unsigned max,
 	rv.rips = rips;
 	rv.max = max;
 	rv.nrips = 0;
-	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	__atomic_fetch_add(&rv.gen, 1, __ATOMIC_SEQ_CST); /* now open */
 	if (others)
 		apic_send(0, APIC_ICR_FIXED | APIC_ICR_ALL_BUT_SELF |
 				 SMP_IPI_VECTOR);

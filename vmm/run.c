@@ -409,7 +409,14 @@ static int timeout_expired(struct vmm_vcpu *vcpu, double timeout)
 		  ? " (it halted with interrupts disabled: nothing can wake "
 		    "it)"
 		  : "");
-	return guest_error(vcpu, VMM_STATUS_TIMEOUT);
+	(void)guest_error(vcpu, VMM_STATUS_TIMEOUT);
+	/* And every other vCPU: a hang among several shows in where each
+	 * one is. The timeout kicked them all out of KVM_RUN, so their
+	 * registers can be read (an ioctl waits for its vCPU to leave). */
+	for (unsigned i = 0; the_vm && i < the_vm->ncpus; i++)
+		if (&the_vm->vcpus[i] != vcpu)
+			(void)guest_error(&the_vm->vcpus[i], VMM_STATUS_TIMEOUT);
+	return VMM_STATUS_TIMEOUT;
 }
 
 /* Console output was lost: that ends the run, whatever the guest said. */

@@ -366,6 +366,7 @@ bench: $(O)/minivmm $(O)/guest.elf $(BENCH_TOOLS)
 	$(Q)scripts/deps.sh --bench
 	$(call IN_KVM,the benchmark)
 	$(KVM_RUN) bench/bench.sh $(O)
+	$(Q)bench/bench.sh --publish $(O)
 
 clean:
 	rm -rf $(O)

@@ -6,8 +6,25 @@
 # and QEMU microvm, counts syscalls per hypercall with strace, measures
 # the patch engine on the host, then writes build/bench.json, prints the
 # table and draws build/bench.svg; a copy of the latest table, chart and
-# JSON goes to docs/bench/. usage: bench/bench.sh BUILD_DIR
+# JSON goes to docs/bench/ with --publish. usage: bench/bench.sh BUILD_DIR,
+# then bench/bench.sh --publish BUILD_DIR
 set -euo pipefail
+
+# --publish: copy the latest results into docs/bench/, on the host (a run
+# inside the nested machine may write only the build folder).
+if [ "${1:-}" = "--publish" ]; then
+	O=${2:-build}
+	mkdir -p docs/bench
+	cp "$O/bench.svg" docs/bench/latest.svg
+	cp "$O/bench.json" docs/bench/latest.json
+	{
+		grep '^machine\.' "$O/bench.facts"
+		echo
+		cat "$O/bench.txt"
+	} > docs/bench/latest.txt
+	echo "bench: copies of $O/bench.{json,svg,txt} in docs/bench/"
+	exit 0
+fi
 
 O=${1:-build}
 RUNS=${RUNS:-10}
@@ -114,12 +131,4 @@ echo
 gnuplot -c bench/plot.gp "$O/bench.dat" "$O/bench.svg" \
 	"pvops: cycles per call by path ($kvm KVM, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//'))"
 
-mkdir -p docs/bench
-cp "$O/bench.svg" docs/bench/latest.svg
-cp "$O/bench.json" docs/bench/latest.json
-{
-	grep '^machine\.' "$facts"
-	echo
-	cat "$O/bench.txt"
-} > docs/bench/latest.txt
-echo "bench: wrote $O/bench.json, $O/bench.svg; copies in docs/bench/"
+echo "bench: wrote $O/bench.json, $O/bench.svg"

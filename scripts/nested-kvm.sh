@@ -78,7 +78,7 @@ MODULES="kvm-amd 9p 9pnet_virtio overlay virtio_console virtio_pci"
 
 fetch() { # fetch PACKAGE: download its .deb into $cache/debs, print its path
 	local pkg=$1 deb
-	deb=$(find "$cache/debs" -name "${pkg}_*.deb" 2>/dev/null | head -n 1)
+	deb=$(find "$cache/debs" -name "${pkg}_*.deb" -print -quit 2>/dev/null)
 	if [ -z "$deb" ]; then
 		mkdir -p "$cache/debs"
 		if ! (cd "$cache/debs" && apt-get download "$pkg" >/dev/null 2>&1); then
@@ -87,7 +87,7 @@ fetch() { # fetch PACKAGE: download its .deb into $cache/debs, print its path
 			(cd "$cache/debs" && apt-get download "$pkg" >/dev/null 2>&1) ||
 				die "cannot download the Debian package $pkg (apt-get download $pkg)"
 		fi
-		deb=$(find "$cache/debs" -name "${pkg}_*.deb" | head -n 1)
+		deb=$(find "$cache/debs" -name "${pkg}_*.deb" -print -quit)
 	fi
 	[ -n "$deb" ] || die "no .deb for $pkg in $cache/debs"
 	echo "$deb"
@@ -100,8 +100,8 @@ modinfo_field() { # modinfo_field FILE.ko FIELD
 
 # What the initramfs is built from, for the cache to follow.
 init_hash() {
-	cat "$scripts/nested-kvm-init.sh" "$scripts/nested-kvm-hold.c" |
-		sha256sum | cut -c1-16
+	{ cat "$scripts/nested-kvm-init.sh" "$scripts/nested-kvm-hold.c"
+	  echo "$MODULES"; } | sha256sum | cut -c1-16
 }
 
 build_l1() {

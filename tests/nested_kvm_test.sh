@@ -42,6 +42,7 @@ NESTED_TEST_VAR="a b'c" "$nk" --build "$build" --timeout 300 bash -c '
 status=$?
 cd "$here" || exit 1
 check "the command's status comes back (7)" [ "$status" -eq 7 ]
+[ "$status" -eq 7 ] || { echo "status $status; stderr:"; cat "$tmp/err"; }
 check "its stdout comes back, apart from stderr" \
 	grep -qx "out: pwd=$here/scripts var=a b'c" "$tmp/out"
 check "its stderr comes back, apart from stdout" \

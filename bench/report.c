@@ -141,7 +141,7 @@ static void parse_bench(char *rest, struct measure *m)
 	}
 }
 
-/* The live-switch lines (guest/switch_bench.c): key=value words. */
+/* The live-switch lines (guest/test/switch_bench.c): key=value words. */
 struct kv_line {
 	bool have;
 	char text[512];

@@ -87,3 +87,10 @@ section .data
 align 8
 ap_boot_stack: dq 0                 ; set by smp.c before each SIPI
 ap_boot_cpu:   dd 0
+
+; The APs' stacks, in the section that holds the boot stack (entry.S), so
+; the unwinder finds every CPU's frames on "the stack" (unwind.c).
+section .stack nobits alloc noexec write align=16
+global ap_stacks
+ap_stacks:
+        resb SMP_STACK_SIZE * (SMP_MAX_CPUS - 1)

@@ -59,6 +59,9 @@ static void apic_enable(void)
 	apic_write(APIC_SVR, APIC_SVR_ENABLE | APIC_SPURIOUS_VECTOR);
 }
 
+static bool timer_irq(struct trap_frame *f);
+static bool spurious_irq(struct trap_frame *f);
+
 bool apic_init(bool has_pic)
 {
 	uint64_t base;
@@ -73,6 +76,8 @@ bool apic_init(bool has_pic)
 		outb(PIC1_DATA, 0xff); /* the 8259s stay silent */
 		outb(PIC2_DATA, 0xff);
 	}
+	trap_set_handler(APIC_TIMER_VECTOR, timer_irq);
+	trap_set_handler(APIC_SPURIOUS_VECTOR, spurious_irq);
 	apic_enable();
 	return true;
 }
@@ -136,8 +141,16 @@ uint64_t apic_ticks(void)
 	return ticks;
 }
 
-void apic_timer_irq(void)
+static bool timer_irq(struct trap_frame *f)
 {
+	(void)f;
 	__atomic_fetch_add(&ticks, 1, __ATOMIC_RELAXED); /* from any CPU */
 	apic_write(APIC_EOI, 0);
+	return true;
+}
+
+static bool spurious_irq(struct trap_frame *f)
+{
+	(void)f;
+	return true; /* no EOI for a spurious interrupt */
 }

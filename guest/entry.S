@@ -10,7 +10,8 @@
 %include "smp.inc"                  ; guest/smp.h
 %define DEBUG_EXIT_FAIL (MINIVMM_DEBUG_EXIT_BASE | 1)
 
-%include "long_mode.inc"            ; control bits, selectors (gdt below)
+%include "long_mode.inc"            ; control bits, selectors (gdt.S)
+extern gdt_ptr
 
 ; Page-table entry bits.
 %define PTE_P           (1 << 0)
@@ -88,23 +89,6 @@ start64:
 section .rodata
 bad_magic_msg: db "PVH: bad hvm_start_info magic", 10, 0
 
-section .data
-align 16
-; Flat GDT: null, 64-bit code, data, 32-bit code. Access byte 0x9a =
-; present, ring 0, code, readable; flags 0xa = 4K granularity, long mode,
-; 0xc = 4K granularity, 32-bit. 0x92 = data, writable. The 32-bit code
-; segment is for the APs' way from real mode to long mode (ap_boot.S).
-global gdt_ptr
-gdt:
-        dq 0
-        dq 0x00af9a000000ffff       ; SEL_CODE64
-        dq 0x00cf92000000ffff       ; SEL_DATA
-        dq 0x00cf9a000000ffff       ; SEL_CODE32
-gdt_end:
-gdt_ptr:
-        dw gdt_end - gdt - 1
-        dd gdt
-
 ; Identity map of the low 4 GiB with 2 MiB pages: one PML4 entry, four
 ; PDPT entries, four page directories built at assembly time (no loop at
 ; boot). The top 32 MiB (LAPIC, IOAPIC) are uncached.
@@ -131,11 +115,8 @@ pd:
 %endrep
 
 ; The boot stack lives outside the BSS so it is not cleared at boot; the
-; APs' stacks (smp.c) beside it, so the unwinder finds every CPU's frames
-; on "the stack" (unwind.c).
+; APs' stacks (ap_boot.S) in the same section, so the unwinder finds every
+; CPU's frames on "the stack" (unwind.c).
 section .stack nobits alloc noexec write align=16
-global ap_stacks
-ap_stacks:
-        resb SMP_STACK_SIZE * (SMP_MAX_CPUS - 1)
         resb SMP_STACK_SIZE
 stack_top:

@@ -83,9 +83,14 @@ NORETURN void guest_fail(const char *fmt, ...) PRINTF_LIKE(1, 2);
 /* Print "RESULT: pass" and leave with status 0. */
 NORETURN void guest_pass(void);
 
-/* ---- traps.c and trap_entry.S: the IDT and exception handlers ---- */
+/* ---- traps.c and trap_entry.S: the IDT and the handler table ---- */
 
 struct pv_patch_ctx;
+
+#define TRAP_DB 1  /* debug: a single step */
+#define TRAP_BP 3  /* int3 */
+#define TRAP_UD 6  /* invalid opcode */
+#define TRAP_PF 14 /* page fault */
 
 /* What the NASM stubs push, lowest address first. */
 struct trap_frame {
@@ -95,9 +100,19 @@ struct trap_frame {
 	uint64_t rip, cs, rflags, rsp, ss; /* pushed by the CPU */
 };
 
+/*
+ * A vector's handler: true if it dealt with the event (the interrupted
+ * code resumes from the frame, which it may change), false to treat it
+ * as unexpected: fatal unless trap_expect() announced it.
+ */
+typedef bool (*trap_fn)(struct trap_frame *f);
+
 void traps_init(void);
 /* On an AP: load the same IDT. */
 void traps_init_ap(void);
+/* Handle (vector) with (fn) on every CPU from now on (NULL: nobody);
+ * returns the handler it replaces. */
+trap_fn trap_set_handler(unsigned vector, trap_fn fn);
 /*
  * Expect one exception (vector) next: the handler records it with cr2,
  * resumes at (resume) and returns instead of failing the run.
@@ -105,20 +120,6 @@ void traps_init_ap(void);
  */
 void trap_expect(unsigned vector, const void *resume);
 bool trap_taken(struct trap_frame *out, uint64_t *cr2);
-/* While (counter) is set, each single-step #DB increments it and resumes. */
-void trap_count_steps(volatile uint64_t *counter);
-/* While (hook) is set, each single-step #DB calls it, then resumes at the
- * frame's rip with the frame's rflags (the hook may clear TF). */
-void trap_on_step(void (*hook)(struct trap_frame *f));
-
-/* ---- faults.S: instructions that fault on purpose, with labels ---- */
-/* Read 8 bytes at (addr); fault_read_insn is the load, fault_read_resume
- * the instruction after it. */
-uint64_t fault_read(uint64_t addr);
-extern const char fault_read_insn[], fault_read_resume[];
-/* Execute ud2 at fault_ud2_insn; fault_ud2_resume follows it. */
-void fault_ud2(void);
-extern const char fault_ud2_insn[], fault_ud2_resume[];
 /* Called by the stubs in trap_entry.S. */
 void trap_handler(struct trap_frame *f);
 
@@ -152,8 +153,6 @@ void apic_timer_oneshot(uint32_t count);
 /* True once the armed count has run down (the tick is then pending). */
 bool apic_timer_expired(void);
 uint64_t apic_ticks(void);
-/* The timer's interrupt handler: count, EOI. */
-void apic_timer_irq(void);
 
 /* ---- tsc.S: timestamps ---- */
 /* The TSC after all earlier instructions (lfence; rdtsc). */
@@ -182,56 +181,38 @@ const struct pv_patch_ctx *paravirt_ctx(void);
 const struct pv_patch_site *paravirt_op_site(uint64_t ip);
 /* The backend serving sites that call through (table), or NULL. */
 const struct pv_backend *paravirt_backend(const void *table);
-
-/* ---- pvops_test.c: the pvops self-tests ---- */
-/* Every op's effect, the register contract, the patched bytes. */
-void pvops_selftest(void);
-
-/* ---- bench.c and bench_loops.S: the benchmark (`bench` on the cmdline) ----
- */
+/* Serve sites that call through be->table too: before paravirt_init(),
+ * at most PARAVIRT_EXTRA_BACKENDS (the benchmark's tables). */
+#define PARAVIRT_EXTRA_BACKENDS 5
 struct pv_backend;
-/* Fill the benchmark's tables; write their backends to (be), return how
- * many (at most BENCH_BACKENDS). Before patching. */
-#define BENCH_BACKENDS 5
-unsigned bench_backends(struct pv_backend *be);
-/* Measure every op on every path; print BENCH lines. */
-void bench_run(void);
-/* Make (n) null hypercalls as fast as possible (minivmm only). */
-void bench_null_hypercalls(uint64_t n);
-
-/* ---- hostile.c: the guest against minivmm (hostile=SEED,COUNT[,END]) ---- */
-/* If hostile= is on the command line: run it and end the run; else return. */
-void hostile_run(void);
+void paravirt_add_backend(const struct pv_backend *be);
+/* Patch the records [begin, end) as paravirt_init() patched the
+ * kernel's, with the same backends; 0 or a negative PV_E* code. */
+struct pv_patch_stats;
+int paravirt_patch(const struct pv_patch_site *begin,
+		   const struct pv_patch_site *end,
+		   struct pv_patch_stats *out);
 
 /* ---- pvswitch.c: switching the pv backend at run time ---- */
 struct pv_patch_site;
 struct pv_live_stats;
-/* Keep the records' original bytes; before boot patching. */
-void pvswitch_init(const struct pv_patch_site *begin,
-		   const struct pv_patch_site *end);
+/* Keep the records' original bytes and handle the trap byte (#UD, #BP);
+ * before boot patching. */
+void pvswitch_init(void);
 /* Switch every pv-op site to (mode), an enum pv_mode, while other CPUs
  * run them; 0, or a negative PV_E* code. */
 int pv_switch(int mode);
-/* From the #UD and #BP handlers: true if (f) met a site under patching
- * and now resumes out of line. */
-bool pvswitch_trap(struct trap_frame *f);
 const struct pv_live_stats *pvswitch_stats(void);
 /* Count the cycles of each way of writing (make bench). */
 void pvswitch_clock(uint64_t (*clock)(void));
 const char *pvswitch_trap_name(void);
-
-/* ---- contract_check.c: the register contract of each op's site ---- */
-/* Run op's probe site with (arg): the registers it changed outside its
- * contract (0: none), and its rax in (*result) if not NULL. */
-uint16_t contract_check(unsigned op, uint64_t arg, uint64_t *result);
-uint16_t contract_allowed(unsigned op);
 
 /* ---- acpi.c: the CPUs the firmware describes ---- */
 /* The APIC IDs of the enabled CPUs in the MADT under RSDP (rsdp), at most
  * (max); 0 if there is no valid MADT. */
 unsigned acpi_cpus(uint64_t rsdp, uint32_t *apic_ids, unsigned max);
 
-/* ---- smp.c: the other CPUs ---- */
+/* ---- percpu.c: each CPU's own data, through GS ---- */
 struct percpu {
 	struct percpu *self; /* GS base points here */
 	unsigned cpu;	     /* 0 = the BSP */
@@ -241,14 +222,23 @@ struct percpu {
 	void *work_arg;
 };
 
+unsigned smp_ncpus(void); /* online */
+unsigned smp_cpu(void);	  /* this CPU's number */
+/* CPU (cpu)'s data, or NULL if it is not online. */
+struct percpu *smp_percpu(unsigned cpu);
+/* CPU (cpu)'s data while it is brought up (smp.c); NULL past the max. */
+struct percpu *percpu_slot(unsigned cpu);
+/* On CPU (cpu): point GS at its data. */
+void percpu_init(unsigned cpu);
+/* (n) CPUs are online, numbered 0 to n - 1. */
+void percpu_set_online(unsigned n);
+
+/* ---- smp.c and ap_boot.S: the other CPUs ---- */
 struct hvm_start_info;
 /* Start every CPU of the MADT (not with `nosmp`); print how many. */
 void smp_init(const struct hvm_start_info *si);
-unsigned smp_ncpus(void);
 /* Rendezvous IPIs that found no rendezvous new to their CPU. */
 uint64_t smp_spurious_ipis(void);
-unsigned smp_cpu(void); /* this CPU's number */
-struct percpu *smp_percpu(unsigned cpu);
 /* Run fn(arg) on AP (cpu), which must be idle. */
 void smp_run_on(unsigned cpu, void (*fn)(void *), void *arg);
 /* Wait for AP (cpu)'s work to end, giving up after (cycles) of TSC:
@@ -265,13 +255,6 @@ void smp_rendezvous(uintptr_t *rips, unsigned max,
 		    void (*parked)(void *arg, const uintptr_t *rips, unsigned n,
 				   bool complete),
 		    void *arg);
-/* The rendezvous IPI's handler (traps.c). */
-void smp_ipi(struct trap_frame *f);
-
-/* ---- bench_loops.S: single-stepping ---- */
-/* Set RFLAGS.TF: every instruction after it raises #DB, until step_off. */
-void step_on(void);
-void step_off(void);
 
 /* ---- unwind.c: the caller chain, from pvcheck's table ---- */
 struct unwind_frame {
@@ -296,30 +279,32 @@ void unwind_print(const struct unwind_frame *f);
 /* The frame of unwind_here()'s caller, at its return address. */
 void unwind_here(struct unwind_frame *f);
 
-/* ---- unwind_test.c: test=unwind ---- */
-/* Single-step a 3-deep chain around every op's site, unwinding at every
- * instruction; calls guest_fail() on the first wrong chain. */
-void unwind_selftest(void);
+/* ---- main.c: the stages of boot, and the hooks that run at each ---- */
+enum boot_stage {
+	BOOT_CMDLINE,  /* the command line only: no console yet */
+	BOOT_TRAPS,    /* console and exceptions; no APIC, one CPU */
+	BOOT_PREPATCH, /* every CPU up; the sites not patched yet */
+	BOOT_READY,    /* patched: the self-tests, the benchmarks */
+};
 
-/* ---- repatch_test.c: test=repatch[,N] ---- */
-/* N live switches while the other CPUs run every op; fails the run on
- * the first torn execution. */
-void repatch_selftest(void);
-/* The stress test's workers on every other CPU, and their end (which
- * fails the run if one saw a torn execution). */
-void repatch_workers_start(void);
-void repatch_workers_stop(void);
+struct boot_hook {
+	enum boot_stage stage;
+	unsigned order; /* within the stage, lowest first: below 100 */
+	const char *name;
+	void (*fn)(const struct hvm_start_info *si);
+};
 
-/* ---- switch_bench.c: bench.switch ---- */
-/* The costs of live switching, as BENCH lines; two CPUs or more. */
-void switch_bench_run(void);
-/* The benchmark's ping IPI: answer it (traps.c). */
-void switch_bench_pong(void);
-
-/* ---- selftest.c: checks run at every boot ---- */
-/* Run the self-tests; calls guest_fail() on the first failure. */
-void selftest_run(const void *start_info);
-/* The forced failures (test=ud2, test=spin, ...); returns if none. */
-void selftest_forced(void);
+/*
+ * Run fn(si) at (stage), in (order) among that stage's hooks. The code a
+ * hook belongs to registers it (the self-tests, the benchmarks, the
+ * hostile guest); main.c knows none of them. Each decides from the
+ * command line whether it has work.
+ */
+#define BOOT_HOOK_ORDERS 100
+#define BOOT_HOOK(stage_, order_, fn_)                                         \
+	static const struct boot_hook boot_hook_##fn_                          \
+	    __attribute__((used, section(".boot_hooks"), aligned(8))) = {      \
+		.stage = (stage_), .order = (order_), .name = #fn_, .fn = (fn_)}; \
+	_Static_assert((order_) < BOOT_HOOK_ORDERS, "boot hook order")
 
 #endif /* GUEST_H */

@@ -13,14 +13,13 @@
 #include "x86.h"
 
 extern const struct pv_patch_site __pv_patch_start[], __pv_patch_end[];
-extern const struct pv_patch_site __pv_patch_bench_start[],
-    __pv_patch_bench_end[];
 
 static enum pv_mode mode;
-/* [0]: pv_ops, the mode's backend; then the benchmark's tables. */
-static struct pv_backend backends[1 + BENCH_BACKENDS];
+/* [0]: pv_ops, the mode's backend; then those added (the benchmark's). */
+static struct pv_backend backends[1 + PARAVIRT_EXTRA_BACKENDS];
+static unsigned nextra;
 static struct pv_patch_ctx ctx;
-static struct pv_patch_stats stats, bench_stats;
+static struct pv_patch_stats stats;
 static uint32_t features[PV_FW_COUNT];
 static struct pv_cb_data cb_data;
 
@@ -58,7 +57,7 @@ void paravirt_init(void)
 	pv_backend_offer(mode, &backends[0]);
 	pv_ctx_init_patchdata(&ctx);
 	ctx.backends = backends;
-	ctx.nbackends = 1 + bench_backends(&backends[1]);
+	ctx.nbackends = 1 + nextra;
 	ctx.features = features;
 	ctx.nfeature_words = PV_FW_COUNT;
 	ctx.cb_data = &cb_data;
@@ -66,15 +65,9 @@ void paravirt_init(void)
 	ctx.vlog = vprintf;
 	ctx.sync_core = cpu_sync_core;
 
-	pvswitch_init(__pv_patch_start, __pv_patch_end); /* the originals */
 	t0 = tsc_start();
 	r = pv_apply(__pv_patch_start, __pv_patch_end, &ctx, &stats);
 	t1 = tsc_start();
-	/* The benchmark's own sites only when it will run: they would
-	 * cost every boot about as much as the kernel's own. */
-	if (r == 0 && cmdline_has("bench"))
-		r = pv_apply(__pv_patch_bench_start, __pv_patch_bench_end, &ctx,
-			     &bench_stats);
 	if (r == 0)
 		pv_backend_install(mode); /* the stubs have their port now */
 	if (r < 0)
@@ -88,11 +81,27 @@ void paravirt_init(void)
 	       stats.actions[PV_ACT_NATIVE], stats.actions[PV_ACT_DIRECT],
 	       stats.actions[PV_ACT_INDIRECT]);
 	printf("pvops: mode %s; %u other records: %u callback, %u feature "
-	       "(%u replaced); patched in %llu cycles; %u benchmark sites\n",
+	       "(%u replaced); patched in %llu cycles\n",
 	       pv_mode_name(mode), others, stats.actions[PV_ACT_CALLBACK],
 	       stats.actions[PV_ACT_REPLACED] + stats.actions[PV_ACT_KEPT],
-	       stats.actions[PV_ACT_REPLACED], (unsigned long long)(t1 - t0),
-	       bench_stats.records);
+	       stats.actions[PV_ACT_REPLACED], (unsigned long long)(t1 - t0));
+}
+
+void paravirt_add_backend(const struct pv_backend *be)
+{
+	if (ctx.backends)
+		guest_fail("pvops: a backend added after boot patching");
+	if (nextra == PARAVIRT_EXTRA_BACKENDS)
+		guest_fail("pvops: more than %u added backends",
+			   PARAVIRT_EXTRA_BACKENDS);
+	backends[1 + nextra++] = *be;
+}
+
+int paravirt_patch(const struct pv_patch_site *begin,
+		   const struct pv_patch_site *end,
+		   struct pv_patch_stats *out)
+{
+	return pv_apply(begin, end, &ctx, out);
 }
 
 int paravirt_mode(void)

@@ -4,7 +4,8 @@
  * (pvops/live.c does the patching; docs/live-patching.md). It keeps the
  * sites' original bytes from before boot patching, gives the engine the
  * rendezvous as its cross-CPU sync, picks the trap byte, and sends CPUs
- * that meet it out of line from the #UD and #BP handlers.
+ * that meet it out of line from its #UD and #BP handlers. pvswitch_init()
+ * runs before boot patching, while the sites hold their original bytes.
  *   pvswitch=toggle       the unsafe protocol (the stress test's proof
  *                         that it can fail)
  *   pvswitch.trap=int3|ud the trap byte; default int3 under QEMU TCG
@@ -25,6 +26,14 @@ static uint8_t ool[PV_LIVE_VARIANTS * PV_LIVE_MAX_RECORDS * PV_LIVE_OOL_SLOT]
     __attribute__((aligned(64)));
 static bool ready;
 
+extern const struct pv_patch_site __pv_patch_start[], __pv_patch_end[];
+
+/* A CPU at a site under patching (the trap byte): resume out of line. */
+static bool trapped(struct trap_frame *f)
+{
+	return ready && pv_live_trap(&live, &f->rip);
+}
+
 static void rendezvous(void *env, uintptr_t *rips, unsigned max,
 		       pv_live_parked_fn *parked, void *arg)
 {
@@ -32,8 +41,7 @@ static void rendezvous(void *env, uintptr_t *rips, unsigned max,
 	smp_rendezvous(rips, max, parked, arg);
 }
 
-void pvswitch_init(const struct pv_patch_site *begin,
-		   const struct pv_patch_site *end)
+void pvswitch_init(void)
 {
 	const struct guest_hv_info *hv = hv_detect();
 	bool tcg = hv->kind == HV_OTHER &&
@@ -41,8 +49,8 @@ void pvswitch_init(const struct pv_patch_site *begin,
 	bool int3 = tcg || (hv->kind == HV_MINIVMM &&
 			    (hv->features & MINIVMM_FEATURE_INT3));
 
-	live.begin = begin;
-	live.end = end;
+	live.begin = __pv_patch_start;
+	live.end = __pv_patch_end;
 	live.sync = rendezvous;
 	live.ool = ool;
 	live.trap_byte = int3 ? PV_LIVE_TRAP_INT3 : PV_LIVE_TRAP_UD;
@@ -57,6 +65,8 @@ void pvswitch_init(const struct pv_patch_site *begin,
 		guest_fail("pvswitch: more than %u patch records",
 			   PV_LIVE_MAX_RECORDS);
 	ready = true;
+	trap_set_handler(TRAP_UD, trapped);
+	trap_set_handler(TRAP_BP, trapped);
 }
 
 int pv_switch(int mode)
@@ -77,11 +87,6 @@ int pv_switch(int mode)
 	if (r == 0)
 		paravirt_set_mode(mode);
 	return r;
-}
-
-bool pvswitch_trap(struct trap_frame *f)
-{
-	return ready && pv_live_trap(&live, &f->rip);
 }
 
 void pvswitch_clock(uint64_t (*clock)(void))

@@ -36,9 +36,6 @@ extern const struct {
 	uint32_t base;
 } __attribute__((packed)) gdt_ptr;
 
-static struct percpu cpus[SMP_MAX_CPUS];
-static unsigned ncpus = 1;
-
 /*
  * The rendezvous in progress (one at a time: only the BSP starts one).
  * (gen) numbers them: it advances once everything else is set up, and a
@@ -58,38 +55,12 @@ static struct {
 	volatile uint64_t spurious;
 } rv;
 
+static bool smp_ipi(struct trap_frame *f);
+static bool kicked(struct trap_frame *f);
+
 uint64_t smp_spurious_ipis(void)
 {
 	return rv.spurious;
-}
-
-unsigned smp_ncpus(void)
-{
-	return ncpus;
-}
-
-struct percpu *smp_percpu(unsigned cpu)
-{
-	return cpu < ncpus ? &cpus[cpu] : NULL;
-}
-
-unsigned smp_cpu(void)
-{
-	unsigned cpu;
-
-	if (ncpus == 1)
-		return 0; /* GS may not be set up yet: no AP runs */
-	__asm__ volatile("movl %%gs:%c1, %0"
-			 : "=r"(cpu)
-			 : "i"(__builtin_offsetof(struct percpu, cpu)));
-	return cpu;
-}
-
-static void percpu_init(unsigned cpu)
-{
-	cpus[cpu].self = &cpus[cpu];
-	cpus[cpu].cpu = cpu;
-	wrmsr(MSR_GS_BASE, (uintptr_t)&cpus[cpu]);
 }
 
 /* [a, a + n) and [b, b + m) share a byte. */
@@ -124,7 +95,7 @@ static bool wait_online(unsigned cpu, uint64_t cycles)
 {
 	uint64_t t0 = rdtsc();
 
-	while (!__atomic_load_n(&cpus[cpu].online, __ATOMIC_ACQUIRE))
+	while (!__atomic_load_n(&percpu_slot(cpu)->online, __ATOMIC_ACQUIRE))
 		if (rdtsc() - t0 > cycles)
 			return false;
 		else
@@ -136,7 +107,7 @@ static void start_ap(unsigned cpu, uint32_t id)
 {
 	uint64_t t0;
 
-	cpus[cpu].apic_id = id;
+	percpu_slot(cpu)->apic_id = id;
 	ap_boot_cpu = cpu;
 	ap_boot_stack = (uintptr_t)ap_stacks + cpu * SMP_STACK_SIZE;
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
@@ -157,10 +128,13 @@ void smp_init(const struct hvm_start_info *si)
 	struct ap_tramp_params *p;
 	unsigned n = acpi_cpus(si->rsdp_paddr, ids, SMP_MAX_CPUS);
 	uint32_t self = apic_id();
+	unsigned online = 1;
 
 	percpu_init(0);
-	cpus[0].apic_id = self;
-	cpus[0].online = true;
+	percpu_slot(0)->apic_id = self;
+	percpu_slot(0)->online = true;
+	trap_set_handler(SMP_IPI_VECTOR, smp_ipi);
+	trap_set_handler(SMP_KICK_VECTOR, kicked);
 	if (n <= 1 || cmdline_has("nosmp"))
 		return;
 	check_trampoline_page(si);
@@ -179,12 +153,12 @@ void smp_init(const struct hvm_start_info *si)
 	for (unsigned i = 0; i < n; i++) {
 		if (ids[i] == self)
 			continue;
-		start_ap(ncpus, ids[i]);
-		ncpus++;
+		start_ap(online, ids[i]);
+		percpu_set_online(++online);
 	}
-	printf("smp: %u CPUs online (APIC IDs", ncpus);
-	for (unsigned i = 0; i < ncpus; i++)
-		printf(" %u", cpus[i].apic_id);
+	printf("smp: %u CPUs online (APIC IDs", online);
+	for (unsigned i = 0; i < online; i++)
+		printf(" %u", smp_percpu(i)->apic_id);
 	printf(")\n");
 }
 
@@ -192,17 +166,19 @@ NORETURN void ap_main(unsigned cpu);
 
 NORETURN void ap_main(unsigned cpu)
 {
+	struct percpu *self = percpu_slot(cpu);
+
 	percpu_init(cpu);
 	traps_init_ap();
 	apic_init_ap();
-	__atomic_store_n(&cpus[cpu].online, true, __ATOMIC_RELEASE);
+	__atomic_store_n(&self->online, true, __ATOMIC_RELEASE);
 	for (;;) {
 		void (*fn)(void *) =
-		    __atomic_load_n(&cpus[cpu].work, __ATOMIC_ACQUIRE);
+		    __atomic_load_n(&self->work, __ATOMIC_ACQUIRE);
 
 		if (fn) {
-			fn(cpus[cpu].work_arg);
-			__atomic_store_n(&cpus[cpu].work, NULL,
+			fn(self->work_arg);
+			__atomic_store_n(&self->work, NULL,
 					 __ATOMIC_RELEASE);
 			continue;
 		}
@@ -264,7 +240,15 @@ static void note_frames(const struct trap_frame *f)
 	}
 }
 
-void smp_ipi(struct trap_frame *f)
+/* The kick woke the CPU from hlt: that was all it had to do. */
+static bool kicked(struct trap_frame *f)
+{
+	(void)f;
+	apic_eoi();
+	return true;
+}
+
+static bool smp_ipi(struct trap_frame *f)
 {
 	uint64_t gen = __atomic_load_n(&rv.gen, __ATOMIC_ACQUIRE);
 	unsigned self = smp_cpu();
@@ -272,7 +256,7 @@ void smp_ipi(struct trap_frame *f)
 	if (gen == rv.answered[self]) { /* no rendezvous new to this CPU */
 		__atomic_fetch_add(&rv.spurious, 1, __ATOMIC_RELAXED);
 		apic_eoi();
-		return;
+		return true;
 	}
 	rv.answered[self] = gen;
 	note_frames(f);
@@ -282,6 +266,7 @@ void smp_ipi(struct trap_frame *f)
 	cpu_sync_core(); /* code written meanwhile is fetched anew */
 	apic_eoi();
 	__atomic_fetch_add(&rv.left, 1, __ATOMIC_ACQ_REL);
+	return true;
 }
 
 void smp_rendezvous(uintptr_t *rips, unsigned max,
@@ -289,7 +274,7 @@ void smp_rendezvous(uintptr_t *rips, unsigned max,
 				   bool complete),
 		    void *arg)
 {
-	unsigned others = ncpus - 1, n;
+	unsigned others = smp_ncpus() - 1, n;
 	unsigned long flags = hw_irq_save();
 
 	rv.arrived = rv.left = 0;

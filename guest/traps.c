@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: MIT
 /*
- * traps.c: the IDT and what happens on an exception: print the vector,
- * error code, rip and cr2 (read through the pv op) and the backtrace of
- * the interrupted code (unwind.c), and fail the run. A
- * self-test may announce one exception it provokes on purpose
- * (trap_expect); that one is recorded and resumed instead. Interrupts go
- * to their handlers.
+ * traps.c: the IDT, and a table of handlers, one per vector, that the
+ * rest of the kernel fills (trap_set_handler): the APIC's timer, the
+ * SMP IPIs, live patching's #UD and #BP. traps.c knows none of them. A
+ * vector nobody handles is fatal: print the vector, error code, rip and
+ * cr2 (read through the pv op) and the backtrace of the interrupted code
+ * (unwind.c), and fail the run. A self-test may announce one exception it
+ * provokes on purpose (trap_expect); that one is recorded and resumed
+ * instead.
  */
 #include "guest.h"
 #include "pv_ops.h"
@@ -13,9 +15,6 @@
 #define IDT_VECTORS    256
 #define GATE_INTERRUPT 0x8e /* present, DPL 0, 64-bit interrupt gate */
 #define SEL_CODE64     0x08 /* entry.S */
-#define VEC_DB	       1
-#define VEC_BP	       3
-#define VEC_UD	       6
 
 struct idt_gate {
 	uint16_t offset_lo;
@@ -46,8 +45,8 @@ static const char *const trap_names[32] = {
     "#22", "#23", "#24", "#25", "#26", "#27", "#HV", "#VC", "#SX", "#31",
 };
 
-static volatile uint64_t *step_counter;
-static void (*step_hook)(struct trap_frame *f);
+/* Written before the events they handle can come; read in handlers. */
+static trap_fn handlers[IDT_VECTORS];
 
 static struct {
 	bool armed, taken;
@@ -106,51 +105,25 @@ bool trap_taken(struct trap_frame *out, uint64_t *cr2)
 	return expect.taken;
 }
 
-void trap_count_steps(volatile uint64_t *counter)
+trap_fn trap_set_handler(unsigned vector, trap_fn fn)
 {
-	step_counter = counter;
-}
+	trap_fn old = handlers[vector % IDT_VECTORS];
 
-void trap_on_step(void (*hook)(struct trap_frame *f))
-{
-	step_hook = hook;
+	__atomic_store_n(&handlers[vector % IDT_VECTORS], fn,
+			 __ATOMIC_RELEASE);
+	return old;
 }
 
 void trap_handler(struct trap_frame *f)
 {
 	struct unwind_frame from = {
 	    .rip = f->rip, .rsp = f->rsp, .rbp = f->rbp, .exact = true};
+	trap_fn fn = __atomic_load_n(&handlers[f->vector % IDT_VECTORS],
+				     __ATOMIC_ACQUIRE);
 	uint64_t cr2;
 
-	/* A CPU at a site under live patching: out of line (pvswitch.c). */
-	if ((f->vector == VEC_UD || f->vector == VEC_BP) && pvswitch_trap(f))
+	if (fn && fn(f))
 		return;
-	if (f->vector == VEC_DB && step_hook) {
-		step_hook(f);
-		return;
-	}
-	if (f->vector == VEC_DB && step_counter) {
-		(*step_counter)++; /* RFLAGS.TF stays set in the frame */
-		return;
-	}
-	if (f->vector == APIC_TIMER_VECTOR) {
-		apic_timer_irq();
-		return;
-	}
-	if (f->vector == APIC_SPURIOUS_VECTOR)
-		return; /* no EOI for a spurious interrupt */
-	if (f->vector == SMP_IPI_VECTOR) {
-		smp_ipi(f);
-		return;
-	}
-	if (f->vector == SMP_PING_VECTOR) {
-		switch_bench_pong();
-		return;
-	}
-	if (f->vector == SMP_KICK_VECTOR) {
-		apic_eoi(); /* it woke the CPU: that was all */
-		return;
-	}
 	cr2 = pv_read_cr2();
 	if (expect.armed && f->vector == expect.vector) {
 		expect.armed = false;

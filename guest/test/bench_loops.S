@@ -11,7 +11,7 @@
 ;   native_indirect   a site through bench_ops_ni: stays an indirect call
 ;   hypercall_patched a site through bench_ops_hp: patched to call the stub
 ;   hypercall_indirect a site through bench_ops_hi: stays indirect
-; Their records go to .pv_patch_bench (guest/bench.c gives each table its
+; Their records go to .pv_patch_bench (guest/test/bench.c gives each table its
 ; backend), so they never count among the kernel's own sites.
 
 %define PV_PATCH_SECTION .pv_patch_bench

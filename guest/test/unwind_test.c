@@ -12,7 +12,7 @@
  * only pvcheck's flattened rows are right: between `pushfq` and `pop rax`
  * the stack is 8 bytes deeper than the compiler thinks.
  */
-#include "guest.h"
+#include "test.h"
 #include "pv_backend.h"
 #include "pv_ops.h"
 #include "pv_site.h"
@@ -166,17 +166,17 @@ static void check_through_trap(struct trap_frame *f)
 		fail(f, "the handler's backtrace missed the trap frame", u.rip);
 }
 
-static void on_step(struct trap_frame *f)
+static bool on_step(struct trap_frame *f)
 {
 	int i = chain_index(f->rip);
 
 	if (!st.stepping) { /* in uw_driver before its call */
 		if (i != 2)
-			return;
+			return true;
 		st.stepping = true;
 	} else if (i == CHAIN - 1) { /* back in uw_driver: done */
 		f->rflags &= ~X86_EFLAGS_TF;
-		return;
+		return true;
 	}
 	/* At a chain function's first instruction, its caller's rsp is
 	 * known: what the unwinder must find for the caller from now on. */
@@ -191,6 +191,7 @@ static void on_step(struct trap_frame *f)
 	count_site(f);
 	check_chain(f);
 	check_through_trap(f);
+	return true;
 }
 
 /* ---- the chain: no frame pointers, stack frames of their own ---- */
@@ -233,11 +234,11 @@ __attribute__((noinline)) static uint64_t uw_level1(uint64_t x)
 
 __attribute__((noinline)) static void uw_driver(void)
 {
-	trap_on_step(on_step);
+	trap_set_handler(TRAP_DB, on_step);
 	step_on();
 	sink += uw_level1(sink);
 	step_off();
-	trap_on_step(NULL);
+	trap_set_handler(TRAP_DB, NULL);
 }
 
 /* The op sites in uw_level3, from the records. */

@@ -6,7 +6,7 @@
  * allow it to, 0 if it kept the contract. Safe on any CPU at any time, so
  * the boot self-test and the live-switch stress test share it.
  */
-#include "guest.h"
+#include "test.h"
 #include "pv_abi.h"
 #include "pv_ops.h"
 
@@ -19,7 +19,7 @@ struct contract_out {
 
 typedef void contract_fn(uint64_t arg, struct contract_out *out);
 
-/* contract_NAME (guest/contract.S), one per op of the list. */
+/* contract_NAME (guest/test/contract.S), one per op of the list. */
 #define CONTRACT_DECL(name, NAME, contract, shape, bench)                      \
 	extern contract_fn contract_##name;
 PV_OP_LIST(CONTRACT_DECL)

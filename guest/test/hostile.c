@@ -10,7 +10,7 @@
  * to or a read from an unknown port, unbacked MMIO, a triple fault, an
  * exit status out of range.
  */
-#include "guest.h"
+#include "test.h"
 #include "minivmm_abi.h"
 #include "x86.h"
 
@@ -192,7 +192,7 @@ static bool parse(const char *v, int n, uint64_t *seed, uint64_t *count,
 	return i == n;
 }
 
-void hostile_run(void)
+static void hostile_run(const struct hvm_start_info *si)
 {
 	struct minivmm_info info = {0};
 	struct tally t = {0};
@@ -201,6 +201,7 @@ void hostile_run(void)
 	const char *v;
 	int n = cmdline_value("hostile", &v);
 
+	(void)si;
 	if (n < 0)
 		return;
 	if (!parse(v, n, &seed, &count, end, sizeof(end)))
@@ -222,3 +223,5 @@ void hostile_run(void)
 	       (unsigned long long)t.refused, (unsigned long long)t.answered);
 	hostile_end(end);
 }
+/* Before the APIC and the other CPUs: nothing but the calls interrupts. */
+BOOT_HOOK(BOOT_TRAPS, 0, hostile_run);

@@ -11,7 +11,7 @@
  * backtrace), a wrong result or a clobbered register. pvswitch=toggle must
  * fail it (tests/test_repatch.c). docs/live-patching.md.
  */
-#include "guest.h"
+#include "test.h"
 #include "live.h"
 #include "pv_backend.h"
 #include "pv_ops.h"
@@ -48,20 +48,21 @@ static bool inside_site(uint64_t rip)
  * off, until the next rendezvous IPI is pending: the IPI then stops it
  * right there, the case a switch must defer.
  */
-static void loiter_hook(struct trap_frame *f)
+static bool loiter_hook(struct trap_frame *f)
 {
 	uint64_t t0 = rdtsc();
 
 	if (!inside_site(f->rip))
-		return;
+		return true;
 	loiters++;
 	while (!stop && rdtsc() - t0 < LOITER_CYCLES) {
 		if (apic_irr(SMP_IPI_VECTOR)) {
 			caught++;
-			return;
+			return true;
 		}
 		cpu_relax();
 	}
+	return true;
 }
 
 static void loiter(void)
@@ -178,7 +179,7 @@ static uint64_t switches_asked(void)
 void repatch_workers_start(void)
 {
 	stop = false;
-	trap_on_step(loiter_hook); /* only CPU 1 sets TF, in loiter() */
+	trap_set_handler(TRAP_DB, loiter_hook); /* only CPU 1 sets TF */
 	for (unsigned c = 1; c < smp_ncpus(); c++)
 		smp_run_on(c, repatch_worker, &workers[c]);
 }
@@ -201,7 +202,7 @@ static uint64_t workers_stop(uint64_t done)
 				   "after %llu switches: %s",
 				   c, (unsigned long long)done, workers[c].why);
 	}
-	trap_on_step(NULL);
+	trap_set_handler(TRAP_DB, NULL);
 	return loops;
 }
 

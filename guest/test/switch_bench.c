@@ -11,7 +11,7 @@
  *            and cycles per site of each way; busy: while CPU 1 runs the
  *            stress test's worker, with the trap hits and deferrals seen.
  */
-#include "guest.h"
+#include "test.h"
 #include "live.h"
 #include "pv_backend.h"
 #include "x86.h"
@@ -21,11 +21,13 @@
 
 static volatile uint64_t pongs;
 
-/* The ping's handler (traps.c): answer. */
-void switch_bench_pong(void)
+/* The ping's handler: answer. */
+static bool pong(struct trap_frame *f)
 {
+	(void)f;
 	__atomic_fetch_add(&pongs, 1, __ATOMIC_RELEASE);
 	apic_eoi();
+	return true;
 }
 
 static uint64_t median(uint64_t *v, unsigned n)
@@ -116,20 +118,26 @@ static void bench_switches(const char *what)
 	    hits, defer, SWITCHES);
 }
 
-void switch_bench_run(void)
+static void switch_bench_run(const struct hvm_start_info *si)
 {
 	int boot = paravirt_mode();
 
+	(void)si;
+	if (!cmdline_has("bench.switch"))
+		return;
 	if (smp_ncpus() < 2)
 		guest_fail("bench.switch needs at least 2 CPUs, found %u",
 			   smp_ncpus());
 	pvswitch_clock(rdtsc);
+	trap_set_handler(SMP_PING_VECTOR, pong);
 	bench_ipi();
 	bench_sync();
 	bench_switches("idle");
 	repatch_workers_start();
 	bench_switches("busy");
 	repatch_workers_stop();
+	trap_set_handler(SMP_PING_VECTOR, NULL);
 	if (pv_switch(boot) < 0)
 		guest_fail("bench.switch: cannot switch back");
 }
+BOOT_HOOK(BOOT_READY, 50, switch_bench_run);

@@ -7,7 +7,7 @@
  * and the guest instructions one call executes (counted by single-step).
  * One line per measurement on the console, for bench/report.c to read.
  */
-#include "guest.h"
+#include "test.h"
 #include "pv_backend.h"
 #include "x86.h"
 
@@ -60,10 +60,15 @@ static const struct bench_op {
 
 /* ---- the tables and what their sites become ---- */
 
-unsigned bench_backends(struct pv_backend *be)
-{
-	struct pv_backend native, hypercall;
+extern const struct pv_patch_site __pv_patch_bench_start[],
+    __pv_patch_bench_end[];
 
+/* Before boot patching: the tables' backends join pv_ops'. */
+static void bench_add_backends(const struct hvm_start_info *si)
+{
+	struct pv_backend native, hypercall, be[5];
+
+	(void)si;
 	pv_backend_offer(PV_MODE_NATIVE, &native);
 	pv_backend_offer(PV_MODE_HYPERCALL, &hypercall);
 	/* The same functions the modes put in pv_ops. */
@@ -83,12 +88,42 @@ unsigned bench_backends(struct pv_backend *be)
 	be[3] = hypercall;
 	be[3].table = &bench_ops_hp;
 	be[4] = (struct pv_backend){.table = &bench_ops_hi};
-	return 5;
+	for (unsigned i = 0; i < 5; i++)
+		paravirt_add_backend(&be[i]);
 }
+BOOT_HOOK(BOOT_PREPATCH, 0, bench_add_backends);
+
+/* The benchmark's own sites, only when it will run: they would cost
+ * every boot about as much as the kernel's own. Before the self-tests,
+ * which check them too. */
+static void bench_patch(const struct hvm_start_info *si)
+{
+	struct pv_patch_stats st = {0};
+	int r;
+
+	(void)si;
+	if (!cmdline_has("bench"))
+		return;
+	r = paravirt_patch(__pv_patch_bench_start, __pv_patch_bench_end, &st);
+	if (r < 0)
+		guest_fail("bench: patching stopped at a refused record "
+			   "(error %d)",
+			   -r);
+	printf("bench: %u benchmark sites patched\n", st.records);
+}
+BOOT_HOOK(BOOT_READY, 0, bench_patch);
 
 /* ---- measuring ---- */
 
 static volatile uint64_t db_count;
+
+/* While counting: each single-step #DB counts, and RFLAGS.TF stays set. */
+static bool count_step(struct trap_frame *f)
+{
+	(void)f;
+	db_count++;
+	return true;
+}
 
 /* Single-step (fn) for (iters) iterations; the #DB count. */
 static uint64_t steps(bench_fn *fn, uint64_t iters, uint64_t arg)
@@ -110,10 +145,10 @@ static uint64_t count_insns(bench_fn *fn, uint64_t arg)
 {
 	uint64_t body, loop;
 
-	trap_count_steps(&db_count);
+	trap_set_handler(TRAP_DB, count_step);
 	body = steps(fn, 2, arg) - steps(fn, 1, arg);
 	loop = steps(bench_loop, 2, 0) - steps(bench_loop, 1, 0);
-	trap_count_steps(NULL);
+	trap_set_handler(TRAP_DB, NULL);
 	pv_irq_disable();
 	return body - loop;
 }
@@ -144,12 +179,15 @@ static void measure(const char *what, bench_fn *fn, uint64_t iters,
 	printf("\n");
 }
 
-void bench_run(void)
+static void bench_run(const struct hvm_start_info *si)
 {
 	const struct guest_hv_info *hv = hv_detect();
 	bool exits = hv->kind == HV_MINIVMM;
 	char what[64];
 
+	(void)si;
+	if (!cmdline_has("bench"))
+		return;
 	pv_irq_disable();
 	printf("BENCH begin reps=%d hypervisor=%s\n", BENCH_REPS, hv_name(hv));
 	measure("loop", bench_loop, ITERS_NATIVE, 0, 0); /* loop vs loop */
@@ -181,11 +219,21 @@ void bench_run(void)
 	}
 	printf("BENCH end\n");
 }
+BOOT_HOOK(BOOT_READY, 40, bench_run);
 
-void bench_null_hypercalls(uint64_t n)
+/* hcloop=N: N null hypercalls as fast as possible (minivmm only), then
+ * leave: the host counts syscalls per hypercall. Before the console. */
+static void bench_null_hypercalls(const struct hvm_start_info *si)
 {
-	const struct guest_hv_info *hv = hv_detect();
+	const struct guest_hv_info *hv;
+	uint64_t n;
 
+	(void)si;
+	if (!cmdline_number("hcloop", &n))
+		return;
+	hv = hv_detect();
 	if (hv->kind == HV_MINIVMM && n)
 		bench_exit_null(n, hv->hypercall_port);
+	guest_exit(0);
 }
+BOOT_HOOK(BOOT_CMDLINE, 0, bench_null_hypercalls);

@@ -1,17 +1,17 @@
 // SPDX-License-Identifier: MIT
 /*
  * selftest.c: what the guest checks at every boot (the boot information,
- * exception delivery, its own printf), and the failures a test asks for on
- * the command line (test=ud2|pf|spin|fail) to prove that failures are seen,
- * and the long self-tests: test=unwind (unwind_test.c), test=repatch[,N]
- * (repatch_test.c).
+ * exception delivery, its own printf), and the table of test= names: the
+ * failures a test asks for on the command line (test=ud2|pf|spin|fail) to
+ * prove that failures are seen, and the long self-tests: test=unwind
+ * (unwind_test.c), test=repatch[,N] (repatch_test.c). An unknown name
+ * fails the run.
  */
-#include "guest.h"
+#include "test.h"
 #include "minivmm_abi.h"
 #include "pvh.h"
 #include "x86.h"
 
-#define VEC_UD	      6
 #define UNMAPPED_ADDR 0x100000000000ull /* 16 TiB: beyond the 4 GiB map */
 
 extern char __kernel_start[], __kernel_end[]; /* guest.ld */
@@ -40,11 +40,11 @@ static void check_exceptions(void)
 {
 	struct trap_frame f;
 
-	trap_expect(VEC_UD, fault_ud2_resume);
+	trap_expect(TRAP_UD, fault_ud2_resume);
 	fault_ud2();
 	if (!trap_taken(&f, NULL))
 		guest_fail("ud2 raised no exception");
-	if (f.vector != VEC_UD || f.rip != (uintptr_t)fault_ud2_insn)
+	if (f.vector != TRAP_UD || f.rip != (uintptr_t)fault_ud2_insn)
 		guest_fail("ud2 at %p reported as vector %llu at %#llx",
 			   (const void *)fault_ud2_insn,
 			   (unsigned long long)f.vector,
@@ -86,33 +86,73 @@ static void check_minivmm(void)
 		guest_fail("get_info into page 0 was not refused");
 }
 
-void selftest_run(const void *start_info)
+static void selftest_run(const struct hvm_start_info *si)
 {
-	check_start_info(start_info);
+	check_start_info(si);
 	check_minivmm();
 	check_exceptions();
 	check_printf();
 	printf("selftest: boot info, cpuid, exceptions, printf: ok\n");
 }
+BOOT_HOOK(BOOT_READY, 20, selftest_run);
 
-void selftest_forced(void)
+/* ---- test=NAME[,ARGS]: a failure forced, or a long self-test ---- */
+
+static void read_unmapped(void)
+{
+	(void)*(volatile uint64_t *)UNMAPPED_ADDR;
+}
+
+static void spin(void)
+{
+	printf("test=spin: spinning forever\n");
+	for (;;)
+		__asm__ volatile("" ::: "memory");
+}
+
+static void forced_fail(void)
+{
+	guest_fail("forced by test=fail");
+}
+
+/* The long self-tests return, and the usual checks follow. */
+static const struct {
+	const char *name;
+	bool args; /* NAME,ARGS too: the test reads them itself */
+	void (*fn)(void);
+} tests[] = {
+    {"ud2", false, fault_ud2},
+    {"pf", false, read_unmapped},
+    {"spin", false, spin},
+    {"fail", false, forced_fail},
+    {"unwind", false, unwind_selftest},
+    {"repatch", true, repatch_selftest}, /* test=repatch[,N] */
+};
+
+static void selftest_forced(const struct hvm_start_info *si)
 {
 	const char *v;
+	int n = cmdline_value("test", &v);
+	char shown[32];
 
-	if (cmdline_is("test", "ud2")) {
-		fault_ud2();
-	} else if (cmdline_is("test", "pf")) {
-		(void)*(volatile uint64_t *)UNMAPPED_ADDR;
-	} else if (cmdline_is("test", "spin")) {
-		printf("test=spin: spinning forever\n");
-		for (;;)
-			__asm__ volatile("" ::: "memory");
-	} else if (cmdline_is("test", "unwind")) {
-		unwind_selftest(); /* then the usual checks, and pass */
-	} else if (cmdline_value("test", &v) >= 7 &&
-		   memcmp(v, "repatch", 7) == 0) {
-		repatch_selftest(); /* test=repatch[,N], then the usual */
-	} else if (cmdline_is("test", "fail")) {
-		guest_fail("forced by test=fail");
+	(void)si;
+	if (n < 0)
+		return;
+	for (unsigned i = 0; i < sizeof(tests) / sizeof(tests[0]); i++) {
+		size_t len = strlen(tests[i].name);
+
+		if (memcmp(v, tests[i].name, len) == 0 &&
+		    ((size_t)n == len || (tests[i].args && v[len] == ','))) {
+			tests[i].fn();
+			return;
+		}
 	}
+	if ((size_t)n >= sizeof(shown))
+		n = sizeof(shown) - 1;
+	memcpy(shown, v, (size_t)n);
+	shown[n] = '\0';
+	guest_fail("test=%s: no such test (ud2, pf, spin, fail, unwind, "
+		   "repatch[,N])",
+		   shown);
 }
+BOOT_HOOK(BOOT_READY, 10, selftest_forced);

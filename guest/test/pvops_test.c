@@ -7,12 +7,11 @@
  * after flush_tlb_one); every register outside the contract must survive;
  * and the bytes at every site must be what the mode chose.
  */
-#include "guest.h"
+#include "test.h"
 #include "pv_backend.h"
 #include "pv_feature.h"
 #include "x86.h"
 
-#define VEC_PF	       14
 #define PTE_P	       0x1ull
 #define PTE_W	       0x2ull
 #define ALT_VA	       (1ull << 39) /* PML4 slot 1: mapped in the alt root only */
@@ -201,7 +200,7 @@ static void check_mmu_ops(void)
 	if (hw_read_cr3() != old)
 		guest_fail("write_cr3 did not switch back");
 
-	trap_expect(VEC_PF, fault_read_resume);
+	trap_expect(TRAP_PF, fault_read_resume);
 	fault_read(ALT_VA);
 	if (!trap_taken(&f, &cr2))
 		guest_fail("no page fault at %#llx after switching back",
@@ -424,8 +423,10 @@ static void check_tsc(void)
 			   (unsigned long long)b, (unsigned long long)a);
 }
 
-void pvops_selftest(void)
+/* Every op's effect, the register contract, the patched bytes. */
+static void pvops_selftest(const struct hvm_start_info *si)
 {
+	(void)si;
 	check_patched_bytes();
 	check_if_ops();
 	check_irqs_held_off();
@@ -441,3 +442,4 @@ void pvops_selftest(void)
 	       "after irq_enable)\n",
 	       pv_mode_name(paravirt_mode()), tick_latency);
 }
+BOOT_HOOK(BOOT_READY, 30, pvops_selftest);

@@ -4,7 +4,7 @@
 ; pv-op site of OP (recorded in .pv_patch and patched like every other
 ; site, and switched live like them), then stores all sixteen registers
 ; and rsp before the site in *out, a struct contract_out, for C to compare
-; (guest/contract_check.c). Canary n is CANARY + n. Any CPU may run them at once:
+; (guest/test/contract_check.c). Canary n is CANARY + n. Any CPU may run them at once:
 ; all state is in *out and on the stack.
 
 %include "pv_site.inc"

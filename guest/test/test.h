@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * test.h: what the guest's self-tests, benchmarks and hostile mode
+ * (guest/test/) share among themselves, one section per file. The kernel
+ * (guest/) includes none of it: these files register their entry points
+ * as boot hooks (BOOT_HOOK in guest.h) and their handlers with
+ * trap_set_handler().
+ */
+#ifndef GUEST_TEST_H
+#define GUEST_TEST_H
+
+#include "guest.h"
+
+/* ---- faults.S: instructions that fault on purpose, with labels ---- */
+/* Read 8 bytes at (addr); fault_read_insn is the load, fault_read_resume
+ * the instruction after it. */
+uint64_t fault_read(uint64_t addr);
+extern const char fault_read_insn[], fault_read_resume[];
+/* Execute ud2 at fault_ud2_insn; fault_ud2_resume follows it. */
+void fault_ud2(void);
+extern const char fault_ud2_insn[], fault_ud2_resume[];
+
+/* ---- bench_loops.S: single-stepping ---- */
+/* Set RFLAGS.TF: every instruction after it raises #DB, until step_off. */
+void step_on(void);
+void step_off(void);
+
+/* ---- contract_check.c and contract.S: each op site's register contract */
+/* Run op's probe site with (arg): the registers it changed outside its
+ * contract (0: none), and its rax in (*result) if not NULL. */
+uint16_t contract_check(unsigned op, uint64_t arg, uint64_t *result);
+uint16_t contract_allowed(unsigned op);
+
+/* ---- unwind_test.c: test=unwind ---- */
+/* Single-step a 3-deep chain around every op's site, unwinding at every
+ * instruction; calls guest_fail() on the first wrong chain. */
+void unwind_selftest(void);
+
+/* ---- repatch_test.c: test=repatch[,N] ---- */
+/* N live switches while the other CPUs run every op; fails the run on
+ * the first torn execution. */
+void repatch_selftest(void);
+/* The stress test's workers on every other CPU, and their end (which
+ * fails the run if one saw a torn execution). */
+void repatch_workers_start(void);
+void repatch_workers_stop(void);
+
+#endif /* GUEST_TEST_H */

@@ -44,13 +44,14 @@ static void graph_of(const char *const *sources, unsigned n)
 	at = (size_t)snprintf(cmd, sizeof(cmd), "set -e; cd %s; ", dir);
 	for (unsigned i = 0; i < n; i++) {
 		const char *colon = strchr(sources[i], ':');
+		char name[32];
 
-		at += (size_t)snprintf(
-		    cmd + at, sizeof(cmd) - at,
-		    "echo '%s' > %.*s.c; cc -c -o %.*s.o %.*s.c; ", colon + 1,
-		    (int)(colon - sources[i]), sources[i],
-		    (int)(colon - sources[i]), sources[i],
-		    (int)(colon - sources[i]), sources[i]);
+		snprintf(name, sizeof(name), "%.*s", (int)(colon - sources[i]),
+			 sources[i]);
+		at += (size_t)snprintf(cmd + at, sizeof(cmd) - at,
+				       "echo '%s' > %s.%s; cc -c -o %s.%s %s.%s; ",
+				       colon + 1, name, "c", name, "o", name,
+				       "c");
 	}
 	snprintf(cmd + at, sizeof(cmd) - at,
 		 "set +e; %s *.o; s=$?; cd /; rm -rf %s; exit $s", script,

@@ -236,3 +236,80 @@ Test(bench, hcloop_makes_exactly_n_null_hypercalls)
 					 "timed"),
 			   "%s", r.out);
 }
+
+/*
+ * The report's numbers from a log whose every value is known: cycles per
+ * call are (cycles - loop) / iters for each repetition, then the median
+ * over them, spread p75 - p25, the ratio to inline; the baselines, the
+ * handling times, the patch summary. Checked value by value.
+ */
+Test(bench, report_computes_each_value_from_the_log)
+{
+	char log[] = "/tmp/minivmm-bench-log-XXXXXX";
+	char facts[] = "/tmp/minivmm-bench-facts-XXXXXX";
+	char json[64], dat[64], *body;
+	char *argv[] = {BUILD_DIR "/bench/report", facts, log, json, dat, NULL};
+	static const char *const want[] = {
+	    /* per call 10, 11, 12, 13, 14 */
+	    "{\"op\": \"save_fl\", \"path\": \"inline\", \"cycles\": 12.0, "
+	    "\"spread\": 2.0, \"guest_insns\": 2, \"iters\": 100, "
+	    "\"ratio_to_inline\": 1.000}",
+	    /* the same values in another order: the same median */
+	    "{\"op\": \"save_fl\", \"path\": \"native_patched\", "
+	    "\"cycles\": 12.0, \"spread\": 2.0, \"guest_insns\": 2, "
+	    "\"iters\": 100, \"ratio_to_inline\": 1.000}",
+	    /* per call 5990 .. 6030: median 6010, 6010 / 12 */
+	    "{\"op\": \"save_fl\", \"path\": \"hypercall_patched\", "
+	    "\"cycles\": 6010.0, \"spread\": 20.0, \"guest_insns\": 9, "
+	    "\"iters\": 10, \"ratio_to_inline\": 500.833}",
+	    "\"exit_null_cycles\": 5190.00, \"loop_cycles\": 10.00",
+	    "\"median_ns\": 500.00, \"p99_ns\": 900.00",
+	    "\"guest_sites\": 71.00, \"guest_patch_cycles\": 123456.00",
+	    "\"tsc_khz\": 2000000.00",
+	};
+	FILE *f;
+	long n;
+
+	close(mkstemp(log));
+	close(mkstemp(facts));
+	snprintf(json, sizeof(json), "%s.json", log);
+	snprintf(dat, sizeof(dat), "%s.dat", log);
+	write_file(
+	    log,
+	    "pvops: 71 sites: 71 native, 0 direct, 0 indirect\n"
+	    "pvops: mode native; 13 other records: 12 callback, 1 feature "
+	    "(1 replaced); patched in 123456 cycles\n"
+	    "BENCH begin reps=5 hypervisor=minivmm\n"
+	    "BENCH loop iters=100 insns=0 cycles=1000,1000,1000,1000,1000 "
+	    "loop=1000,1000,1000,1000,1000\n"
+	    "BENCH exit_null iters=10 insns=7 "
+	    "cycles=50000,51000,52000,53000,54000 loop=100,100,100,100,100\n"
+	    "BENCH op=save_fl path=inline iters=100 insns=2 "
+	    "cycles=2000,2100,2200,2300,2400 loop=1000,1000,1000,1000,1000\n"
+	    "BENCH op=save_fl path=native_patched iters=100 insns=2 "
+	    "cycles=2400,2200,2000,2300,2100 loop=1000,1000,1000,1000,1000\n"
+	    "BENCH op=save_fl path=hypercall_patched iters=10 insns=9 "
+	    "cycles=60100,60000,60200,60300,60400 loop=100,100,100,100,100\n"
+	    "BENCH end\n"
+	    "stats: hypercall handling: 10 timed, median 500 ns, p99 900 ns\n"
+	    "stats: tsc_khz=2000000\n");
+	write_file(facts, "machine.cpu=Test CPU\nmachine.kvm=none\n");
+	spawn_run(argv, &r);
+	cr_assert_eq(r.status, 0, "%s", r.out);
+	cr_assert_not_null(strstr(r.out, "empty loop 10 cycles per iteration"),
+			   "%s", r.out);
+	f = fopen(json, "r");
+	cr_assert_not_null(f);
+	body = calloc(1, 1 << 16);
+	n = (long)fread(body, 1, (1 << 16) - 1, f);
+	fclose(f);
+	cr_assert_gt(n, 0);
+	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++)
+		cr_assert_not_null(strstr(body, want[i]), "no %s in:\n%s",
+				   want[i], body);
+	free(body);
+	unlink(log);
+	unlink(facts);
+	unlink(json);
+	unlink(dat);
+}

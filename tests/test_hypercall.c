@@ -219,10 +219,23 @@ Test(hypercall, flush_tlb_one_canonical_only)
 	returned(MINIVMM_EINVAL);
 }
 
-Test(hypercall, wbinvd_returns)
+/* Nothing to write back (no device assigned): 0 in rax, and nothing else
+ * about the vCPU touched, no halt, no flush, no refusal. */
+Test(hypercall, wbinvd_returns_and_changes_nothing_else)
 {
+	/* call()'s vCPU state, with the result in rax */
+	const struct kvm_regs want = {
+	    .rdi = 0, .rflags = 0x2, .rip = 0x1000, .rax = 0, .rbx = 0xb0b};
+	const struct kvm_sregs swant = {.cr2 = 0xdead000, .cr3 = 0x5000};
+
 	call(MINIVMM_HC_WBINVD, 0, 0x2);
 	returned(0);
+	cr_assert_eq(memcmp(&regs, &want, sizeof(regs)), 0,
+		     "a register besides rax changed");
+	cr_assert_eq(memcmp(&sregs, &swant, sizeof(sregs)), 0,
+		     "a system register changed");
+	cr_assert(!hc.sregs_dirty && !hc.halt && !hc.flush_tlb &&
+		  !hc.refused && !hc.why[0]);
 }
 
 /* ---- calls that touch guest memory ---- */

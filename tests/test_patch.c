@@ -88,11 +88,13 @@ static void assert_nops(const uint8_t *p, unsigned n)
 	}
 }
 
+static struct pv_patch_stats stats;
+
+/* Patch the first (nrecs) records; what was done is in (stats). */
 static int apply(unsigned nrecs)
 {
-	struct pv_patch_stats st = {0};
-
-	return pv_apply(recs, recs + nrecs, &ctx, &st);
+	memset(&stats, 0, sizeof(stats));
+	return pv_apply(recs, recs + nrecs, &ctx, &stats);
 }
 
 Test(patch, native_patchlet_that_fits_goes_inline_with_nops)
@@ -463,6 +465,10 @@ Test(patch, feature_absent_keeps_the_original)
 	memcpy(orig, text, 8);
 	cr_assert_eq(apply(1), 0, "%s", logbuf);
 	cr_assert_eq(memcmp(text, orig, 8), 0, "the original changed");
+	/* The record was read and decided on: kept, not skipped. */
+	cr_assert_eq(stats.records, 1);
+	cr_assert_eq(stats.actions[PV_ACT_KEPT], 1, "not counted as kept");
+	cr_assert_eq(stats.actions[PV_ACT_REPLACED], 0);
 }
 
 Test(patch, absent_flag_inverts_the_test)

@@ -241,15 +241,25 @@ __attribute__((noinline)) static void uw_driver(void)
 	trap_set_handler(TRAP_DB, NULL);
 }
 
-/* The op sites in uw_level3, from the records. */
+/* The op sites in uw_level3, from the records; every op of the list must
+ * have one there, or the run fails naming the op. */
 static unsigned level3_sites(void)
 {
-	unsigned n = 0;
+	unsigned n = 0, per_op[PV_OP_COUNT] = {0};
 
 	for (const struct pv_patch_site *r = __pv_patch_start;
 	     r < __pv_patch_end; r++)
-		n += r->kind == PV_KIND_OP &&
-		     chain_index((uintptr_t)pv_site_addr(r)) == 0;
+		if (r->kind == PV_KIND_OP &&
+		    chain_index((uintptr_t)pv_site_addr(r)) == 0) {
+			n++;
+			if (r->key < PV_OP_COUNT)
+				per_op[r->key]++;
+		}
+	for (unsigned op = 0; op < PV_OP_COUNT; op++)
+		if (!per_op[op])
+			guest_fail("test=unwind: op %s has no site in the "
+				   "chain (uw_level3)",
+				   pv_op_name(op));
 	return n;
 }
 

@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "pv_backend.h" /* enum pv_mode */
 #include "smp.h"
 
 #define NORETURN	  __attribute__((noreturn))
@@ -172,9 +173,9 @@ void cpu_features_read(uint32_t *words);
  * Fails the run if any record is refused.
  */
 void paravirt_init(void);
-/* The mode chosen, as enum pv_mode (pvops/pv_backend.h). */
-int paravirt_mode(void);
-void paravirt_set_mode(int mode); /* after a live switch (pvswitch.c) */
+/* The mode chosen at boot, or by the last live switch. */
+enum pv_mode paravirt_mode(void);
+void paravirt_set_mode(enum pv_mode mode); /* after a live switch */
 /* The engine context that patched the guest, for the self-tests. */
 const struct pv_patch_ctx *paravirt_ctx(void);
 /* The op record (.pv_patch) whose site holds (ip), or NULL. */
@@ -199,9 +200,9 @@ struct pv_live_stats;
 /* Keep the records' original bytes and handle the trap byte (#UD, #BP);
  * before boot patching. */
 void pvswitch_init(void);
-/* Switch every pv-op site to (mode), an enum pv_mode, while other CPUs
- * run them; 0, or a negative PV_E* code. */
-int pv_switch(int mode);
+/* Switch every pv-op site to (mode) while other CPUs run them; 0, or a
+ * negative PV_E* code. */
+int pv_switch(enum pv_mode mode);
 const struct pv_live_stats *pvswitch_stats(void);
 /* Count the cycles of each way of writing (make bench). */
 void pvswitch_clock(uint64_t (*clock)(void));

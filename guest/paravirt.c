@@ -104,14 +104,14 @@ int paravirt_patch(const struct pv_patch_site *begin,
 	return pv_apply(begin, end, &ctx, out);
 }
 
-int paravirt_mode(void)
+enum pv_mode paravirt_mode(void)
 {
 	return mode;
 }
 
-void paravirt_set_mode(int m)
+void paravirt_set_mode(enum pv_mode m)
 {
-	mode = (enum pv_mode)m;
+	mode = m;
 }
 
 const struct pv_patch_ctx *paravirt_ctx(void)

@@ -69,7 +69,7 @@ void pvswitch_init(void)
 	trap_set_handler(TRAP_BP, trapped);
 }
 
-int pv_switch(int mode)
+int pv_switch(enum pv_mode mode)
 {
 	struct pv_patch_ctx c = *paravirt_ctx();
 	struct pv_backend be;
@@ -77,12 +77,12 @@ int pv_switch(int mode)
 
 	if (mode == PV_MODE_HYPERCALL && !hv_has_hypercalls())
 		return -PV_EINVAL;
-	pv_backend_offer((enum pv_mode)mode, &be);
+	pv_backend_offer(mode, &be);
 	c.backends = &be;
 	c.nbackends = 1;
 	c.debug = false;
 	/* Slots first: an indirect call may land in either backend. */
-	pv_backend_install((enum pv_mode)mode);
+	pv_backend_install(mode);
 	r = pv_live_switch(&live, &c, (unsigned)mode);
 	if (r == 0)
 		paravirt_set_mode(mode);

@@ -47,10 +47,10 @@ int main(int argc, char **argv)
 	if (opts.stats)
 		stats.hc_hist = vmm_stats_histogram();
 	vmm_run_prepare(&vm, &opts, &stats);
-	vmm_timeout_arm(&vm, opts.timeout);
+	vmm_timeout_arm(opts.timeout);
 	if (!opts.no_sandbox)
 		vmm_sandbox_install(&vm);
-	status = vmm_run(&vm);
+	status = vmm_run();
 	if (opts.stats)
 		vmm_stats_print(&stats);
 	return status;

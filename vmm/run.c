@@ -35,32 +35,51 @@
 /* Guest-triggered reports (hc.why) printed per run; then one last note. */
 #define VMM_REPORTS_MAX 8
 
-static volatile sig_atomic_t timed_out;
-static uint64_t deadline_ns; /* CLOCK_MONOTONIC, 0: no --timeout */
+/*
+ * The run: all its state, handed down to every handler. One per process:
+ * the signal handlers and the AP threads find it as the_run.
+ */
+struct vmm_run {
+	struct vmm_vm *vm;
+	const struct vmm_opts *opts;
+	struct vmm_stats *stats;
+	struct vmm_serial console; /* the one UART, behind exit_lock */
+	pthread_mutex_t exit_lock; /* serialises exit handling */
+	int final_status;	   /* atomic: the first one wins */
+	int started;		   /* atomic: the APs may run */
+	int pid;
+	volatile sig_atomic_t timed_out;
+	uint64_t deadline_ns; /* CLOCK_MONOTONIC, 0: no --timeout */
+	unsigned reports;     /* guest-triggered reports printed */
+};
 
-/* The run, shared by the vCPU threads. */
-static struct vmm_vm *the_vm;
-static const struct vmm_opts *the_opts;
-static struct vmm_stats *the_stats;
-static struct vmm_serial console; /* the one UART, behind exit_lock */
-static pthread_mutex_t exit_lock = PTHREAD_MUTEX_INITIALIZER;
-static int final_status = VMM_CONTINUE; /* atomic: the first one wins */
-static int started;			/* atomic: the APs may run */
-static int pid;
+static struct vmm_run the_run = {
+    .exit_lock = PTHREAD_MUTEX_INITIALIZER,
+    .final_status = VMM_CONTINUE,
+};
+
+/* What the port I/O exit of (vcpu) asked, as the handlers see it. */
+struct vmm_io {
+	struct kvm_run *run;
+	uint16_t port;
+	unsigned size;
+	bool out;
+	uint8_t *data;
+};
 
 /*
  * Get every vCPU out of KVM_RUN: immediate_exit for one about to enter,
  * a signal (SIGUSR1, a handler that does nothing) for one inside.
  * Async-signal-safe: the --timeout handler calls it.
  */
-static void kick_all(void)
+static void kick_all(struct vmm_run *r)
 {
-	for (unsigned i = 0; the_vm && i < the_vm->ncpus; i++) {
-		struct vmm_vcpu *v = &the_vm->vcpus[i];
+	for (unsigned i = 0; r->vm && i < r->vm->ncpus; i++) {
+		struct vmm_vcpu *v = &r->vm->vcpus[i];
 
 		v->run->immediate_exit = 1;
 		if (v->tid)
-			syscall(SYS_tgkill, pid, v->tid, SIGUSR1);
+			syscall(SYS_tgkill, r->pid, v->tid, SIGUSR1);
 	}
 }
 
@@ -70,18 +89,20 @@ static void on_kick(int sig)
 }
 
 /* End the run with (status) unless another vCPU already did. */
-static void stop(int status)
+static void stop(struct vmm_run *r, int status)
 {
 	int expected = VMM_CONTINUE;
 
-	if (__atomic_compare_exchange_n(&final_status, &expected, status, false,
-					__ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
-		kick_all();
+	if (__atomic_compare_exchange_n(&r->final_status, &expected, status,
+					false, __ATOMIC_ACQ_REL,
+					__ATOMIC_ACQUIRE))
+		kick_all(r);
 }
 
-static bool stopped(void)
+static bool stopped(struct vmm_run *r)
 {
-	return __atomic_load_n(&final_status, __ATOMIC_ACQUIRE) != VMM_CONTINUE;
+	return __atomic_load_n(&r->final_status, __ATOMIC_ACQUIRE) !=
+	       VMM_CONTINUE;
 }
 
 /* A monotonic clock in ns; the vDSO answers it, so no syscall. */
@@ -96,22 +117,23 @@ static uint64_t now_ns(void)
 /* Only our own timer counts: a SIGALRM someone else sends is ignored. */
 static void on_alarm(int sig)
 {
+	struct vmm_run *r = &the_run;
+
 	(void)sig;
-	if (!deadline_ns || now_ns() + VMM_TIMER_SLACK_NS < deadline_ns)
+	if (!r->deadline_ns || now_ns() + VMM_TIMER_SLACK_NS < r->deadline_ns)
 		return;
-	timed_out = 1;
-	kick_all(); /* also covers "not in KVM_RUN yet" */
+	r->timed_out = 1;
+	kick_all(r); /* also covers "not in KVM_RUN yet" */
 }
 
-void vmm_timeout_arm(struct vmm_vm *vm, double seconds)
+void vmm_timeout_arm(double seconds)
 {
 	struct sigaction sa = {.sa_handler = on_alarm};
 	struct itimerval it = {0};
 
-	the_vm = vm;
 	if (seconds <= 0)
 		return;
-	deadline_ns = now_ns() + (uint64_t)(seconds * 1e9);
+	the_run.deadline_ns = now_ns() + (uint64_t)(seconds * 1e9);
 	sigemptyset(&sa.sa_mask);
 	if (sigaction(SIGALRM, &sa, NULL) < 0)
 		err(VMM_STATUS_HOST, "sigaction (SIGALRM)");
@@ -125,9 +147,9 @@ void vmm_timeout_arm(struct vmm_vm *vm, double seconds)
 }
 
 /* Stop with (status) after a guest error: message already printed. */
-static int guest_error(struct vmm_vcpu *vcpu, int status)
+static int guest_error(struct vmm_run *r, struct vmm_vcpu *vcpu, int status)
 {
-	if (the_vm && the_vm->ncpus > 1)
+	if (r->vm && r->vm->ncpus > 1)
 		fprintf(stderr, "vCPU %u:\n", vcpu->id);
 	vmm_cpu_dump(vcpu);
 	return status;
@@ -145,32 +167,29 @@ static uint64_t io_value(const uint8_t *data, unsigned size)
  * Print a guest-triggered report, at most VMM_REPORTS_MAX of them a run:
  * a guest must not be able to flood minivmm's stderr.
  */
-static void report(const char *why)
+static void report(struct vmm_run *r, const char *why)
 {
-	static unsigned reports;
-
-	if (reports < VMM_REPORTS_MAX)
+	if (r->reports < VMM_REPORTS_MAX)
 		warnx("%s", why);
-	else if (reports == VMM_REPORTS_MAX)
+	else if (r->reports == VMM_REPORTS_MAX)
 		warnx("further reports of this run are not printed");
-	if (reports <= VMM_REPORTS_MAX)
-		reports++;
+	if (r->reports <= VMM_REPORTS_MAX)
+		r->reports++;
 }
 
-static int handle_hypercall(struct vmm_vm *vm, struct vmm_vcpu *vcpu,
-			    const struct vmm_opts *opts,
-			    struct vmm_serial *serial, struct vmm_stats *stats,
+static int handle_hypercall(struct vmm_run *r, struct vmm_vcpu *vcpu,
 			    uint32_t nr)
 {
+	struct vmm_stats *stats = r->stats;
 	struct kvm_regs regs;
 	struct kvm_sregs sregs;
 	struct vmm_hc hc = {.nr = nr,
 			    .regs = &regs,
 			    .sregs = &sregs,
-			    .mem = &vm->mem,
-			    .console = serial,
-			    .tsc_khz = stats->tsc_khz,
-			    .sandbox_probe = opts->sandbox_probe};
+			    .mem = &r->vm->mem,
+			    .console = &r->console,
+			    .tsc_khz = r->stats->tsc_khz,
+			    .sandbox_probe = r->opts->sandbox_probe};
 
 	/* With sync regs KVM already copied both into kvm_run: no ioctl. */
 	if (vcpu->sync_regs) {
@@ -194,7 +213,7 @@ static int handle_hypercall(struct vmm_vm *vm, struct vmm_vcpu *vcpu,
 		return hc.status;
 	}
 	if (hc.why[0]) /* a report, like the probe's */
-		report(hc.why);
+		report(r, hc.why);
 	if (vcpu->sync_regs) {
 		vcpu->run->kvm_dirty_regs |=
 		    (hc.regs_dirty ? KVM_SYNC_X86_REGS : 0) |
@@ -224,22 +243,23 @@ static uint64_t exit_rip(struct vmm_vcpu *vcpu)
 	return regs.rip;
 }
 
-static int unhandled_io(struct vmm_vcpu *vcpu, const struct kvm_run *run,
-			const uint8_t *data)
+static int unhandled_io(struct vmm_run *r, struct vmm_vcpu *vcpu,
+			const struct vmm_io *io)
 {
 	uint64_t rip = exit_rip(vcpu);
 
-	if (run->io.direction == KVM_EXIT_IO_OUT)
+	vmm_serial_flush(&r->console);
+	if (io->out)
 		warnx("unhandled port I/O: out to port %#x (%u-byte value "
 		      "%#llx) at rip %#llx",
-		      run->io.port, run->io.size,
-		      (unsigned long long)io_value(data, run->io.size),
+		      io->port, io->size,
+		      (unsigned long long)io_value(io->data, io->size),
 		      (unsigned long long)rip);
 	else
 		warnx("unhandled port I/O: in from port %#x (%u bytes) at rip "
 		      "%#llx",
-		      run->io.port, run->io.size, (unsigned long long)rip);
-	return guest_error(vcpu, VMM_STATUS_GUEST_IO);
+		      io->port, io->size, (unsigned long long)rip);
+	return guest_error(r, vcpu, VMM_STATUS_GUEST_IO);
 }
 
 /*
@@ -291,74 +311,112 @@ static const char *not_plain_io(struct vmm_vcpu *vcpu, const struct vmm_mem *mem
 	return NULL;
 }
 
-static int refuse_string_io(struct vmm_vcpu *vcpu, uint16_t port,
-			    const char *why)
+static int refuse_string_io(struct vmm_run *r, struct vmm_vcpu *vcpu,
+			    uint16_t port, const char *why)
 {
+	vmm_serial_flush(&r->console);
 	warnx("string port I/O (ins/outs) to port %#x is refused (the "
 	      "hypercall and debug-exit ports take one plain in/out at a "
 	      "time): %s at rip %#llx",
 	      port, why, (unsigned long long)exit_rip(vcpu));
-	return guest_error(vcpu, VMM_STATUS_GUEST_IO);
+	return guest_error(r, vcpu, VMM_STATUS_GUEST_IO);
 }
 
-static int handle_io(struct vmm_vm *vm, struct vmm_vcpu *vcpu,
-		     const struct vmm_opts *opts, struct vmm_serial *serial,
-		     struct vmm_stats *stats)
+/* The 16550 (COM1): one byte at a time, rep included. */
+static int io_serial(struct vmm_run *r, struct vmm_vcpu *vcpu,
+		     const struct vmm_io *io)
+{
+	if (io->size != 1)
+		return unhandled_io(r, vcpu, io);
+	for (uint32_t i = 0; i < io->run->io.count; i++) {
+		if (io->out)
+			vmm_serial_out(&r->console, io->port, io->data[i]);
+		else
+			io->data[i] = vmm_serial_in(&r->console, io->port);
+	}
+	return VMM_CONTINUE;
+}
+
+/* Port 0xe9 (Bochs's and QEMU's debug console): bytes to the console;
+ * reads give the port number, as QEMU's does. */
+static int io_debugcon(struct vmm_run *r, struct vmm_vcpu *vcpu,
+		       const struct vmm_io *io)
+{
+	if (io->size != 1)
+		return unhandled_io(r, vcpu, io);
+	if (io->out)
+		vmm_serial_write(&r->console, (const char *)io->data,
+				 io->run->io.count);
+	else
+		memset(io->data, MINIVMM_DEBUGCON_PORT, io->run->io.count);
+	return VMM_CONTINUE;
+}
+
+/* isa-debug-exit: an out ends the run with (value << 1) | 1, as QEMU's. */
+static int io_debug_exit(struct vmm_run *r, struct vmm_vcpu *vcpu,
+			 const struct vmm_io *io)
+{
+	const char *why = not_plain_io(vcpu, &r->vm->mem, io->data);
+
+	if (why)
+		return refuse_string_io(r, vcpu, io->port, why);
+	if (!io->out) {
+		memset(io->data, 0, io->size);
+		return VMM_CONTINUE;
+	}
+	return (int)(((io_value(io->data, io->size) << 1) | 1) & 0xff);
+}
+
+/* The hypercall port: a 4-byte out of the number (docs/abi.md). */
+static int io_hypercall(struct vmm_run *r, struct vmm_vcpu *vcpu,
+			const struct vmm_io *io)
+{
+	const char *why = not_plain_io(vcpu, &r->vm->mem, io->data);
+
+	if (why)
+		return refuse_string_io(r, vcpu, io->port, why);
+	if (!io->out || io->size != 4)
+		return unhandled_io(r, vcpu, io);
+	return handle_hypercall(r, vcpu, (uint32_t)io_value(io->data, 4));
+}
+
+/* minivmm's ports: a handler per range, like the hypercall table. */
+static const struct vmm_port_range {
+	uint16_t first, count;
+	int (*handle)(struct vmm_run *r, struct vmm_vcpu *vcpu,
+		      const struct vmm_io *io);
+} ports[] = {
+    {MINIVMM_SERIAL_PORT, 8, io_serial},
+    {MINIVMM_DEBUGCON_PORT, 1, io_debugcon},
+    {MINIVMM_DEBUG_EXIT_PORT, 1, io_debug_exit},
+    {MINIVMM_HYPERCALL_PORT, 1, io_hypercall},
+};
+
+static int handle_io(struct vmm_run *r, struct vmm_vcpu *vcpu)
 {
 	struct kvm_run *run = vcpu->run;
-	uint16_t port = run->io.port;
-	unsigned size = run->io.size;
-	bool out = run->io.direction == KVM_EXIT_IO_OUT;
-	uint8_t *data = (uint8_t *)run + run->io.data_offset;
+	struct vmm_io io = {
+	    .run = run,
+	    .port = run->io.port,
+	    .size = run->io.size,
+	    .out = run->io.direction == KVM_EXIT_IO_OUT,
+	    .data = (uint8_t *)run + run->io.data_offset,
+	};
 
 	if (run->io.data_offset > vcpu->run_size ||
-	    (uint64_t)size * run->io.count >
+	    (uint64_t)io.size * run->io.count >
 		vcpu->run_size - run->io.data_offset)
 		errx(VMM_STATUS_HOST, "KVM: port I/O data outside kvm_run");
-
-	if (port >= MINIVMM_SERIAL_PORT && port < MINIVMM_SERIAL_PORT + 8 &&
-	    size == 1) {
-		for (uint32_t i = 0; i < run->io.count; i++) {
-			if (out)
-				vmm_serial_out(serial, port, data[i]);
-			else
-				data[i] = vmm_serial_in(serial, port);
-		}
-		return VMM_CONTINUE;
-	}
-	if (port == MINIVMM_DEBUGCON_PORT && size == 1) {
-		if (out)
-			vmm_serial_write(serial, (const char *)data,
-					 run->io.count);
-		else
-			memset(data, MINIVMM_DEBUGCON_PORT, run->io.count);
-		return VMM_CONTINUE;
-	}
-	if (port == MINIVMM_DEBUG_EXIT_PORT || port == MINIVMM_HYPERCALL_PORT) {
-		const char *why = not_plain_io(vcpu, &vm->mem, data);
-
-		if (why) {
-			vmm_serial_flush(serial);
-			return refuse_string_io(vcpu, port, why);
-		}
-	}
-	if (port == MINIVMM_DEBUG_EXIT_PORT && run->io.count == 1) {
-		if (!out) {
-			memset(data, 0, size);
-			return VMM_CONTINUE;
-		}
-		return (int)(((io_value(data, size) << 1) | 1) & 0xff);
-	}
-	if (port == MINIVMM_HYPERCALL_PORT && out && size == 4 &&
-	    run->io.count == 1)
-		return handle_hypercall(vm, vcpu, opts, serial, stats,
-					(uint32_t)io_value(data, 4));
-	vmm_serial_flush(serial);
-	return unhandled_io(vcpu, run, data);
+	for (size_t i = 0; i < sizeof(ports) / sizeof(ports[0]); i++)
+		if (io.port >= ports[i].first &&
+		    io.port - ports[i].first < ports[i].count)
+			return ports[i].handle(r, vcpu, &io);
+	return unhandled_io(r, vcpu, &io);
 }
 
 /* Everything but port I/O: each is the end of the run. */
-static int handle_other(struct vmm_vcpu *vcpu, uint64_t rip)
+static int handle_other(struct vmm_run *r, struct vmm_vcpu *vcpu,
+			uint64_t rip)
 {
 	struct kvm_run *run = vcpu->run;
 
@@ -374,11 +432,11 @@ static int handle_other(struct vmm_vcpu *vcpu, uint64_t rip)
 				run->mmio.len > 8 ? 8 : run->mmio.len)
 			  : 0ull,
 		      (unsigned long long)rip);
-		return guest_error(vcpu, VMM_STATUS_GUEST_MMIO);
+		return guest_error(r, vcpu, VMM_STATUS_GUEST_MMIO);
 	case KVM_EXIT_SHUTDOWN:
 		warnx("guest triple-faulted (KVM_EXIT_SHUTDOWN) at rip %#llx",
 		      (unsigned long long)rip);
-		return guest_error(vcpu, VMM_STATUS_SHUTDOWN);
+		return guest_error(r, vcpu, VMM_STATUS_SHUTDOWN);
 	case KVM_EXIT_INTERNAL_ERROR:
 		warnx("KVM_EXIT_INTERNAL_ERROR, suberror %u (%u data words, "
 		      "first %#llx) at rip %#llx",
@@ -387,35 +445,38 @@ static int handle_other(struct vmm_vcpu *vcpu, uint64_t rip)
 			  ? (unsigned long long)run->internal.data[0]
 			  : 0ull,
 		      (unsigned long long)rip);
-		return guest_error(vcpu, VMM_STATUS_INTERNAL);
+		return guest_error(r, vcpu, VMM_STATUS_INTERNAL);
 	case KVM_EXIT_FAIL_ENTRY:
 		warnx("KVM_EXIT_FAIL_ENTRY, hardware reason %#llx at rip %#llx",
 		      (unsigned long long)
 			  run->fail_entry.hardware_entry_failure_reason,
 		      (unsigned long long)rip);
-		return guest_error(vcpu, VMM_STATUS_FAIL_ENTRY);
+		return guest_error(r, vcpu, VMM_STATUS_FAIL_ENTRY);
 	default:
 		warnx("unknown KVM exit reason %u at rip %#llx",
 		      run->exit_reason, (unsigned long long)rip);
-		return guest_error(vcpu, VMM_STATUS_UNKNOWN_EXIT);
+		return guest_error(r, vcpu, VMM_STATUS_UNKNOWN_EXIT);
 	}
 }
 
 /* The guest ran past --timeout: say so, dump, stop. */
-static int timeout_expired(struct vmm_vcpu *vcpu, double timeout)
+static int timeout_expired(struct vmm_run *r, struct vmm_vcpu *vcpu)
 {
+	double timeout = r->opts->timeout;
+
 	warnx("guest still running after --timeout %g s: stopped%s", timeout,
 	      vmm_cpu_halted_for_good(vcpu)
 		  ? " (it halted with interrupts disabled: nothing can wake "
 		    "it)"
 		  : "");
-	(void)guest_error(vcpu, VMM_STATUS_TIMEOUT);
+	(void)guest_error(r, vcpu, VMM_STATUS_TIMEOUT);
 	/* And every other vCPU: a hang among several shows in where each
 	 * one is. The timeout kicked them all out of KVM_RUN, so their
 	 * registers can be read (an ioctl waits for its vCPU to leave). */
-	for (unsigned i = 0; the_vm && i < the_vm->ncpus; i++)
-		if (&the_vm->vcpus[i] != vcpu)
-			(void)guest_error(&the_vm->vcpus[i], VMM_STATUS_TIMEOUT);
+	for (unsigned i = 0; i < r->vm->ncpus; i++)
+		if (&r->vm->vcpus[i] != vcpu)
+			(void)guest_error(r, &r->vm->vcpus[i],
+					  VMM_STATUS_TIMEOUT);
 	return VMM_STATUS_TIMEOUT;
 }
 
@@ -428,23 +489,23 @@ static int output_failed(const struct vmm_serial *serial)
 }
 
 /* One exit of (vcpu), handled under the lock: a status, or go on. */
-static int handle_exit(struct vmm_vm *vm, struct vmm_vcpu *vcpu)
+static int handle_exit(struct vmm_run *r, struct vmm_vcpu *vcpu)
 {
-	struct vmm_stats *stats = the_stats;
+	struct vmm_stats *stats = r->stats;
 	uint64_t t_exit = stats->hc_hist ? now_ns() : 0;
 	int status;
 
-	if (console.error) /* EINTR when --timeout cancelled a write */
-		return timed_out ? timeout_expired(vcpu, the_opts->timeout)
-				 : output_failed(&console);
+	if (r->console.error) /* EINTR when --timeout cancelled a write */
+		return r->timed_out ? timeout_expired(r, vcpu)
+				    : output_failed(&r->console);
 	vcpu->run->kvm_dirty_regs = 0;
 	stats->exits[vcpu->run->exit_reason < 64 ? vcpu->run->exit_reason
 						 : 63]++;
 	if (vcpu->run->exit_reason != KVM_EXIT_IO) {
-		vmm_serial_flush(&console);
-		return handle_other(vcpu, exit_rip(vcpu));
+		vmm_serial_flush(&r->console);
+		return handle_other(r, vcpu, exit_rip(vcpu));
 	}
-	status = handle_io(vm, vcpu, the_opts, &console, stats);
+	status = handle_io(r, vcpu);
 	/* Time hypercalls up to the point of re-entering. */
 	if (stats->hc_hist && status == VMM_CONTINUE &&
 	    vcpu->run->io.port == MINIVMM_HYPERCALL_PORT &&
@@ -454,31 +515,30 @@ static int handle_exit(struct vmm_vm *vm, struct vmm_vcpu *vcpu)
 }
 
 /* Run (vcpu) until some vCPU ends the run. */
-static void vcpu_loop(struct vmm_vm *vm, struct vmm_vcpu *vcpu)
+static void vcpu_loop(struct vmm_run *r, struct vmm_vcpu *vcpu)
 {
-	while (!stopped()) {
+	while (!stopped(r)) {
 		int status;
 
 		/* EAGAIN: an AP's first KVM_RUN after INIT, on this host. */
 		if (ioctl(vcpu->fd, KVM_RUN, 0) < 0) {
 			if (errno != EINTR && errno != EAGAIN)
 				err(VMM_STATUS_HOST, "KVM: ioctl (RUN) failed");
-			if (timed_out && !stopped()) {
-				pthread_mutex_lock(&exit_lock);
-				if (!stopped()) {
-					vmm_serial_flush(&console);
-					stop(timeout_expired(
-					    vcpu, the_opts->timeout));
+			if (r->timed_out && !stopped(r)) {
+				pthread_mutex_lock(&r->exit_lock);
+				if (!stopped(r)) {
+					vmm_serial_flush(&r->console);
+					stop(r, timeout_expired(r, vcpu));
 				}
-				pthread_mutex_unlock(&exit_lock);
+				pthread_mutex_unlock(&r->exit_lock);
 			}
 			continue;
 		}
-		pthread_mutex_lock(&exit_lock);
-		status = stopped() ? VMM_CONTINUE : handle_exit(vm, vcpu);
+		pthread_mutex_lock(&r->exit_lock);
+		status = stopped(r) ? VMM_CONTINUE : handle_exit(r, vcpu);
 		if (status != VMM_CONTINUE)
-			stop(status);
-		pthread_mutex_unlock(&exit_lock);
+			stop(r, status);
+		pthread_mutex_unlock(&r->exit_lock);
 	}
 }
 
@@ -489,9 +549,9 @@ static void *ap_thread(void *arg)
 	static int never;
 
 	vcpu->tid = (int)syscall(SYS_gettid);
-	while (!__atomic_load_n(&started, __ATOMIC_ACQUIRE))
+	while (!__atomic_load_n(&the_run.started, __ATOMIC_ACQUIRE))
 		__builtin_ia32_pause();
-	vcpu_loop(the_vm, vcpu);
+	vcpu_loop(&the_run, vcpu);
 	for (;;) /* the main thread ends the process */
 		syscall(SYS_futex, &never, FUTEX_WAIT_PRIVATE, 0, NULL, NULL,
 			0);
@@ -502,12 +562,13 @@ void vmm_run_prepare(struct vmm_vm *vm, const struct vmm_opts *opts,
 		     struct vmm_stats *stats)
 {
 	struct sigaction sa = {.sa_handler = on_kick};
+	struct vmm_run *r = &the_run;
 
-	the_vm = vm;
-	the_opts = opts;
-	the_stats = stats;
-	pid = getpid();
-	vmm_serial_init(&console, 1, &timed_out);
+	r->vm = vm;
+	r->opts = opts;
+	r->stats = stats;
+	r->pid = getpid();
+	vmm_serial_init(&r->console, 1, &r->timed_out);
 	sigemptyset(&sa.sa_mask);
 	if (sigaction(SIGUSR1, &sa, NULL) < 0) /* no SA_RESTART: EINTR */
 		err(VMM_STATUS_HOST, "sigaction (SIGUSR1)");
@@ -526,17 +587,18 @@ void vmm_run_prepare(struct vmm_vm *vm, const struct vmm_opts *opts,
 	}
 }
 
-int vmm_run(struct vmm_vm *vm)
+int vmm_run(void)
 {
+	struct vmm_run *r = &the_run;
 	int status;
 
-	__atomic_store_n(&started, 1, __ATOMIC_RELEASE);
-	vcpu_loop(vm, &vm->vcpus[0]);
-	pthread_mutex_lock(&exit_lock);
-	status = __atomic_load_n(&final_status, __ATOMIC_ACQUIRE);
-	if (!vmm_serial_flush(&console) && console.error != EINTR &&
+	__atomic_store_n(&r->started, 1, __ATOMIC_RELEASE);
+	vcpu_loop(r, &r->vm->vcpus[0]);
+	pthread_mutex_lock(&r->exit_lock);
+	status = __atomic_load_n(&r->final_status, __ATOMIC_ACQUIRE);
+	if (!vmm_serial_flush(&r->console) && r->console.error != EINTR &&
 	    status != VMM_STATUS_TIMEOUT)
-		status = output_failed(&console);
-	pthread_mutex_unlock(&exit_lock);
+		status = output_failed(&r->console);
+	pthread_mutex_unlock(&r->exit_lock);
 	return status;
 }

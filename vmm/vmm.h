@@ -339,7 +339,7 @@ const char *vmm_hypercall_name(uint32_t nr);
  */
 void vmm_sandbox_install(const struct vmm_vm *vm);
 
-/* ---- run.c: the exit loop ---- */
+/* ---- stats.c: --stats ---- */
 
 #define VMM_HIST_NS	 10    /* histogram bucket width */
 #define VMM_HIST_BUCKETS 10000 /* up to 100 us; the last bucket holds more */
@@ -366,26 +366,29 @@ uint32_t *vmm_stats_histogram(void);
 /* Count one hypercall that took (ns) to handle. */
 void vmm_stats_time_hypercall(struct vmm_stats *stats, uint64_t ns);
 
-/* Arm the --timeout alarm for every vCPU of (vm): (seconds) from now, 0
- * for none. */
-void vmm_timeout_arm(struct vmm_vm *vm, double seconds);
+/* Print (stats) to stderr in the --stats format. */
+void vmm_stats_print(const struct vmm_stats *stats);
+
+/* ---- run.c: the exit loops ---- */
 
 /*
  * Start one thread per AP vCPU, each waiting for vmm_run(); the BSP runs
  * on the calling thread. Before the sandbox: it covers them all. (opts):
  * --timeout for messages, --sandbox-probe for the hypercalls; (stats),
- * shared, counted under the exit lock.
+ * shared, counted under the exit lock. The run keeps all three.
  */
 void vmm_run_prepare(struct vmm_vm *vm, const struct vmm_opts *opts,
 		     struct vmm_stats *stats);
 
-/*
- * Run every vCPU until the guest exits or fails, on any vCPU: the first
- * status reached ends them all. Returns minivmm's exit status.
- */
-int vmm_run(struct vmm_vm *vm);
+/* After vmm_run_prepare(): arm the --timeout alarm for every vCPU,
+ * (seconds) from now, 0 for none. */
+void vmm_timeout_arm(double seconds);
 
-/* Print (stats) to stderr in the --stats format. */
-void vmm_stats_print(const struct vmm_stats *stats);
+/*
+ * Run every vCPU of the prepared VM until the guest exits or fails, on
+ * any vCPU: the first status reached ends them all. Returns minivmm's
+ * exit status.
+ */
+int vmm_run(void);
 
 #endif /* VMM_H */

@@ -215,7 +215,7 @@ void repatch_selftest(void)
 {
 	const struct pv_live_stats *st = pvswitch_stats();
 	unsigned ncpus = smp_ncpus(), nmodes = 0;
-	int modes[PV_MODE_COUNT], boot = paravirt_mode();
+	enum pv_mode modes[PV_MODE_COUNT], boot = paravirt_mode();
 	uint64_t n = switches_asked(), done = 0, loops;
 	unsigned busy = 0;
 
@@ -256,7 +256,7 @@ void repatch_selftest(void)
 	loops = workers_stop(done);
 	if (pv_switch(boot) < 0)
 		guest_fail("test=repatch: cannot switch back to %s",
-			   pv_mode_name((enum pv_mode)boot));
+			   pv_mode_name(boot));
 	printf("repatch: %llu switches on %u CPUs (%s, trap %s): %u sites "
 	       "rewritten, %u single stores, %u with the trap byte, %u "
 	       "deferrals, %lu trap hits, %u syncs in %u runs, %u switches "

@@ -120,7 +120,7 @@ static void bench_switches(const char *what)
 
 static void switch_bench_run(const struct hvm_start_info *si)
 {
-	int boot = paravirt_mode();
+	enum pv_mode boot = paravirt_mode();
 
 	(void)si;
 	if (!cmdline_has("bench.switch"))

@@ -228,3 +228,46 @@ Test(guest_insn, rex_is_dec_outside_long_mode)
 	cr_assert_eq(vmm_insn_decode_io(&mem, &sregs, 0x10, &io), 0,
 		     "0x48 is dec eax in 32-bit code");
 }
+
+/* ---- vmm_io_not_plain(): the hypercall and debug-exit ports' check ---- */
+
+static const char *plain_check(const uint8_t *code, size_t n, bool out,
+			       unsigned size, uint16_t port, unsigned count,
+			       uint64_t rax, uint64_t data)
+{
+	static const uint64_t rip = 0x7f0000201100ull;
+	struct kvm_regs regs = {.rip = rip, .rax = rax, .rdx = port};
+	struct vmm_io_exit exit = {
+	    .out = out, .size = size, .port = port, .count = count};
+
+	memcpy(backing + 0x100000 + (rip & 0xfff), code, n);
+	return vmm_io_not_plain(&mem, &regs, &sregs, &exit,
+				(const uint8_t *)&data);
+}
+
+Test(guest_insn, a_plain_out_passes_and_everything_else_is_named)
+{
+	static const uint8_t out_dx_eax[] = {0xef};
+	static const uint8_t outsd[] = {0x6f};
+	static const uint8_t out_dx_al[] = {0xee};
+	static const uint8_t hlt[] = {0xf4};
+	const char *why;
+
+	long_mode();
+	cr_assert_null(plain_check(out_dx_eax, 1, true, 4, 0xb00, 1, 7, 7));
+	why = plain_check(out_dx_eax, 1, true, 4, 0xb00, 2, 7, 7);
+	cr_assert(why && strstr(why, "rep ins/outs"), "%s", why);
+	why = plain_check(outsd, 1, true, 4, 0xb00, 1, 7, 7);
+	cr_assert(why && strstr(why, "a string instruction"), "%s", why);
+	/* rip past an emulated outs: the next instruction is no in/out, or
+	 * another one, or the same one with other data */
+	why = plain_check(hlt, 1, true, 4, 0xb00, 1, 7, 7);
+	cr_assert(why && strstr(why, "no in/out"), "%s", why);
+	why = plain_check(out_dx_al, 1, true, 4, 0xb00, 1, 7, 7);
+	cr_assert(why && strstr(why, "another in/out"), "%s", why);
+	why = plain_check(out_dx_eax, 1, true, 4, 0xb00, 1, 7, 8);
+	cr_assert(why && strstr(why, "other data"), "%s", why);
+	/* an in: its data is not yet the accumulator's */
+	cr_assert_null(
+	    plain_check((const uint8_t[]){0xed}, 1, false, 4, 0xb00, 1, 7, 8));
+}

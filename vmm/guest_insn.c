@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
  * guest_insn.c: look at the instruction a vCPU exited on, for run.c to
- * tell a plain `out` from a string `outs`/`ins`. KVM reports both as one
+ * tell a plain `out` from a string `outs`/`ins` (vmm_io_not_plain). KVM reports both as one
  * port I/O exit; some KVMs split `rep outs` into one exit per element, and
  * AMD's emulation of a single `outs` exits with rip already past it.
  * The guest's page tables and code are untrusted: every table entry and
@@ -181,4 +181,43 @@ int vmm_insn_decode_io(const struct vmm_mem *mem, const struct kvm_sregs *sregs,
 		return 1;
 	}
 	return -1; /* unreadable, or prefixes only */
+}
+
+/*
+ * Why a port I/O exit is not the plain in/out at rip that it must be for
+ * the hypercall and debug-exit ports, or NULL if it is. KVM reports ins
+ * and outs like in and out, and where it emulates them (AMD) a single
+ * outs exits with rip already past it: so the instruction at rip must be
+ * an in/out of this direction, size and port, and an out's data must be
+ * its accumulator. Anything else is string I/O, or an exit whose
+ * instruction cannot be told, and both are refused.
+ */
+const char *vmm_io_not_plain(const struct vmm_mem *mem,
+			     const struct kvm_regs *r, const struct kvm_sregs *sr,
+			     const struct vmm_io_exit *exit, const uint8_t *data)
+{
+	struct vmm_io_insn io;
+	uint64_t acc = 0;
+
+	if (exit->count != 1)
+		return "more than one transfer (rep ins/outs)";
+	switch (vmm_insn_decode_io(mem, sr, r->rip, &io)) {
+	case -1:
+		return "an instruction that cannot be read";
+	case 0:
+		return "no in/out, so an outs that KVM emulated ends";
+	default:
+		break;
+	}
+	if (io.string)
+		return "a string instruction (ins/outs)";
+	if (io.out != exit->out || io.size != exit->size ||
+	    (io.port >= 0 ? (unsigned)io.port : (r->rdx & 0xffff)) !=
+		exit->port)
+		return "another in/out, so an outs that KVM emulated ends";
+	memcpy(&acc, &r->rax, io.size);
+	if (io.out && memcmp(&acc, data, io.size) != 0)
+		return "an out of other data, so an outs that KVM emulated "
+		       "ends";
+	return NULL;
 }

@@ -61,6 +61,7 @@ static struct vmm_run the_run = {
 /* What the port I/O exit of (vcpu) asked, as the handlers see it. */
 struct vmm_io {
 	struct kvm_run *run;
+	struct vmm_io_exit exit; /* for vmm_io_not_plain() */
 	uint16_t port;
 	unsigned size;
 	bool out;
@@ -178,27 +179,18 @@ static void report(struct vmm_run *r, const char *why)
 }
 
 static int handle_hypercall(struct vmm_run *r, struct vmm_vcpu *vcpu,
-			    uint32_t nr)
+			    uint32_t nr, struct kvm_regs *regs,
+			    struct kvm_sregs *sregs)
 {
 	struct vmm_stats *stats = r->stats;
-	struct kvm_regs regs;
-	struct kvm_sregs sregs;
 	struct vmm_hc hc = {.nr = nr,
-			    .regs = &regs,
-			    .sregs = &sregs,
+			    .regs = regs,
+			    .sregs = sregs,
 			    .mem = &r->vm->mem,
 			    .console = &r->console,
 			    .tsc_khz = r->stats->tsc_khz,
 			    .sandbox_probe = r->opts->sandbox_probe};
 
-	/* With sync regs KVM already copied both into kvm_run: no ioctl. */
-	if (vcpu->sync_regs) {
-		hc.regs = &vcpu->run->s.regs.regs;
-		hc.sregs = &vcpu->run->s.regs.sregs;
-	} else if (ioctl(vcpu->fd, KVM_GET_REGS, &regs) < 0 ||
-		   ioctl(vcpu->fd, KVM_GET_SREGS, &sregs) < 0) {
-		err(VMM_STATUS_HOST, "KVM: ioctl (GET_REGS/GET_SREGS) failed");
-	}
 	stats->hc_last = nr;
 	if (vmm_hypercall_name(nr))
 		stats->hypercalls[nr]++;
@@ -262,53 +254,18 @@ static int unhandled_io(struct vmm_run *r, struct vmm_vcpu *vcpu,
 	return guest_error(r, vcpu, VMM_STATUS_GUEST_IO);
 }
 
-/*
- * Why a port I/O exit is not the plain in/out at rip that it must be for
- * the hypercall and debug-exit ports, or NULL if it is. KVM reports ins
- * and outs like in and out, and where it emulates them (AMD) a single
- * outs exits with rip already past it: so the instruction at rip must be
- * an in/out of this direction, size and port, and an out's data must be
- * its accumulator. Anything else is string I/O, or an exit whose
- * instruction cannot be told, and both are refused.
- */
-static const char *not_plain_io(struct vmm_vcpu *vcpu, const struct vmm_mem *mem,
-				const uint8_t *data)
+/* (vcpu)'s registers: kvm_run's copies with sync regs, else read into
+ * (*regs) and (*sregs). */
+static void vcpu_regs(struct vmm_vcpu *vcpu, struct kvm_regs **regs,
+		      struct kvm_sregs **sregs)
 {
-	const struct kvm_run *run = vcpu->run;
-	struct kvm_regs regs, *r = &regs;
-	struct kvm_sregs sregs, *sr = &sregs;
-	struct vmm_io_insn io;
-	uint64_t acc = 0;
-
-	if (run->io.count != 1)
-		return "more than one transfer (rep ins/outs)";
 	if (vcpu->sync_regs) {
-		r = &vcpu->run->s.regs.regs;
-		sr = &vcpu->run->s.regs.sregs;
-	} else if (ioctl(vcpu->fd, KVM_GET_REGS, &regs) < 0 ||
-		   ioctl(vcpu->fd, KVM_GET_SREGS, &sregs) < 0) {
+		*regs = &vcpu->run->s.regs.regs;
+		*sregs = &vcpu->run->s.regs.sregs;
+	} else if (ioctl(vcpu->fd, KVM_GET_REGS, *regs) < 0 ||
+		   ioctl(vcpu->fd, KVM_GET_SREGS, *sregs) < 0) {
 		err(VMM_STATUS_HOST, "KVM: ioctl (GET_REGS/GET_SREGS) failed");
 	}
-	switch (vmm_insn_decode_io(mem, sr, r->rip, &io)) {
-	case -1:
-		return "an instruction that cannot be read";
-	case 0:
-		return "no in/out, so an outs that KVM emulated ends";
-	default:
-		break;
-	}
-	if (io.string)
-		return "a string instruction (ins/outs)";
-	if (io.out != (run->io.direction == KVM_EXIT_IO_OUT) ||
-	    io.size != run->io.size ||
-	    (io.port >= 0 ? (unsigned)io.port : (r->rdx & 0xffff)) !=
-		run->io.port)
-		return "another in/out, so an outs that KVM emulated ends";
-	memcpy(&acc, &r->rax, io.size);
-	if (io.out && memcmp(&acc, data, io.size) != 0)
-		return "an out of other data, so an outs that KVM emulated "
-		       "ends";
-	return NULL;
 }
 
 static int refuse_string_io(struct vmm_run *r, struct vmm_vcpu *vcpu,
@@ -356,7 +313,12 @@ static int io_debugcon(struct vmm_run *r, struct vmm_vcpu *vcpu,
 static int io_debug_exit(struct vmm_run *r, struct vmm_vcpu *vcpu,
 			 const struct vmm_io *io)
 {
-	const char *why = not_plain_io(vcpu, &r->vm->mem, io->data);
+	struct kvm_regs regs, *rp = &regs;
+	struct kvm_sregs sregs, *srp = &sregs;
+	const char *why;
+
+	vcpu_regs(vcpu, &rp, &srp);
+	why = vmm_io_not_plain(&r->vm->mem, rp, srp, &io->exit, io->data);
 
 	if (why)
 		return refuse_string_io(r, vcpu, io->port, why);
@@ -371,13 +333,19 @@ static int io_debug_exit(struct vmm_run *r, struct vmm_vcpu *vcpu,
 static int io_hypercall(struct vmm_run *r, struct vmm_vcpu *vcpu,
 			const struct vmm_io *io)
 {
-	const char *why = not_plain_io(vcpu, &r->vm->mem, io->data);
+	struct kvm_regs regs, *rp = &regs;
+	struct kvm_sregs sregs, *srp = &sregs;
+	const char *why;
 
+	/* Read once, for the check and the call: with sync regs, no ioctl. */
+	vcpu_regs(vcpu, &rp, &srp);
+	why = vmm_io_not_plain(&r->vm->mem, rp, srp, &io->exit, io->data);
 	if (why)
 		return refuse_string_io(r, vcpu, io->port, why);
 	if (!io->out || io->size != 4)
 		return unhandled_io(r, vcpu, io);
-	return handle_hypercall(r, vcpu, (uint32_t)io_value(io->data, 4));
+	return handle_hypercall(r, vcpu, (uint32_t)io_value(io->data, 4), rp,
+				srp);
 }
 
 /* minivmm's ports: a handler per range, like the hypercall table. */
@@ -397,6 +365,10 @@ static int handle_io(struct vmm_run *r, struct vmm_vcpu *vcpu)
 	struct kvm_run *run = vcpu->run;
 	struct vmm_io io = {
 	    .run = run,
+	    .exit = {.out = run->io.direction == KVM_EXIT_IO_OUT,
+		     .size = run->io.size,
+		     .port = run->io.port,
+		     .count = run->io.count},
 	    .port = run->io.port,
 	    .size = run->io.size,
 	    .out = run->io.direction == KVM_EXIT_IO_OUT,

@@ -151,6 +151,25 @@ struct vmm_io_insn {
 int vmm_insn_decode_io(const struct vmm_mem *mem, const struct kvm_sregs *sregs,
 		       uint64_t rip, struct vmm_io_insn *io);
 
+/* A port I/O exit as KVM reported it. */
+struct vmm_io_exit {
+	bool out;
+	unsigned size, count;
+	uint16_t port;
+};
+
+/*
+ * Why the port I/O exit (exit), with (data) and the vCPU's registers (r,
+ * sr), is not the plain in/out at rip that the hypercall and debug-exit
+ * ports require, or NULL if it is. KVM reports ins and outs like in and
+ * out, and where it emulates them (AMD) a single outs exits with rip
+ * already past it: so the instruction at rip must be an in/out of this
+ * direction, size and port, and an out's data must be its accumulator.
+ */
+const char *vmm_io_not_plain(const struct vmm_mem *mem,
+			     const struct kvm_regs *r, const struct kvm_sregs *sr,
+			     const struct vmm_io_exit *exit, const uint8_t *data);
+
 /* ---- loader_pvh.c: ELF + PVH loading (pure, host-testable) ---- */
 
 struct pvh_image {

@@ -148,12 +148,12 @@ unsigned pvc_audit(const struct pvc_image *img, const char *allowlist,
 			if (ok)
 				ok->uses++;
 			else {
-				fprintf(stderr,
-					"pvcheck: %s: privileged `%s%s%s` in "
+				pvc_violation(
+					"privileged `%s%s%s` in "
 					"%s at %#llx, outside the pv ops: "
 					"reach it through pv_ops, or add "
-					"\"%s reason\" to %s\n",
-					img->path, in->mnemonic,
+					"\"%s reason\" to %s",
+					in->mnemonic,
 					in->op_str[0] ? " " : "", in->op_str,
 					where, (unsigned long long)at, where,
 					allowlist);
@@ -164,10 +164,10 @@ unsigned pvc_audit(const struct pvc_image *img, const char *allowlist,
 	}
 	for (unsigned i = 0; i < nallowed; i++)
 		if (!allowed[i].uses) {
-			fprintf(stderr,
-				"pvcheck: %s: allowlist entry %s matches no "
-				"privileged instruction: remove it from %s\n",
-				img->path, allowed[i].pattern, allowlist);
+			pvc_violation(
+				"allowlist entry %s matches no "
+				"privileged instruction: remove it from %s",
+				allowed[i].pattern, allowlist);
 			errors++;
 		}
 	return errors;

@@ -4,7 +4,13 @@
  * (the role objtool plays for Linux): its patch records and patchlets,
  * every instruction stream the patch engine can put at each site, and the
  * stack depth at every instruction boundary of each; it refuses what
- * would break an unwinder or a site (docs/pvcheck.md).
+ * would break an unwinder or a site (docs/pvcheck.md). It runs in passes,
+ * one file each, as objtool's check does: read the image (image.c), build
+ * the streams (streams.c), follow the CFA (cfa.c, flatten.c,
+ * unwind_rows.c), write the unwind rows and the table (unwind.c), report
+ * (report.c); main.c runs them in order, and audit.c is the optional
+ * privileged-instruction sweep. Each uses only the passes before it and
+ * report.c.
  */
 #ifndef PVCHECK_H
 #define PVCHECK_H
@@ -139,18 +145,70 @@ unsigned pvc_audit(const struct pvc_image *img, const char *allowlist,
 /* Print the allowlist with each entry's use count (after pvc_audit). */
 void pvc_audit_list(void);
 
-/* ---- main.c ---- */
+/* ---- streams.c: every stream the engine can put at a site ---- */
 
+#define PVC_MAX_STREAMS 8
+
+struct pvc_site {
+	const struct pv_patch_site *rec;
+	uint64_t addr;
+	char where[96];
+	struct pvc_stream streams[PVC_MAX_STREAMS];
+	unsigned nstreams;
+};
+
+/* The engine's context from (img)'s own patchlets, templates and NOPs. */
+void pvc_streams_init(const struct pvc_image *img);
+/* Fill (s) with record (rec)'s site and its distinct streams; false
+ * (reported) if the site is not in the image or cannot be patched. */
+bool pvc_site_streams(const struct pv_patch_site *rec, struct pvc_site *s);
+
+/* ---- flatten.c: one stack layout at every shared boundary ---- */
+
+/* Follow rsp through each stream of (s) and flatten them; a site that
+ * passes gives the unwind table its depths (pvc_unwind_add_site). */
+void pvc_flatten(struct pvc_site *s);
+
+/* ---- report.c: what pvcheck says ---- */
+
+/* The image whose violations follow, from now on counted from 0. */
+void pvc_report_image(const char *path);
 /* One violation: "pvcheck: FILE: ..." on stderr, counted. */
 void pvc_violation(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* The violations counted since pvc_report_image(). */
+unsigned pvc_errors(void);
+/* Print (s)'s streams with each instruction's depth (--list). */
+void pvc_list_site(const struct pvc_site *s);
+
+/* ---- unwind_rows.c: the code's unwind rows, CFI and assembly ---- */
+
+/* One row of the table being built: the rule from (ip) on. */
+struct pvc_row {
+	uint64_t ip;
+	size_t seq; /* order added: at one ip, the later row wins */
+	int cfa_off, rbp_off;
+	uint8_t type, reg, flags;
+};
+
+typedef void pvc_emit_row(const struct pvc_row *r);
+
+/* Read (img)'s UNWIND_HINTs; false (reported) if they are malformed. */
+bool pvc_hints_load(const struct pvc_image *img);
+void pvc_hints_free(void);
+/*
+ * Emit the rows of every executable section of (img): the compiler's CFI
+ * where it has some, else rsp followed through the assembly from each
+ * global label and hint. False (reported) if a CFI rule cannot be held.
+ */
+bool pvc_code_rows(const struct pvc_image *img, pvc_emit_row *emit);
 
 /* ---- unwind.c: the unwind table (include/pv_unwind.h) ---- */
 
 /*
  * A patch site's flattened stack depth: at each offset that is an
  * instruction boundary of some stream (boundary[off]), rsp relative to
- * the site's start (depth[off], 0 or negative). Recorded by main.c once
- * the site's streams agree.
+ * the site's start (depth[off], 0 or negative). Recorded by flatten.c
+ * once the site's streams agree.
  */
 void pvc_unwind_add_site(uint64_t addr, unsigned len, const int *depth,
 			 const bool *boundary);

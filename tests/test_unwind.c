@@ -100,6 +100,9 @@ static void assert_ud2_backtrace(void)
 	cr_assert_not_null(bt, "%s", r.out);
 	cr_assert_not_null(strstr(bt, "  #0  0x"), "%s", bt);
 	cr_assert_not_null(strstr(bt, " fault_ud2+0x0\n"), "%s", bt);
+	/* through the test= table and the boot hook that ran it */
+	cr_assert_not_null(strstr(bt, " selftest_forced+0x"), "%s", bt);
+	cr_assert_not_null(strstr(bt, " run_hooks+0x"), "%s", bt);
 	cr_assert_not_null(strstr(bt, " guest_main+0x"), "%s", bt);
 	cr_assert_not_null(strstr(bt, " start64+0x"), "%s", bt);
 	cr_assert_not_null(strstr(bt, "  (end of stack)\n"), "%s", bt);

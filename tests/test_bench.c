@@ -91,12 +91,46 @@ Test(bench, guest_bench_mode_reports_every_op_and_path)
 			     insns_of(ops[o], "inline") + 2, "%s", ops[o]);
 }
 
-Test(bench, report_writes_the_promised_fields)
+/*
+ * Run bench/report on a guest log (log_text) with the host's facts
+ * (facts_text), in temporary files it removes; its output is in r, and
+ * the JSON it wrote is returned (free it).
+ */
+static char *report_of(const char *log_text, const char *facts_text)
 {
 	char log[] = "/tmp/minivmm-bench-log-XXXXXX";
 	char facts[] = "/tmp/minivmm-bench-facts-XXXXXX";
 	char json[64], dat[64], *body;
 	char *argv[] = {BUILD_DIR "/bench/report", facts, log, json, dat, NULL};
+	FILE *f;
+	long n;
+
+	close(mkstemp(log));
+	close(mkstemp(facts));
+	snprintf(json, sizeof(json), "%s.json", log);
+	snprintf(dat, sizeof(dat), "%s.dat", log);
+	write_file(log, log_text);
+	write_file(facts, facts_text);
+	spawn_run(argv, &r);
+	f = fopen(json, "r");
+	cr_assert_not_null(f, "no %s:\n%s", json, r.out);
+	fseek(f, 0, SEEK_END);
+	n = ftell(f);
+	rewind(f);
+	body = calloc(1, (size_t)n + 1);
+	cr_assert_eq(fread(body, 1, (size_t)n, f), (size_t)n);
+	fclose(f);
+	unlink(log);
+	unlink(facts);
+	unlink(json);
+	unlink(dat);
+	return body;
+}
+
+Test(bench, report_writes_the_promised_fields)
+{
+	static char guest_log[sizeof(r.out)];
+	char *body;
 	static const char *const keys[] = {
 	    "\"machine\"",
 	    "\"environment\": \"nested: a test\"",
@@ -141,17 +175,11 @@ Test(bench, report_writes_the_promised_fields)
 	    "\"trap_hits\"",
 	    "\"deferrals\"",
 	};
-	FILE *f;
-	long n;
 
 	boot_qemu_smp(&r, "tcg", "2", "pvops=native bench bench.switch");
 	cr_assert_eq(r.status, 0, "%s", r.out);
-	close(mkstemp(log));
-	close(mkstemp(facts));
-	snprintf(json, sizeof(json), "%s.json", log);
-	snprintf(dat, sizeof(dat), "%s.dat", log);
-	write_file(log, r.out);
-	write_file(facts, "machine.cpu=Test CPU\nmachine.kvm=none\n"
+	memcpy(guest_log, r.out, sizeof(guest_log));
+	body = report_of(guest_log, "machine.cpu=Test CPU\nmachine.kvm=none\n"
 			  "machine.environment=nested: a test\n"
 			  "machine.nested=1\n"
 			  "launch.minivmm.median_ms=4\n"
@@ -159,7 +187,6 @@ Test(bench, report_writes_the_promised_fields)
 			  "hypercall.exits_per_hypercall=1.000\n"
 			  "hypercall.host_insns_per_hypercall=2500.5\n"
 			  "patch.ns_per_site.10000=30\n");
-	spawn_run(argv, &r);
 	cr_assert_eq(r.status, 0, "%s", r.out);
 	cr_assert_not_null(strstr(r.out, "save_fl"), "no table:\n%s", r.out);
 	cr_assert_not_null(strstr(r.out, "syncs per switch"), "%s", r.out);
@@ -173,31 +200,19 @@ Test(bench, report_writes_the_promised_fields)
 	cr_assert_not_null(strstr(r.out, "TCG cycles (not hardware time) per "
 					 "call"),
 			   "%s", r.out);
-	f = fopen(json, "r");
-	cr_assert_not_null(f);
-	fseek(f, 0, SEEK_END);
-	n = ftell(f);
-	rewind(f);
-	body = calloc(1, (size_t)n + 1);
-	cr_assert_eq(fread(body, 1, (size_t)n, f), (size_t)n);
-	fclose(f);
 	for (unsigned k = 0; k < sizeof(keys) / sizeof(keys[0]); k++)
 		cr_assert_not_null(strstr(body, keys[k]), "no %s in:\n%s",
 				   keys[k], body);
 	free(body);
 	/* On the host's KVM: named so, and no time called TCG's. */
-	write_file(facts, "machine.environment=bare: the host's KVM (svm)\n"
-			  "machine.nested=0\n");
-	spawn_run(argv, &r);
+	free(report_of(guest_log,
+		       "machine.environment=bare: the host's KVM (svm)\n"
+		       "machine.nested=0\n"));
 	cr_assert_eq(r.status, 0, "%s", r.out);
 	cr_assert_not_null(
 	    strstr(r.out, "environment: bare: the host's KVM (svm)\n"), "%s",
 	    r.out);
 	cr_assert_null(strstr(r.out, "TCG"), "%s", r.out);
-	unlink(log);
-	unlink(facts);
-	unlink(json);
-	unlink(dat);
 }
 
 Test(bench, report_refuses_a_log_without_results)
@@ -245,10 +260,7 @@ Test(bench, hcloop_makes_exactly_n_null_hypercalls)
  */
 Test(bench, report_computes_each_value_from_the_log)
 {
-	char log[] = "/tmp/minivmm-bench-log-XXXXXX";
-	char facts[] = "/tmp/minivmm-bench-facts-XXXXXX";
-	char json[64], dat[64], *body;
-	char *argv[] = {BUILD_DIR "/bench/report", facts, log, json, dat, NULL};
+	char *body;
 	static const char *const want[] = {
 	    /* per call 10, 11, 12, 13, 14 */
 	    "{\"op\": \"save_fl\", \"path\": \"inline\", \"cycles\": 12.0, "
@@ -267,15 +279,8 @@ Test(bench, report_computes_each_value_from_the_log)
 	    "\"guest_sites\": 71.00, \"guest_patch_cycles\": 123456.00",
 	    "\"tsc_khz\": 2000000.00",
 	};
-	FILE *f;
-	long n;
 
-	close(mkstemp(log));
-	close(mkstemp(facts));
-	snprintf(json, sizeof(json), "%s.json", log);
-	snprintf(dat, sizeof(dat), "%s.dat", log);
-	write_file(
-	    log,
+	body = report_of(
 	    "pvops: 71 sites: 71 native, 0 direct, 0 indirect\n"
 	    "pvops: mode native; 13 other records: 12 callback, 1 feature "
 	    "(1 replaced); patched in 123456 cycles\n"
@@ -292,24 +297,13 @@ Test(bench, report_computes_each_value_from_the_log)
 	    "cycles=60100,60000,60200,60300,60400 loop=100,100,100,100,100\n"
 	    "BENCH end\n"
 	    "stats: hypercall handling: 10 timed, median 500 ns, p99 900 ns\n"
-	    "stats: tsc_khz=2000000\n");
-	write_file(facts, "machine.cpu=Test CPU\nmachine.kvm=none\n");
-	spawn_run(argv, &r);
+	    "stats: tsc_khz=2000000\n",
+	    "machine.cpu=Test CPU\nmachine.kvm=none\n");
 	cr_assert_eq(r.status, 0, "%s", r.out);
 	cr_assert_not_null(strstr(r.out, "empty loop 10 cycles per iteration"),
 			   "%s", r.out);
-	f = fopen(json, "r");
-	cr_assert_not_null(f);
-	body = calloc(1, 1 << 16);
-	n = (long)fread(body, 1, (1 << 16) - 1, f);
-	fclose(f);
-	cr_assert_gt(n, 0);
 	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++)
 		cr_assert_not_null(strstr(body, want[i]), "no %s in:\n%s",
 				   want[i], body);
 	free(body);
-	unlink(log);
-	unlink(facts);
-	unlink(json);
-	unlink(dat);
 }

@@ -66,6 +66,9 @@ struct vmm_io {
 	unsigned size;
 	bool out;
 	uint8_t *data;
+	/* the vCPU's registers, for the ports that take plain I/O only */
+	struct kvm_regs *regs;
+	struct kvm_sregs *sregs;
 };
 
 /*
@@ -313,15 +316,8 @@ static int io_debugcon(struct vmm_run *r, struct vmm_vcpu *vcpu,
 static int io_debug_exit(struct vmm_run *r, struct vmm_vcpu *vcpu,
 			 const struct vmm_io *io)
 {
-	struct kvm_regs regs, *rp = &regs;
-	struct kvm_sregs sregs, *srp = &sregs;
-	const char *why;
-
-	vcpu_regs(vcpu, &rp, &srp);
-	why = vmm_io_not_plain(&r->vm->mem, rp, srp, &io->exit, io->data);
-
-	if (why)
-		return refuse_string_io(r, vcpu, io->port, why);
+	(void)r;
+	(void)vcpu;
 	if (!io->out) {
 		memset(io->data, 0, io->size);
 		return VMM_CONTINUE;
@@ -333,32 +329,48 @@ static int io_debug_exit(struct vmm_run *r, struct vmm_vcpu *vcpu,
 static int io_hypercall(struct vmm_run *r, struct vmm_vcpu *vcpu,
 			const struct vmm_io *io)
 {
-	struct kvm_regs regs, *rp = &regs;
-	struct kvm_sregs sregs, *srp = &sregs;
-	const char *why;
-
-	/* Read once, for the check and the call: with sync regs, no ioctl. */
-	vcpu_regs(vcpu, &rp, &srp);
-	why = vmm_io_not_plain(&r->vm->mem, rp, srp, &io->exit, io->data);
-	if (why)
-		return refuse_string_io(r, vcpu, io->port, why);
 	if (!io->out || io->size != 4)
 		return unhandled_io(r, vcpu, io);
-	return handle_hypercall(r, vcpu, (uint32_t)io_value(io->data, 4), rp,
-				srp);
+	return handle_hypercall(r, vcpu, (uint32_t)io_value(io->data, 4),
+				io->regs, io->sregs);
 }
 
-/* minivmm's ports: a handler per range, like the hypercall table. */
+/*
+ * minivmm's ports: a handler per range, like the hypercall table. A
+ * (plain) port takes one plain in/out at a time, checked before its
+ * handler runs (vmm_io_not_plain), with the registers read once for both.
+ */
 static const struct vmm_port_range {
 	uint16_t first, count;
+	bool plain;
 	int (*handle)(struct vmm_run *r, struct vmm_vcpu *vcpu,
 		      const struct vmm_io *io);
 } ports[] = {
-    {MINIVMM_SERIAL_PORT, 8, io_serial},
-    {MINIVMM_DEBUGCON_PORT, 1, io_debugcon},
-    {MINIVMM_DEBUG_EXIT_PORT, 1, io_debug_exit},
-    {MINIVMM_HYPERCALL_PORT, 1, io_hypercall},
+    {MINIVMM_SERIAL_PORT, 8, false, io_serial},
+    {MINIVMM_DEBUGCON_PORT, 1, false, io_debugcon},
+    {MINIVMM_DEBUG_EXIT_PORT, 1, true, io_debug_exit},
+    {MINIVMM_HYPERCALL_PORT, 1, true, io_hypercall},
 };
+
+/* Port range (p)'s handler, after its plain-I/O check if it has one. */
+static int dispatch_io(struct vmm_run *r, struct vmm_vcpu *vcpu,
+		       const struct vmm_port_range *p, struct vmm_io *io)
+{
+	struct kvm_regs regs;
+	struct kvm_sregs sregs;
+	const char *why;
+
+	if (p->plain) {
+		io->regs = &regs;
+		io->sregs = &sregs;
+		vcpu_regs(vcpu, &io->regs, &io->sregs);
+		why = vmm_io_not_plain(&r->vm->mem, io->regs, io->sregs,
+				       &io->exit, io->data);
+		if (why)
+			return refuse_string_io(r, vcpu, io->port, why);
+	}
+	return p->handle(r, vcpu, io);
+}
 
 static int handle_io(struct vmm_run *r, struct vmm_vcpu *vcpu)
 {
@@ -382,7 +394,7 @@ static int handle_io(struct vmm_run *r, struct vmm_vcpu *vcpu)
 	for (size_t i = 0; i < sizeof(ports) / sizeof(ports[0]); i++)
 		if (io.port >= ports[i].first &&
 		    io.port - ports[i].first < ports[i].count)
-			return ports[i].handle(r, vcpu, &io);
+			return dispatch_io(r, vcpu, &ports[i], &io);
 	return unhandled_io(r, vcpu, &io);
 }
 

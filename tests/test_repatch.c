@@ -130,8 +130,10 @@ static void assert_torn(void)
 		     r.status, r.out);
 	cr_assert_not_null(strstr(r.out, "minivmm guest: hypervisor"),
 			   "the guest never booted:\n%s", r.out);
-	cr_assert_not_null(strstr(r.out, "switches on 2 CPUs (toggle) begin"),
+	cr_assert_not_null(strstr(r.out, "repatch begins: "),
 			   "the switches never began:\n%s", r.out);
+	cr_assert_not_null(strstr(r.out, "switches on 2 CPUs (toggle)\n"),
+			   "not the toggle protocol on 2 CPUs:\n%s", r.out);
 	for (size_t i = 0; i < sizeof(signatures) / sizeof(signatures[0]); i++)
 		torn = torn || strstr(r.out, signatures[i]);
 	cr_assert(torn, "failed, but not with a torn execution:\n%s", r.out);

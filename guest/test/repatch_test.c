@@ -226,7 +226,7 @@ void repatch_selftest(void)
 	if (hv_has_hypercalls())
 		modes[nmodes++] = PV_MODE_HYPERCALL;
 	modes[nmodes++] = PV_MODE_UNPATCHED;
-	printf("repatch: %llu switches on %u CPUs (%s) begin\n",
+	printf("repatch begins: %llu switches on %u CPUs (%s)\n",
 	       (unsigned long long)n, ncpus,
 	       cmdline_is("pvswitch", "toggle") ? "toggle" : "safe");
 	repatch_workers_start();

@@ -84,12 +84,12 @@ static inline void mmio_write32(uintptr_t addr, uint32_t v)
  * What the hardware itself says, for the self-tests to check the pv ops
  * against (never a substitute for them).
  */
+/* The compiler's own pushfq; pop: it knows rsp moves in between and says
+ * so in its CFI, which an asm statement would hide from the unwinder. */
 static inline unsigned long hw_read_flags(void)
 {
-	unsigned long flags;
-
-	__asm__ volatile("pushfq; popq %0" : "=r"(flags) : : "memory");
-	return flags;
+	__asm__ volatile("" ::: "memory");
+	return __builtin_ia32_readeflags_u64();
 }
 
 static inline unsigned long hw_read_cr3(void)
@@ -114,9 +114,9 @@ static inline unsigned long hw_read_cr0(void)
  */
 static inline unsigned long hw_irq_save(void)
 {
-	unsigned long flags;
+	unsigned long flags = hw_read_flags();
 
-	__asm__ volatile("pushfq; popq %0; cli" : "=r"(flags) : : "memory");
+	__asm__ volatile("cli" ::: "memory");
 	return flags;
 }
 

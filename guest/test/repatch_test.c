@@ -30,7 +30,6 @@ static struct worker {
 	volatile bool failed;
 	char why[160];
 } workers[SMP_MAX_CPUS];
-static uint64_t touch; /* what flush_tlb_one flushes */
 static bool native_now;	/* the sites are native: CPU 0 sets it */
 static volatile uint64_t loiters, caught;
 
@@ -72,83 +71,33 @@ static void loiter(void)
 	step_off();
 }
 
-static void worker_fail(struct worker *w, const char *what, uint64_t got,
-			uint64_t want)
-{
-	snprintf(w->why, sizeof(w->why), "%s: got %#llx, want %#llx", what,
-		 (unsigned long long)got, (unsigned long long)want);
-	w->failed = true;
-	stop = true;
-}
-
-/* Op (op) through its probe site: registers kept, (result) returned. */
-static bool probe(struct worker *w, unsigned op, uint64_t arg, uint64_t *result)
-{
-	uint16_t bad = contract_check(op, arg, result);
-
-	if (bad)
-		worker_fail(w, pv_op_name(op), bad, 0);
-	return !bad;
-}
-
-static bool expect(struct worker *w, const char *what, uint64_t got,
-		   uint64_t want)
-{
-	if (got != want)
-		worker_fail(w, what, got, want);
-	return got == want;
-}
-
 /*
- * One round of every op, through the probes and the C sites, each result
- * checked against the hardware. Interrupts are on at its start and end.
+ * One round of every op of the list, through its probe and its C site,
+ * each prepared and checked by op_checks.c: a new op is in the round
+ * without a line here. Interrupts are on at its start and end.
  */
-static bool one_round(struct worker *w, uint64_t cr0, uint64_t cr3,
-		      uint64_t cr2)
+static bool one_round(struct worker *w)
 {
-	uint64_t flags = 0, v = 0;
-
-	return probe(w, PV_OP_SAVE_FL, 0, &flags) &&
-	       expect(w, "save_fl: IF", flags & X86_EFLAGS_IF, X86_EFLAGS_IF) &&
-	       probe(w, PV_OP_IRQ_DISABLE, 0, NULL) &&
-	       expect(w, "irq_disable: IF", hw_read_flags() & X86_EFLAGS_IF,
-		      0) &&
-	       expect(w, "save_fl, IF off", pv_save_fl() & X86_EFLAGS_IF, 0) &&
-	       probe(w, PV_OP_RESTORE_FL, flags, NULL) &&
-	       expect(w, "restore_fl: IF", hw_read_flags() & X86_EFLAGS_IF,
-		      X86_EFLAGS_IF) &&
-	       (pv_irq_disable(), true) &&
-	       probe(w, PV_OP_IRQ_ENABLE, 0, NULL) &&
-	       expect(w, "irq_enable: IF", pv_save_fl() & X86_EFLAGS_IF,
-		      X86_EFLAGS_IF) &&
-	       probe(w, PV_OP_READ_CR3, 0, &v) &&
-	       expect(w, "read_cr3", v, cr3) &&
-	       probe(w, PV_OP_WRITE_CR3, cr3, NULL) &&
-	       expect(w, "read_cr3 after write_cr3", pv_read_cr3(), cr3) &&
-	       probe(w, PV_OP_READ_CR0, 0, &v) &&
-	       expect(w, "read_cr0", v, cr0) &&
-	       expect(w, "read_cr0 (C site)", pv_read_cr0(), cr0) &&
-	       probe(w, PV_OP_READ_CR2, 0, &v) &&
-	       expect(w, "read_cr2", v, cr2) &&
-	       expect(w, "read_cr2 (C site)", pv_read_cr2(), cr2) &&
-	       probe(w, PV_OP_FLUSH_TLB_ONE, (uintptr_t)&touch, NULL) &&
-	       probe(w, PV_OP_WBINVD, 0, NULL) &&
-	       probe(w, PV_OP_SAFE_HALT, 0, NULL) && /* the tick wakes it */
-	       expect(w, "safe_halt: IF", hw_read_flags() & X86_EFLAGS_IF,
-		      X86_EFLAGS_IF);
+	for (unsigned op = 0; op < PV_OP_COUNT; op++)
+		if (!op_check_probe(op, w->why, sizeof(w->why)) ||
+		    !op_check_site(op, w->why, sizeof(w->why))) {
+			w->failed = true;
+			stop = true;
+			return false;
+		}
+	pv_irq_enable();
+	return true;
 }
 
 static void repatch_worker(void *arg)
 {
 	struct worker *w = arg;
-	uint64_t cr0 = hw_read_cr0(), cr3 = hw_read_cr3(), cr2;
 
 	pv_irq_enable();
-	cr2 = pv_read_cr2();
 	apic_timer_periodic(TICK_PERIOD);
 	/* Only a native site has an inside to stop in (in the other modes a
 	 * site is one call); until the first loiter, every native round. */
-	while (!stop && one_round(w, cr0, cr3, cr2)) {
+	while (!stop && one_round(w)) {
 		w->loops++;
 		if (w == &workers[1] &&
 		    __atomic_load_n(&native_now, __ATOMIC_RELAXED) &&

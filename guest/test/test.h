@@ -31,6 +31,25 @@ void step_off(void);
 uint16_t contract_check(unsigned op, uint64_t arg, uint64_t *result);
 uint16_t contract_allowed(unsigned op);
 
+/* ---- op_checks.c: what every op of the list must do ---- */
+struct op_check {
+	void (*prepare)(void); /* the state it needs, or NULL */
+	uint64_t (*arg)(void); /* its argument, or NULL: 0 */
+	/* True if (result) and the CPU's state after it are right; else
+	 * false, with what is wrong in (why). */
+	bool (*check)(unsigned op, uint64_t arg, uint64_t result, char *why,
+		      size_t len);
+};
+
+/* By op; a GET op's default is "what its native sequence returns". */
+extern const struct op_check op_checks[PV_OP_COUNT];
+/* Prepare, then run op's probe site (contract.S) with its argument:
+ * true if it kept its register contract and its check passed; else
+ * false, with why in (why), naming the op. Any CPU, any time. */
+bool op_check_probe(unsigned op, char *why, size_t len);
+/* The same through op's C site (pv_NAME(), inline in op_checks.c). */
+bool op_check_site(unsigned op, char *why, size_t len);
+
 /* ---- unwind_test.c: test=unwind ---- */
 /* Single-step a 3-deep chain around every op's site, unwinding at every
  * instruction; calls guest_fail() on the first wrong chain. */

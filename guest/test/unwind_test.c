@@ -21,7 +21,6 @@
 #define CHAIN	    4 /* uw_level3, uw_level2, uw_level1, uw_driver */
 #define MAX_CALLEES 3
 #define MAX_FRAMES  32
-#define TICK	    20000u /* bus clocks: the tick that ends safe_halt */
 
 extern const struct pv_patch_site __pv_patch_start[], __pv_patch_end[];
 
@@ -196,23 +195,37 @@ static bool on_step(struct trap_frame *f)
 
 /* ---- the chain: no frame pointers, stack frames of their own ---- */
 
+/* Prepare op (op) as op_checks.c says, and give its argument. */
+static inline uint64_t uw_prepare(unsigned op)
+{
+	if (op_checks[op].prepare)
+		op_checks[op].prepare();
+	return op_checks[op].arg ? op_checks[op].arg() : 0;
+}
+
+/*
+ * One site of every op of the list, in list order, each prepared and
+ * given its argument by op_checks.c (safe_halt: a tick due; restore_fl:
+ * the flags as they are, TF included, so stepping goes on): a new op is
+ * in the chain without a line here. After each site something that is no
+ * site: the instruction after irq_enable's sti is never stepped.
+ */
 __attribute__((noinline)) static void uw_level3(void)
 {
 	unsigned long flags = pv_save_fl();
-	uint64_t cr3;
+	uint64_t arg;
 
-	pv_irq_disable();
-	sink += pv_read_cr2();
-	cr3 = pv_read_cr3();
-	pv_write_cr3(cr3);
-	sink += pv_read_cr0();
-	pv_flush_tlb_one((uintptr_t)&sink);
-	pv_wbinvd();
-	pv_irq_enable();
-	sink++; /* no trap after sti: not the next site's start */
-	pv_irq_disable();
-	apic_timer_oneshot(TICK);
-	pv_safe_halt(); /* returns at the tick, interrupts on */
+#define UW_SITE_GET(name) sink += pv_##name();
+#define UW_SITE_SET(name) pv_##name(arg);
+#define UW_SITE_DO(name)  pv_##name();
+#define UW_SITE(name, NAME, contract, shape, bench)                            \
+	arg = uw_prepare(PV_OP_##NAME);                                        \
+	UW_SITE_##shape(name) sink += arg;
+	PV_OP_LIST(UW_SITE)
+#undef UW_SITE
+#undef UW_SITE_GET
+#undef UW_SITE_SET
+#undef UW_SITE_DO
 	pv_restore_fl(flags);
 }
 

@@ -14,16 +14,31 @@
 #include "pv_host.h"
 
 #define PATCHLET(name) extern const uint8_t name##_start[], name##_end[]
-PATCHLET(pv_native_save_fl);
-PATCHLET(pv_native_restore_fl);
-PATCHLET(pv_native_irq_disable);
-PATCHLET(pv_native_irq_enable);
-PATCHLET(pv_native_safe_halt);
-PATCHLET(pv_native_read_cr2);
-PATCHLET(pv_native_read_cr3);
-PATCHLET(pv_native_write_cr3);
-PATCHLET(pv_native_flush_tlb_one);
-PATCHLET(pv_native_wbinvd);
+
+/*
+ * What each op's native patchlet is, as Capstone renders it ("mnemonic
+ * op_str; ..."): the one line per op here. Its plain and CS-padded
+ * patchlets are checked against it (the padding's CS override, which
+ * 64-bit mode ignores, may show on a memory operand as "cs:"). A missing
+ * line is a compile error naming the op.
+ */
+#define INSNS_save_fl	    "pushfq ; pop rax"
+#define INSNS_restore_fl    "push rdi; popfq "
+#define INSNS_irq_disable   "cli "
+#define INSNS_irq_enable    "sti "
+#define INSNS_safe_halt	    "sti ; hlt "
+#define INSNS_read_cr2	    "mov rax, cr2"
+#define INSNS_read_cr3	    "mov rax, cr3"
+#define INSNS_write_cr3	    "mov cr3, rdi"
+#define INSNS_flush_tlb_one "invlpg byte ptr [rdi]"
+#define INSNS_wbinvd	    "wbinvd "
+#define INSNS_read_cr0	    "mov rax, cr0"
+
+#define OP_PATCHLETS(name, NAME, contract, shape, bench)                       \
+	PATCHLET(pv_native_##name);                                            \
+	PATCHLET(pv_fit_##name);
+PV_OP_LIST(OP_PATCHLETS)
+#undef OP_PATCHLETS
 PATCHLET(pv_nop1);
 PATCHLET(pv_nop2);
 PATCHLET(pv_nop3);
@@ -34,18 +49,6 @@ PATCHLET(pv_nop7);
 PATCHLET(pv_nop8);
 PATCHLET(pv_tmpl_call);
 PATCHLET(pv_tmpl_call_fit);
-PATCHLET(pv_fit_save_fl);
-PATCHLET(pv_fit_restore_fl);
-PATCHLET(pv_fit_irq_disable);
-PATCHLET(pv_fit_irq_enable);
-PATCHLET(pv_fit_safe_halt);
-PATCHLET(pv_fit_read_cr2);
-PATCHLET(pv_fit_read_cr3);
-PATCHLET(pv_fit_write_cr3);
-PATCHLET(pv_fit_flush_tlb_one);
-PATCHLET(pv_fit_wbinvd);
-PATCHLET(pv_native_read_cr0);
-PATCHLET(pv_fit_read_cr0);
 PATCHLET(pv_tmpl_indirect);
 PATCHLET(pv_tmpl_mov_edx);
 PATCHLET(pv_alt_rdtscp);
@@ -65,17 +68,11 @@ struct expect {
 	}
 
 static const struct expect expected[] = {
-    E(pv_native_save_fl, PV_OP_SAVE_FL, "pushfq ; pop rax"),
-    E(pv_native_restore_fl, PV_OP_RESTORE_FL, "push rdi; popfq "),
-    E(pv_native_irq_disable, PV_OP_IRQ_DISABLE, "cli "),
-    E(pv_native_irq_enable, PV_OP_IRQ_ENABLE, "sti "),
-    E(pv_native_safe_halt, PV_OP_SAFE_HALT, "sti ; hlt "),
-    E(pv_native_read_cr2, PV_OP_READ_CR2, "mov rax, cr2"),
-    E(pv_native_read_cr3, PV_OP_READ_CR3, "mov rax, cr3"),
-    E(pv_native_write_cr3, PV_OP_WRITE_CR3, "mov cr3, rdi"),
-    E(pv_native_flush_tlb_one, PV_OP_FLUSH_TLB_ONE, "invlpg byte ptr [rdi]"),
-    E(pv_native_wbinvd, PV_OP_WBINVD, "wbinvd "),
-    E(pv_native_read_cr0, PV_OP_READ_CR0, "mov rax, cr0"),
+#define OP_EXPECTED(name, NAME, contract, shape, bench)                        \
+	E(pv_native_##name, PV_OP_##NAME, INSNS_##name),                       \
+	    E(pv_fit_##name, PV_OP_##NAME, INSNS_##name),
+    PV_OP_LIST(OP_EXPECTED)
+#undef OP_EXPECTED
     E(pv_nop1, PV_PATCHLET_NOP, "nop "),
     E(pv_nop2, PV_PATCHLET_NOP, "nop "),
     E(pv_nop3, PV_PATCHLET_NOP, "nop dword ptr [rax]"),
@@ -86,18 +83,6 @@ static const struct expect expected[] = {
     E(pv_nop8, PV_PATCHLET_NOP, "nop dword ptr [rax + rax]"),
     E(pv_tmpl_call, PV_PATCHLET_CALL, "call *"),
     E(pv_tmpl_call_fit, PV_PATCHLET_CALL, "call *"),
-    E(pv_fit_save_fl, PV_OP_SAVE_FL, "pushfq ; pop rax"),
-    E(pv_fit_restore_fl, PV_OP_RESTORE_FL, "push rdi; popfq "),
-    E(pv_fit_irq_disable, PV_OP_IRQ_DISABLE, "cli "),
-    E(pv_fit_irq_enable, PV_OP_IRQ_ENABLE, "sti "),
-    E(pv_fit_safe_halt, PV_OP_SAFE_HALT, "sti ; hlt "),
-    E(pv_fit_read_cr2, PV_OP_READ_CR2, "mov rax, cr2"),
-    E(pv_fit_read_cr3, PV_OP_READ_CR3, "mov rax, cr3"),
-    E(pv_fit_write_cr3, PV_OP_WRITE_CR3, "mov cr3, rdi"),
-    /* The override shows on the memory operand; 64-bit mode ignores it. */
-    E(pv_fit_flush_tlb_one, PV_OP_FLUSH_TLB_ONE, "invlpg byte ptr cs:[rdi]"),
-    E(pv_fit_wbinvd, PV_OP_WBINVD, "wbinvd "),
-    E(pv_fit_read_cr0, PV_OP_READ_CR0, "mov rax, cr0"),
     E(pv_tmpl_indirect, PV_PATCHLET_INDIRECT, "call qword ptr [rip]"),
     E(pv_tmpl_mov_edx, PV_PATCHLET_TEST, "mov edx, 0"),
     E(pv_alt_rdtscp, PV_PATCHLET_ALT, "rdtscp ; lfence "),
@@ -133,21 +118,6 @@ Test(patchlets, descriptors_agree_with_the_labels)
 			     e->desc->len, e->end - e->start);
 		cr_assert_eq(e->desc->op, e->op, "%s: op %u", e->name,
 			     e->desc->op);
-	}
-}
-
-/* Every op of the list has its expected instructions above, both forms. */
-Test(patchlets, every_op_is_in_the_expected_table)
-{
-	for (unsigned op = 0; op < PV_OP_COUNT; op++) {
-		bool plain = false, fit = false;
-
-		for (unsigned i = 0; i < NEXPECTED; i++) {
-			plain |= expected[i].desc == pv_native_patchlets[op];
-			fit |= expected[i].desc == pv_native_fit_patchlets[op];
-		}
-		cr_assert(plain && fit, "op %s has no expected instructions",
-			  pv_op_name(op));
 	}
 }
 
@@ -219,6 +189,14 @@ Test(patchlets, decode_to_what_their_names_say)
 		size_t n;
 
 		render(e->desc, text, sizeof(text), &insn, &n);
+		if (e->op < PV_OP_COUNT &&
+		    e->desc == pv_native_fit_patchlets[e->op]) {
+			char *cs_override = strstr(text, "cs:");
+
+			if (cs_override) /* the padding's override, ignored */
+				memmove(cs_override, cs_override + 3,
+					strlen(cs_override + 3) + 1);
+		}
 		cr_assert_str_eq(text, e->insns, "%s", e->name);
 		if (e->op == PV_PATCHLET_NOP)
 			cr_assert_eq(n, 1, "%s: one instruction", e->name);

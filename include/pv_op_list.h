@@ -38,7 +38,8 @@
 	X(write_cr3,     WRITE_CR3,     NORMAL,      SET, ARG_CR3)         \
 	X(flush_tlb_one, FLUSH_TLB_ONE, NORMAL,      SET, NOBENCH)         \
 	X(wbinvd,        WBINVD,        NORMAL,      DO,  NOBENCH)         \
-	X(read_cr0,      READ_CR0,      CALLEE_SAVE, GET, ARG_NONE)
+	X(read_cr0,      READ_CR0,      CALLEE_SAVE, GET, ARG_NONE)        \
+	X(read_cr4,      READ_CR4,      CALLEE_SAVE, GET, ARG_NONE)
 /* clang-format on */
 
 /* The ops, in pv_ops slot order: op n is the n-th 8-byte slot. */

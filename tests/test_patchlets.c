@@ -33,6 +33,7 @@
 #define INSNS_flush_tlb_one "invlpg byte ptr [rdi]"
 #define INSNS_wbinvd	    "wbinvd "
 #define INSNS_read_cr0	    "mov rax, cr0"
+#define INSNS_read_cr4	    "mov rax, cr4"
 
 #define OP_PATCHLETS(name, NAME, contract, shape, bench)                       \
 	PATCHLET(pv_native_##name);                                            \

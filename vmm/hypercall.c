@@ -104,6 +104,12 @@ static void hc_read_cr0(struct vmm_hc *hc, uint64_t a0)
 	ret(hc, hc->sregs->cr0);
 }
 
+static void hc_read_cr4(struct vmm_hc *hc, uint64_t a0)
+{
+	(void)a0;
+	ret(hc, hc->sregs->cr4);
+}
+
 /* KVM ignores a guest's wbinvd while no device is assigned, and minivmm
  * assigns none: nothing to write back. */
 static void hc_wbinvd(struct vmm_hc *hc, uint64_t a0)

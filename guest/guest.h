@@ -191,8 +191,7 @@ void paravirt_add_backend(const struct pv_backend *be);
  * kernel's, with the same backends; 0 or a negative PV_E* code. */
 struct pv_patch_stats;
 int paravirt_patch(const struct pv_patch_site *begin,
-		   const struct pv_patch_site *end,
-		   struct pv_patch_stats *out);
+		   const struct pv_patch_site *end, struct pv_patch_stats *out);
 
 /* ---- pvswitch.c: switching the pv backend at run time ---- */
 struct pv_patch_site;
@@ -303,9 +302,9 @@ struct boot_hook {
  */
 #define BOOT_HOOK_ORDERS 100
 #define BOOT_HOOK(stage_, order_, fn_)                                         \
-	static const struct boot_hook boot_hook_##fn_                          \
-	    __attribute__((used, section(".boot_hooks"), aligned(8))) = {      \
-		.stage = (stage_), .order = (order_), .name = #fn_, .fn = (fn_)}; \
+	static const struct boot_hook boot_hook_##fn_ __attribute__((          \
+	    used, section(".boot_hooks"), aligned(8))) = {                     \
+	    .stage = (stage_), .order = (order_), .name = #fn_, .fn = (fn_)};  \
 	_Static_assert((order_) < BOOT_HOOK_ORDERS, "boot hook order")
 
 #endif /* GUEST_H */

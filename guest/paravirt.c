@@ -98,8 +98,7 @@ void paravirt_add_backend(const struct pv_backend *be)
 }
 
 int paravirt_patch(const struct pv_patch_site *begin,
-		   const struct pv_patch_site *end,
-		   struct pv_patch_stats *out)
+		   const struct pv_patch_site *end, struct pv_patch_stats *out)
 {
 	return pv_apply(begin, end, &ctx, out);
 }

@@ -178,8 +178,7 @@ NORETURN void ap_main(unsigned cpu)
 
 		if (fn) {
 			fn(self->work_arg);
-			__atomic_store_n(&self->work, NULL,
-					 __ATOMIC_RELEASE);
+			__atomic_store_n(&self->work, NULL, __ATOMIC_RELEASE);
 			continue;
 		}
 		/* Idle until a kick: interrupts on for the hlt only. */

@@ -109,8 +109,7 @@ trap_fn trap_set_handler(unsigned vector, trap_fn fn)
 {
 	trap_fn old = handlers[vector % IDT_VECTORS];
 
-	__atomic_store_n(&handlers[vector % IDT_VECTORS], fn,
-			 __ATOMIC_RELEASE);
+	__atomic_store_n(&handlers[vector % IDT_VECTORS], fn, __ATOMIC_RELEASE);
 	return old;
 }
 

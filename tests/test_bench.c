@@ -179,14 +179,15 @@ Test(bench, report_writes_the_promised_fields)
 	boot_qemu_smp(&r, "tcg", "2", "pvops=native bench bench.switch");
 	cr_assert_eq(r.status, 0, "%s", r.out);
 	memcpy(guest_log, r.out, sizeof(guest_log));
-	body = report_of(guest_log, "machine.cpu=Test CPU\nmachine.kvm=none\n"
-			  "machine.environment=nested: a test\n"
-			  "machine.nested=1\n"
-			  "launch.minivmm.median_ms=4\n"
-			  "hypercall.syscalls_per_hypercall=1.000\n"
-			  "hypercall.exits_per_hypercall=1.000\n"
-			  "hypercall.host_insns_per_hypercall=2500.5\n"
-			  "patch.ns_per_site.10000=30\n");
+	body =
+	    report_of(guest_log, "machine.cpu=Test CPU\nmachine.kvm=none\n"
+				 "machine.environment=nested: a test\n"
+				 "machine.nested=1\n"
+				 "launch.minivmm.median_ms=4\n"
+				 "hypercall.syscalls_per_hypercall=1.000\n"
+				 "hypercall.exits_per_hypercall=1.000\n"
+				 "hypercall.host_insns_per_hypercall=2500.5\n"
+				 "patch.ns_per_site.10000=30\n");
 	cr_assert_eq(r.status, 0, "%s", r.out);
 	cr_assert_not_null(strstr(r.out, "save_fl"), "no table:\n%s", r.out);
 	cr_assert_not_null(strstr(r.out, "syncs per switch"), "%s", r.out);

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: MIT
 /*
  * test_depgraph.c: scripts/depgraph.sh, the guest's dependency picture.
- * The guest as built has no circle, nor has pvcheck; three tiny objects that call round
- * in a circle are refused, and the circle is named; an assembly file and
- * the C file it serves count as one unit.
+ * The guest as built has no circle, nor has pvcheck; three tiny objects that
+ * call round in a circle are refused, and the circle is named; an assembly file
+ * and the C file it serves count as one unit.
  */
 #include <criterion/criterion.h>
 #include <limits.h>
@@ -36,8 +36,8 @@ Test(depgraph, pvcheck_has_no_circle)
 	char cmd[PATH_MAX + 64];
 	char *argv[] = {"/bin/sh", "-c", cmd, NULL};
 
-	snprintf(cmd, sizeof(cmd), "scripts/depgraph.sh %s/host/tools/pvcheck/*.o",
-		 BUILD_DIR);
+	snprintf(cmd, sizeof(cmd),
+		 "scripts/depgraph.sh %s/host/tools/pvcheck/*.o", BUILD_DIR);
 	spawn_run(argv, &r);
 	cr_assert_eq(r.status, 0, "%s", r.out);
 	/* Its passes in order: the report uses none of them. */
@@ -61,14 +61,13 @@ static void graph_of(const char *const *sources, unsigned n)
 
 		snprintf(name, sizeof(name), "%.*s", (int)(colon - sources[i]),
 			 sources[i]);
-		at += (size_t)snprintf(cmd + at, sizeof(cmd) - at,
-				       "echo '%s' > %s.%s; cc -c -o %s.%s %s.%s; ",
-				       colon + 1, name, "c", name, "o", name,
-				       "c");
+		at += (size_t)snprintf(
+		    cmd + at, sizeof(cmd) - at,
+		    "echo '%s' > %s.%s; cc -c -o %s.%s %s.%s; ", colon + 1,
+		    name, "c", name, "o", name, "c");
 	}
 	snprintf(cmd + at, sizeof(cmd) - at,
-		 "set +e; %s *.o; s=$?; cd /; rm -rf %s; exit $s", script,
-		 dir);
+		 "set +e; %s *.o; s=$?; cd /; rm -rf %s; exit $s", script, dir);
 	spawn_run(argv, &r);
 }
 

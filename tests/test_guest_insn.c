@@ -182,7 +182,8 @@ Test(guest_insn, other_instructions_are_not_port_io)
 Test(guest_insn, an_immediate_port_past_the_mapping_cannot_be_read)
 {
 	long_mode();
-	backing[0x300fff] = 0xe6; /* out imm8, al: its port on an unmapped page */
+	backing[0x300fff] =
+	    0xe6; /* out imm8, al: its port on an unmapped page */
 	cr_assert_eq(vmm_insn_decode_io(&mem, &sregs, 0x7f0000202fffull, &io),
 		     -1);
 }

@@ -234,8 +234,8 @@ Test(hypercall, wbinvd_returns_and_changes_nothing_else)
 		     "a register besides rax changed");
 	cr_assert_eq(memcmp(&sregs, &swant, sizeof(sregs)), 0,
 		     "a system register changed");
-	cr_assert(!hc.sregs_dirty && !hc.halt && !hc.flush_tlb &&
-		  !hc.refused && !hc.why[0]);
+	cr_assert(!hc.sregs_dirty && !hc.halt && !hc.flush_tlb && !hc.refused &&
+		  !hc.why[0]);
 }
 
 /* ---- calls that touch guest memory ---- */

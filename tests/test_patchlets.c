@@ -74,7 +74,7 @@ static const struct expect expected[] = {
 	    E(pv_fit_##name, PV_OP_##NAME, INSNS_##name),
     PV_OP_LIST(OP_EXPECTED)
 #undef OP_EXPECTED
-    E(pv_nop1, PV_PATCHLET_NOP, "nop "),
+	E(pv_nop1, PV_PATCHLET_NOP, "nop "),
     E(pv_nop2, PV_PATCHLET_NOP, "nop "),
     E(pv_nop3, PV_PATCHLET_NOP, "nop dword ptr [rax]"),
     E(pv_nop4, PV_PATCHLET_NOP, "nop dword ptr [rax]"),

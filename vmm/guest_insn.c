@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: MIT
 /*
  * guest_insn.c: look at the instruction a vCPU exited on, for run.c to
- * tell a plain `out` from a string `outs`/`ins` (vmm_io_not_plain). KVM reports both as one
- * port I/O exit; some KVMs split `rep outs` into one exit per element, and
- * AMD's emulation of a single `outs` exits with rip already past it.
- * The guest's page tables and code are untrusted: every table entry and
+ * tell a plain `out` from a string `outs`/`ins` (vmm_io_not_plain). KVM reports
+ * both as one port I/O exit; some KVMs split `rep outs` into one exit per
+ * element, and AMD's emulation of a single `outs` exits with rip already past
+ * it. The guest's page tables and code are untrusted: every table entry and
  * code byte is read through vmm_mem_ptr(), and any failure is "unknown".
  */
 #include <string.h>
@@ -171,7 +171,8 @@ int vmm_insn_decode_io(const struct vmm_mem *mem, const struct kvm_sregs *sregs,
 			return 0;
 		if ((b & 0xfc) == 0xe4 && i + 1 >= n)
 			return -1; /* its port byte cannot be read */
-		/* 16-bit code (not long mode, CS.D clear) flips what 0x66 means. */
+		/* 16-bit code (not long mode, CS.D clear) flips what 0x66
+		 * means. */
 		if (!long64 && !sregs->cs.db)
 			o16 = !o16;
 		io->string = b <= 0x6f;
@@ -193,8 +194,10 @@ int vmm_insn_decode_io(const struct vmm_mem *mem, const struct kvm_sregs *sregs,
  * instruction cannot be told, and both are refused.
  */
 const char *vmm_io_not_plain(const struct vmm_mem *mem,
-			     const struct kvm_regs *r, const struct kvm_sregs *sr,
-			     const struct vmm_io_exit *exit, const uint8_t *data)
+			     const struct kvm_regs *r,
+			     const struct kvm_sregs *sr,
+			     const struct vmm_io_exit *exit,
+			     const uint8_t *data)
 {
 	struct vmm_io_insn io;
 	uint64_t acc = 0;

@@ -399,8 +399,7 @@ static int handle_io(struct vmm_run *r, struct vmm_vcpu *vcpu)
 }
 
 /* Everything but port I/O: each is the end of the run. */
-static int handle_other(struct vmm_run *r, struct vmm_vcpu *vcpu,
-			uint64_t rip)
+static int handle_other(struct vmm_run *r, struct vmm_vcpu *vcpu, uint64_t rip)
 {
 	struct kvm_run *run = vcpu->run;
 

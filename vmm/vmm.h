@@ -167,8 +167,10 @@ struct vmm_io_exit {
  * direction, size and port, and an out's data must be its accumulator.
  */
 const char *vmm_io_not_plain(const struct vmm_mem *mem,
-			     const struct kvm_regs *r, const struct kvm_sregs *sr,
-			     const struct vmm_io_exit *exit, const uint8_t *data);
+			     const struct kvm_regs *r,
+			     const struct kvm_sregs *sr,
+			     const struct vmm_io_exit *exit,
+			     const uint8_t *data);
 
 /* ---- loader_pvh.c: ELF + PVH loading (pure, host-testable) ---- */
 
@@ -280,8 +282,8 @@ void vmm_vm_create(struct vmm_vm *vm, const struct vmm_mem *mem,
  * in the second; (room) is the array's capacity. Returns the new count,
  * or 0 if there is no room.
  */
-unsigned vmm_cpuid_filter(struct kvm_cpuid_entry2 *e, unsigned n,
-			  unsigned room, uint32_t features);
+unsigned vmm_cpuid_filter(struct kvm_cpuid_entry2 *e, unsigned n, unsigned room,
+			  uint32_t features);
 
 /* ---- cpu_x86_64.c: vCPU register state ---- */
 

@@ -96,8 +96,8 @@ static bool if_is(bool on, char *why, size_t len)
 	return ok;
 }
 
-static bool if_set_after(unsigned op, uint64_t arg, uint64_t result,
-			 char *why, size_t len)
+static bool if_set_after(unsigned op, uint64_t arg, uint64_t result, char *why,
+			 size_t len)
 {
 	(void)op;
 	(void)arg;
@@ -161,8 +161,8 @@ static uint64_t mapped_address(void)
 }
 
 /* flush_tlb_one, wbinvd: nothing to see but that memory is intact. */
-static bool memory_intact(unsigned op, uint64_t arg, uint64_t result,
-			  char *why, size_t len)
+static bool memory_intact(unsigned op, uint64_t arg, uint64_t result, char *why,
+			  size_t len)
 {
 	(void)op;
 	(void)arg;
@@ -177,6 +177,7 @@ static bool memory_intact(unsigned op, uint64_t arg, uint64_t result,
  * The defaults by shape, then the entries of the ops that need more: the
  * later initializer of an op wins (hence -Woverride-init off here).
  */
+/* clang-format off */
 #define OP_DEFAULT_GET(NAME) [PV_OP_##NAME] = {.check = same_as_native},
 #define OP_DEFAULT_SET(NAME) [PV_OP_##NAME] = {.check = no_check},
 #define OP_DEFAULT_DO(NAME)  [PV_OP_##NAME] = {.check = no_check},
@@ -185,16 +186,17 @@ static bool memory_intact(unsigned op, uint64_t arg, uint64_t result,
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Woverride-init"
 const struct op_check op_checks[PV_OP_COUNT] = {
-    PV_OP_LIST(OP_DEFAULT)
-    [PV_OP_SAVE_FL] = {.check = if_as_it_is},
-    [PV_OP_RESTORE_FL] = {irqs_off, flags_with_if, if_set_after},
-    [PV_OP_IRQ_DISABLE] = {irqs_on, NULL, if_clear_after},
-    [PV_OP_IRQ_ENABLE] = {irqs_off, NULL, if_set_after},
-    [PV_OP_SAFE_HALT] = {irqs_off_tick_due, NULL, if_set_after},
-    [PV_OP_WRITE_CR3] = {NULL, current_cr3, cr3_is_arg},
-    [PV_OP_FLUSH_TLB_ONE] = {NULL, mapped_address, memory_intact},
-    [PV_OP_WBINVD] = {NULL, NULL, memory_intact},
+	PV_OP_LIST(OP_DEFAULT)
+	[PV_OP_SAVE_FL] = {.check = if_as_it_is},
+	[PV_OP_RESTORE_FL] = {irqs_off, flags_with_if, if_set_after},
+	[PV_OP_IRQ_DISABLE] = {irqs_on, NULL, if_clear_after},
+	[PV_OP_IRQ_ENABLE] = {irqs_off, NULL, if_set_after},
+	[PV_OP_SAFE_HALT] = {irqs_off_tick_due, NULL, if_set_after},
+	[PV_OP_WRITE_CR3] = {NULL, current_cr3, cr3_is_arg},
+	[PV_OP_FLUSH_TLB_ONE] = {NULL, mapped_address, memory_intact},
+	[PV_OP_WBINVD] = {NULL, NULL, memory_intact},
 };
+/* clang-format on */
 #pragma GCC diagnostic pop
 
 #undef OP_DEFAULT

@@ -17,11 +17,11 @@
 #include "pv_ops.h"
 #include "x86.h"
 
-#define DEFAULT_SWITCHES 100
-#define TICK_PERIOD	 100000u	/* bus clocks between worker ticks */
-#define STOP_CYCLES	 20000000000ull /* TSC: a worker must stop by then */
-#define LOITER_CYCLES	 200000000ull	/* TSC: a wait inside a site */
-#define LOITER_EVERY	 2		/* rounds between two loiters */
+#define DEFAULT_SWITCHES    100
+#define TICK_PERIOD	    100000u	   /* bus clocks between worker ticks */
+#define STOP_CYCLES	    20000000000ull /* TSC: a worker must stop by then */
+#define LOITER_CYCLES	    200000000ull   /* TSC: a wait inside a site */
+#define LOITER_EVERY	    2		   /* rounds between two loiters */
 #define FIRST_LOITER_CYCLES 100000000000ull /* TSC: the first one's wait */
 
 static volatile bool stop;
@@ -30,7 +30,7 @@ static struct worker {
 	volatile bool failed;
 	char why[160];
 } workers[SMP_MAX_CPUS];
-static bool native_now;	/* the sites are native: CPU 0 sets it */
+static bool native_now; /* the sites are native: CPU 0 sets it */
 static volatile uint64_t loiters, caught;
 
 /* Strictly inside an op site: past its first instruction's start. */

@@ -149,14 +149,13 @@ unsigned pvc_audit(const struct pvc_image *img, const char *allowlist,
 				ok->uses++;
 			else {
 				pvc_violation(
-					"privileged `%s%s%s` in "
-					"%s at %#llx, outside the pv ops: "
-					"reach it through pv_ops, or add "
-					"\"%s reason\" to %s",
-					in->mnemonic,
-					in->op_str[0] ? " " : "", in->op_str,
-					where, (unsigned long long)at, where,
-					allowlist);
+				    "privileged `%s%s%s` in "
+				    "%s at %#llx, outside the pv ops: "
+				    "reach it through pv_ops, or add "
+				    "\"%s reason\" to %s",
+				    in->mnemonic, in->op_str[0] ? " " : "",
+				    in->op_str, where, (unsigned long long)at,
+				    where, allowlist);
 				errors++;
 			}
 			cs_free(in, 1);
@@ -165,9 +164,9 @@ unsigned pvc_audit(const struct pvc_image *img, const char *allowlist,
 	for (unsigned i = 0; i < nallowed; i++)
 		if (!allowed[i].uses) {
 			pvc_violation(
-				"allowlist entry %s matches no "
-				"privileged instruction: remove it from %s",
-				allowed[i].pattern, allowlist);
+			    "allowlist entry %s matches no "
+			    "privileged instruction: remove it from %s",
+			    allowed[i].pattern, allowlist);
 			errors++;
 		}
 	return errors;

@@ -8,8 +8,9 @@
  * (flatten.c): an instruction boundary that two streams share must have
  * one stack depth; with --audit ALLOWLIST, privileged instructions outside
  * the pv ops and the allowlist (audit.c); then the unwind table
- * (unwind_rows.c, unwind.c), checked against the one the image carries. Exit 0: all proven; 1: a violation
- * (each on stderr); 2: usage or an unreadable image. docs/pvcheck.md.
+ * (unwind_rows.c, unwind.c), checked against the one the image carries. Exit 0:
+ * all proven; 1: a violation (each on stderr); 2: usage or an unreadable image.
+ * docs/pvcheck.md.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -217,8 +218,10 @@ int main(int argc, char **argv)
 		pvc_streams_init(&img);
 		npl = check_patchlets();
 		nrec = check_records();
-		/* An unreadable allowlist is its own failure, not a violation. */
-		bad_allowlist = allowlist && pvc_audit(&img, allowlist, &npriv) &&
+		/* An unreadable allowlist is its own failure, not a violation.
+		 */
+		bad_allowlist = allowlist &&
+				pvc_audit(&img, allowlist, &npriv) &&
 				!pvc_errors();
 		if (!pvc_errors() && !bad_allowlist)
 			unwind_table(unwind_out, list_unwind);

@@ -110,7 +110,8 @@ static void backend_of(enum variant v, const void *table, struct pv_backend *be)
 
 _Static_assert(PVC_MAX_STREAMS >= V_COUNT + 2, "the streams of a site");
 
-static void add_stream(struct pvc_site *s, const char *name, const uint8_t *bytes)
+static void add_stream(struct pvc_site *s, const char *name,
+		       const uint8_t *bytes)
 {
 	unsigned len = s->rec->instr_len;
 
@@ -123,7 +124,8 @@ static void add_stream(struct pvc_site *s, const char *name, const uint8_t *byte
 }
 
 /* What the engine makes of the site under (c); false if it refuses. */
-static bool plan(struct pvc_site *s, const struct pv_patch_ctx *c, const char *name)
+static bool plan(struct pvc_site *s, const struct pv_patch_ctx *c,
+		 const char *name)
 {
 	uint8_t buf[PV_MAX_SITE_LEN];
 	enum pv_action act;

@@ -18,7 +18,6 @@
 #include "pv_unwind.h"
 #include "pvcheck.h"
 
-
 struct site_depth {
 	uint64_t addr;
 	unsigned len;

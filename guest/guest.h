@@ -290,7 +290,6 @@ enum boot_stage {
 struct boot_hook {
 	enum boot_stage stage;
 	unsigned order; /* within the stage, lowest first: below 100 */
-	const char *name;
 	void (*fn)(const struct hvm_start_info *si);
 };
 
@@ -302,9 +301,9 @@ struct boot_hook {
  */
 #define BOOT_HOOK_ORDERS 100
 #define BOOT_HOOK(stage_, order_, fn_)                                         \
-	static const struct boot_hook boot_hook_##fn_ __attribute__((          \
-	    used, section(".boot_hooks"), aligned(8))) = {                     \
-	    .stage = (stage_), .order = (order_), .name = #fn_, .fn = (fn_)};  \
+	static const struct boot_hook boot_hook_##fn_                          \
+	    __attribute__((used, section(".boot_hooks"), aligned(8))) = {      \
+		.stage = (stage_), .order = (order_), .fn = (fn_)};            \
 	_Static_assert((order_) < BOOT_HOOK_ORDERS, "boot hook order")
 
 #endif /* GUEST_H */

@@ -228,16 +228,20 @@ static uint64_t call_site(unsigned op, uint64_t arg)
 #undef OP_CALL_DO
 }
 
+/* Op (c)'s preparation done: its argument. */
+static uint64_t prepared_arg(const struct op_check *c)
+{
+	if (c->prepare)
+		c->prepare();
+	return c->arg ? c->arg() : 0;
+}
+
 bool op_check_site(unsigned op, char *why, size_t len)
 {
 	const struct op_check *c = &op_checks[op];
-	uint64_t arg, result;
+	uint64_t arg = prepared_arg(c), result = call_site(op, arg);
 	char what[96];
 
-	if (c->prepare)
-		c->prepare();
-	arg = c->arg ? c->arg() : 0;
-	result = call_site(op, arg);
 	if (!c->check(op, arg, result, what, sizeof(what))) {
 		snprintf(why, len, "%s (C site): %s", pv_op_name(op), what);
 		return false;
@@ -248,14 +252,10 @@ bool op_check_site(unsigned op, char *why, size_t len)
 bool op_check_probe(unsigned op, char *why, size_t len)
 {
 	const struct op_check *c = &op_checks[op];
-	uint64_t arg, result = 0;
-	uint16_t bad;
+	uint64_t arg = prepared_arg(c), result = 0;
+	uint16_t bad = contract_check(op, arg, &result);
 	char what[96];
 
-	if (c->prepare)
-		c->prepare();
-	arg = c->arg ? c->arg() : 0;
-	bad = contract_check(op, arg, &result);
 	if (bad) {
 		snprintf(why, len,
 			 "%s changed registers %#x outside its contract %#x",

@@ -195,7 +195,9 @@ static bool on_step(struct trap_frame *f)
 
 /* ---- the chain: no frame pointers, stack frames of their own ---- */
 
-/* Prepare op (op) as op_checks.c says, and give its argument. */
+/* Prepare op (op) as op_checks.c says, and give its argument: inline, as
+ * a call would make the preparation's callees one frame deeper than the
+ * chain allows (MAX_CALLEES). */
 static inline uint64_t uw_prepare(unsigned op)
 {
 	if (op_checks[op].prepare)

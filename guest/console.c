@@ -4,7 +4,8 @@
  * (console_write: one exit instead of two per character); elsewhere, or
  * with console=uart, the 16550 at 0x3f8, polled: wait for LSR.THRE, write
  * THR. A write holds interrupts off (through pv ops) so an interrupt
- * handler that prints cannot split it.
+ * handler that prints cannot split it; console_write_raw, for a trap
+ * handler that must not run a pv site, relies on the caller for that.
  */
 #include "guest.h"
 #include "minivmm_abi.h"
@@ -35,10 +36,8 @@ void console_putc(char c)
 	outb(COM1, (uint8_t)c);
 }
 
-void console_write(const char *s, size_t n)
+void console_write_raw(const char *s, size_t n)
 {
-	unsigned long flags = pv_irq_save();
-
 	if (use_hypercall) {
 		/* Chunks of printf are far below MINIVMM_CONSOLE_MAX. */
 		if (hv_hypercall(MINIVMM_HC_CONSOLE_WRITE, (uintptr_t)s, n) !=
@@ -49,5 +48,12 @@ void console_write(const char *s, size_t n)
 	if (!use_hypercall)
 		while (n--)
 			console_putc(*s++);
+}
+
+void console_write(const char *s, size_t n)
+{
+	unsigned long flags = pv_irq_save();
+
+	console_write_raw(s, n);
 	pv_restore_fl(flags);
 }

@@ -28,6 +28,8 @@ size_t strlen(const char *s);
 void console_init(void);
 void console_putc(char c);
 void console_write(const char *s, size_t n);
+/* The same with no pv op on the way: interrupts must already be off. */
+void console_write_raw(const char *s, size_t n);
 
 /* ---- printf.c: formatted output to the console ---- */
 /* Supports %c %s %d %i %u %x %p %%, flags 0 - #, a width, l/ll/z. */
@@ -220,6 +222,9 @@ struct percpu {
 	volatile bool online;
 	void (*volatile work)(void *arg); /* for an AP: run this, then idle */
 	void *work_arg;
+	/* traps.c: fatal exceptions being reported, and the first one */
+	unsigned fatal;
+	const struct trap_frame *fatal_frame;
 };
 
 unsigned smp_ncpus(void); /* online */

@@ -5,7 +5,8 @@
  * SMP IPIs, live patching's #UD and #BP. traps.c knows none of them. A
  * vector nobody handles is fatal: print the vector, error code, rip and
  * cr2 (read through the pv op) and the backtrace of the interrupted code
- * (unwind.c), and fail the run. A self-test may announce one exception it
+ * (unwind.c), and fail the run; an exception during that report ends the
+ * run at once (trap_fatal_nested). A self-test may announce one exception it
  * provokes on purpose (trap_expect); that one is recorded and resumed
  * instead.
  */
@@ -44,6 +45,11 @@ static const char *const trap_names[32] = {
     "#NP", "#SS", "#GP", "#PF", "#15", "#MF", "#AC", "#MC", "#XM", "#VE", "#CP",
     "#22", "#23", "#24", "#25", "#26", "#27", "#HV", "#VC", "#SX", "#31",
 };
+
+static const char *trap_name(const struct trap_frame *f)
+{
+	return f->vector < 32 ? trap_names[f->vector] : "irq";
+}
 
 /* Written before the events they handle can come; read in handlers. */
 static trap_fn handlers[IDT_VECTORS];
@@ -113,33 +119,69 @@ trap_fn trap_set_handler(unsigned vector, trap_fn fn)
 	return old;
 }
 
+/*
+ * An exception while this CPU reports one: the report's own path broke
+ * (a console or cr2 site a torn live patch left half-written, a wrecked
+ * stack). Printing through it again would fault again, each time a frame
+ * deeper, until the stack ran over whatever lies below it. Say it once
+ * with no pv op and no unwinding, and end the run; a fault in that too
+ * ends it silently.
+ */
+static NORETURN void trap_fatal_nested(const struct trap_frame *f,
+				       const struct percpu *me)
+{
+	const struct trap_frame *first = me->fatal_frame;
+	char line[240];
+	int n;
+
+	if (me->fatal == 2) {
+		n = snprintf(line, sizeof(line),
+			     "exception %llu (%s) error %#llx at rip %#llx, "
+			     "CPU %u, while reporting exception %llu (%s) at "
+			     "rip %#llx\nRESULT: fail exception while "
+			     "reporting an exception\n",
+			     (unsigned long long)f->vector, trap_name(f),
+			     (unsigned long long)f->error,
+			     (unsigned long long)f->rip, me->cpu,
+			     (unsigned long long)first->vector,
+			     trap_name(first), (unsigned long long)first->rip);
+		console_write_raw(line, (size_t)n < sizeof(line)
+					    ? (size_t)n
+					    : sizeof(line) - 1);
+	}
+	guest_exit(1);
+}
+
 void trap_handler(struct trap_frame *f)
 {
 	struct unwind_frame from = {
 	    .rip = f->rip, .rsp = f->rsp, .rbp = f->rbp, .exact = true};
 	trap_fn fn = __atomic_load_n(&handlers[f->vector % IDT_VECTORS],
 				     __ATOMIC_ACQUIRE);
+	struct percpu *me;
 	uint64_t cr2;
 
 	if (fn && fn(f))
 		return;
-	cr2 = pv_read_cr2();
 	if (expect.armed && f->vector == expect.vector) {
 		expect.armed = false;
 		expect.taken = true;
 		expect.frame = *f;
-		expect.cr2 = cr2;
+		expect.cr2 = pv_read_cr2();
 		f->rip = expect.resume;
 		return;
 	}
+	me = percpu_slot(smp_cpu());
+	if (++me->fatal > 1)
+		trap_fatal_nested(f, me);
+	me->fatal_frame = f;
+	cr2 = pv_read_cr2();
 	printf("exception %llu (%s) error %#llx at rip %#llx, cr2 %#llx, "
 	       "rsp %#llx, CPU %u\n",
-	       (unsigned long long)f->vector,
-	       f->vector < 32 ? trap_names[f->vector] : "irq",
+	       (unsigned long long)f->vector, trap_name(f),
 	       (unsigned long long)f->error, (unsigned long long)f->rip,
 	       (unsigned long long)cr2, (unsigned long long)f->rsp, smp_cpu());
 	unwind_print(&from);
-	guest_fail("exception %s at rip %#llx",
-		   f->vector < 32 ? trap_names[f->vector] : "irq",
+	guest_fail("exception %s at rip %#llx", trap_name(f),
 		   (unsigned long long)f->rip);
 }

@@ -167,6 +167,39 @@ Test(boot, qemu_microvm_tcg_reports_invalid_opcode)
 	assert_fail("exception #UD");
 }
 
+/* A fault in the report of a fault: one line for it, one RESULT line,
+ * the guest's own exit (not a recursion down the stack until a triple
+ * fault or the timeout). */
+static void assert_nested_reported(void)
+{
+	assert_fail("RESULT: fail exception while reporting an exception");
+	cr_assert_eq(spawn_count_lines(&r, "exception 6 (#UD) error 0x0 at "
+					   "rip "),
+		     1, "%s", r.out);
+	cr_assert_not_null(strstr(r.out, ", while reporting exception 6 (#UD) "
+					 "at rip 0x"),
+			   "%s", r.out);
+}
+
+Test(boot, qemu_microvm_tcg_ends_a_fault_in_a_fault_report)
+{
+	qemu("tcg", "pvops=unpatched test=nested");
+	assert_nested_reported();
+}
+
+Test(boot, minivmm_ends_a_fault_in_a_fault_report)
+{
+	SKIP_WITHOUT_KVM();
+	minivmm("pvops=unpatched test=nested");
+	assert_nested_reported();
+}
+
+Test(boot, nested_needs_unpatched_sites)
+{
+	qemu("tcg", "test=nested");
+	assert_fail("test=nested needs pvops=unpatched");
+}
+
 Test(boot, qemu_microvm_kvm_reports_page_fault)
 {
 	SKIP_WITHOUT_KVM();

@@ -45,20 +45,31 @@ static bool inside_site(uint64_t rip)
  * CPU 1 single-steps one save_fl site now and then. Stopped strictly
  * inside it (native: between pushfq and pop rax), it waits, interrupts
  * off, until the next rendezvous IPI is pending: the IPI then stops it
- * right there, the case a switch must defer.
+ * right there, the case a switch must defer. Until one wait has met an
+ * IPI, a wait lasts as long as the first native phase (CPU 0 holds that
+ * phase until a wait begins, then switches; the safe protocol cannot
+ * finish the switch without this CPU), bounded by FIRST_LOITER_CYCLES:
+ * a fixed LOITER_CYCLES could end before CPU 0, slow under nested
+ * emulation, had even sent the IPI, and with worker rounds far longer
+ * than a switch there may be no second wait in the native phases.
  */
 static bool loiter_hook(struct trap_frame *f)
 {
 	uint64_t t0 = rdtsc();
+	bool first = !caught;
 
 	if (!inside_site(f->rip))
 		return true;
 	loiters++;
-	while (!stop && rdtsc() - t0 < LOITER_CYCLES) {
+	while (!stop) {
 		if (apic_irr(SMP_IPI_VECTOR)) {
 			caught++;
 			return true;
 		}
+		if (first ? !__atomic_load_n(&native_now, __ATOMIC_ACQUIRE) ||
+				rdtsc() - t0 >= FIRST_LOITER_CYCLES
+			  : rdtsc() - t0 >= LOITER_CYCLES)
+			break;
 		cpu_relax();
 	}
 	return true;

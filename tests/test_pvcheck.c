@@ -187,6 +187,63 @@ Test(pvcheck, a_file_that_is_not_elf_is_a_usage_error)
 	cr_assert_not_null(strstr(r.out, "not an ELF file"), "%s", r.out);
 }
 
+/* ---- the stack model (tools/pvcheck/frame.c) ---- */
+
+Test(pvcheck, a_write_to_esp_is_refused)
+{
+	refused("esp_write", "stream 'feature present': sub esp, 8 changes "
+			     "rsp in a way pvcheck cannot follow at +0");
+}
+
+Test(pvcheck, a_lea_into_esp_is_refused)
+{
+	refused("lea_esp", "stream 'feature present': lea esp, [rsp - 8] "
+			   "changes rsp in a way pvcheck cannot follow at +0");
+}
+
+Test(pvcheck, a_two_byte_push_is_counted_as_two)
+{
+	refused("push_ax", "stream 'feature present' leaves rsp +6 at the "
+			   "site's end");
+	cr_assert_not_null(strstr(r.out, "at +2: 'original' has rsp-8, "
+					 "'feature present' has rsp-2"),
+			   "%s", r.out);
+}
+
+/* A rule of the unwind table: the streams agree, the frame does not. */
+Test(pvcheck, a_new_frame_pointer_in_an_rbp_frame_is_refused)
+{
+	pvcheck("--list-unwind", BUILD_DIR "/tests/pvcheck/rbp_frame.elf");
+	cr_assert_eq(r.status, 1, "%s", r.out);
+	cr_assert_not_null(strstr(r.out, "the site at framed+0x4 (0x"), "%s",
+			   r.out);
+	cr_assert_not_null(strstr(r.out, "is in a frame whose CFA is rbp, and "
+					 "a stream changes rbp at +4"),
+			   "%s", r.out);
+}
+
+Test(pvcheck, an_undeclared_clobber_is_refused)
+{
+	refused("clobber_undeclared",
+		"patchlet repl_clobber_undeclared: it leaves rax changed, "
+		"which its clobbers (0) do not declare");
+}
+
+/* push/pop of a register is a save and restore; enter/leave a frame. */
+Test(pvcheck, a_register_saved_and_restored_is_no_clobber)
+{
+	pvcheck(NULL, BUILD_DIR "/tests/pvcheck/ok_saved_restored.elf");
+	cr_assert_eq(r.status, 0, "%s", r.out);
+}
+
+/* In an rsp frame, a stream may push rbp: the rows say where it is. */
+Test(pvcheck, a_pushed_rbp_is_found_by_the_unwind_rows)
+{
+	pvcheck("--list-unwind", BUILD_DIR "/tests/pvcheck/ok_rbp_saved.elf");
+	cr_assert_eq(r.status, 0, "%s", r.out);
+	cr_assert_not_null(strstr(r.out, "rbp=[cfa-16] site"), "%s", r.out);
+}
+
 /* ---- the unwind table's own rules (docs/unwind.md) ---- */
 
 Test(pvcheck, a_call_below_the_site_depth_is_refused)

@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: MIT
 /*
- * cfa.c: decode instruction streams with Capstone and follow the stack
- * pointer through them, as an unwinder would need it at each instruction
- * boundary; and check that a patchlet leaves nothing the engine cannot
- * relocate (a relative branch or RIP-relative operand aimed outside it).
+ * cfa.c: decode instruction streams with Capstone and follow the frame
+ * through them (frame.c), as an unwinder would need it at each
+ * instruction boundary; and check that a patchlet leaves nothing the
+ * engine cannot relocate (a relative branch or RIP-relative operand aimed
+ * outside it) and changes no register it does not declare.
  */
 #include <capstone/capstone.h>
 #include <stdio.h>
@@ -12,61 +13,19 @@
 #include "insn.h"
 #include "pvcheck.h"
 
-static csh cs;
-
-bool pvc_cfa_init(void)
+const char *pvc_reg_names(uint16_t mask, char *buf, size_t len)
 {
-	if (cs_open(CS_ARCH_X86, CS_MODE_64, &cs) != CS_ERR_OK)
-		return false;
-	cs_option(cs, CS_OPT_DETAIL, CS_OPT_ON);
-	return true;
-}
+	static const char *const names[16] = {
+	    "rax", "rcx", "rdx", "rbx", "rsp", "rbp", "rsi", "rdi",
+	    "r8",  "r9",  "r10", "r11", "r12", "r13", "r14", "r15"};
+	size_t n = 0;
 
-csh pvc_cs(void)
-{
-	return cs;
-}
-
-bool pvc_writes_reg(const cs_insn *in, x86_reg reg)
-{
-	cs_regs rd, wr;
-	uint8_t nrd, nwr;
-
-	if (cs_regs_access(cs, in, rd, &nrd, wr, &nwr) != CS_ERR_OK)
-		return true; /* cannot tell: assume the worst */
-	for (unsigned i = 0; i < nwr; i++)
-		if (wr[i] == reg)
-			return true;
-	return false;
-}
-
-/* add/sub rsp, imm: how far it moves rsp, in (*delta). */
-static bool rsp_arith(const cs_insn *in, int *delta)
-{
-	const cs_x86 *x = &in->detail->x86;
-
-	if ((in->id != X86_INS_ADD && in->id != X86_INS_SUB) ||
-	    x->op_count != 2 || x->operands[0].type != X86_OP_REG ||
-	    x->operands[0].reg != X86_REG_RSP ||
-	    x->operands[1].type != X86_OP_IMM)
-		return false;
-	*delta = (int)(in->id == X86_INS_ADD ? x->operands[1].imm
-					     : -x->operands[1].imm);
-	return true;
-}
-
-bool pvc_rsp_delta(const cs_insn *in, int *delta)
-{
-	*delta = 0;
-	if (in->id == X86_INS_PUSH || in->id == X86_INS_PUSHFQ)
-		*delta = -8;
-	else if (in->id == X86_INS_POP || in->id == X86_INS_POPFQ)
-		*delta = 8;
-	else if (in->id == X86_INS_CALL)
-		return true; /* it returns, with rsp as it was */
-	else if (!rsp_arith(in, delta) && pvc_writes_reg(in, X86_REG_RSP))
-		return false;
-	return true;
+	buf[0] = '\0';
+	for (unsigned r = 0; r < 16; r++)
+		if (mask & (1u << r) && n < len)
+			n += (size_t)snprintf(buf + n, len - n, "%s%s",
+					      n ? " " : "", names[r]);
+	return buf;
 }
 
 static bool is_branch(const cs_insn *in)
@@ -82,24 +41,25 @@ static bool is_branch(const cs_insn *in)
 
 const char *pvc_follow(struct pvc_stream *s, uint64_t addr)
 {
-	static char why[128];
+	static char why[192];
+	struct pvc_frame f;
 	unsigned off = 0;
-	int depth = 0;
 
+	pvc_frame_start(&f);
 	s->ninsns = 0;
 	while (off < s->len) {
 		cs_insn *in;
 		struct pvc_insn *out = &s->insns[s->ninsns];
-		int delta = 0;
+		char step[128];
 
-		if (cs_disasm(cs, s->bytes + off, s->len - off, addr + off, 1,
-			      &in) != 1) {
+		if (cs_disasm(pvc_cs(), s->bytes + off, s->len - off,
+			      addr + off, 1, &in) != 1) {
 			snprintf(why, sizeof(why),
 				 "no instruction decodes at +%u", off);
 			return why;
 		}
 		*out = (struct pvc_insn){
-		    .off = off, .len = in->size, .depth = depth};
+		    .off = off, .len = in->size, .frame = f, .depth = f.depth};
 		/* Capstone's text is at most 32 + 160 bytes: keep what fits. */
 		snprintf(out->text, sizeof(out->text), "%.31s%s%.31s",
 			 in->mnemonic, in->op_str[0] ? " " : "", in->op_str);
@@ -110,20 +70,17 @@ const char *pvc_follow(struct pvc_stream *s, uint64_t addr)
 			cs_free(in, 1);
 			return why;
 		}
-		if (!pvc_rsp_delta(in, &delta)) {
-			snprintf(why, sizeof(why),
-				 "%s at +%u changes rsp in a way pvcheck "
-				 "cannot follow",
-				 out->text, off);
+		if (pvc_frame_step(&f, in, step, sizeof(step))) {
+			snprintf(why, sizeof(why), "%s at +%u", step, off);
 			cs_free(in, 1);
 			return why;
 		}
-		depth += delta;
 		off += in->size;
 		s->ninsns++;
 		cs_free(in, 1);
 	}
-	s->end_depth = depth;
+	s->end = f;
+	s->end_depth = f.depth;
 	return NULL;
 }
 
@@ -133,14 +90,20 @@ const char *pvc_check_patchlet(const struct pv_patchlet *p, uint64_t addr,
 	const uint8_t *b = pv_patchlet_bytes(p);
 	unsigned off = 0;
 
+	struct pvc_frame f;
+	char names[64], step[128];
+	uint16_t changed = 0, writes;
+	bool linear = true; /* no branch yet: the frame model holds */
+
+	pvc_frame_start(&f);
 	while (off < p->len) {
 		struct pv_insn in;
 		int n = pv_insn_decode(b + off, p->len - off, &in);
 		cs_insn *ci;
 		uint64_t to;
 
-		if (cs_disasm(cs, b + off, p->len - off, addr + off, 1, &ci) !=
-		    1) {
+		if (cs_disasm(pvc_cs(), b + off, p->len - off, addr + off, 1,
+			      &ci) != 1) {
 			snprintf(why, len, "no instruction decodes at +%u",
 				 off);
 			return why;
@@ -154,6 +117,20 @@ const char *pvc_check_patchlet(const struct pv_patchlet *p, uint64_t addr,
 			cs_free(ci, 1);
 			return why;
 		}
+		/* Past a branch, every register written counts as changed
+		 * (a test patchlet's ret, jmp or jcc). */
+		if (!pvc_gpr_writes(ci, &writes)) {
+			snprintf(why, len,
+				 "%s %s at +%u: Capstone cannot say "
+				 "what it writes",
+				 ci->mnemonic, ci->op_str, off);
+			cs_free(ci, 1);
+			return why;
+		}
+		changed |= writes & (uint16_t) ~(1u << PV_REG_RSP);
+		if (linear && (is_branch(ci) ||
+			       pvc_frame_step(&f, ci, step, sizeof(step))))
+			linear = false;
 		cs_free(ci, 1);
 		if (in.rel_size == 1) {
 			to = addr + off + (unsigned)n +
@@ -168,6 +145,17 @@ const char *pvc_check_patchlet(const struct pv_patchlet *p, uint64_t addr,
 			}
 		}
 		off += (unsigned)n;
+	}
+	if (linear)
+		changed = f.changed;
+	if (changed & ~p->clobbers) {
+		snprintf(
+		    why, len,
+		    "it leaves %s changed, which its clobbers (%#x) do "
+		    "not declare",
+		    pvc_reg_names(changed & ~p->clobbers, names, sizeof(names)),
+		    p->clobbers);
+		return why;
 	}
 	return NULL;
 }

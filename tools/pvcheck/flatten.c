@@ -1,22 +1,22 @@
 // SPDX-License-Identifier: MIT
 /*
- * flatten.c: pvcheck's pass that follows the CFA through every stream of
- * a site (cfa.c) and flattens them: an instruction boundary that two
- * streams share must have one stack depth, every stream must end where
- * it began, and a call inside a site must be at the site's depth. A site
- * that passes gives the unwind table its depths (unwind.c).
+ * flatten.c: pvcheck's pass that follows the frame through every stream
+ * of a site (cfa.c) and flattens them: an instruction boundary that two
+ * streams share must have one stack depth and one place for the start
+ * rbp, every stream must end as it began (rsp and rbp back, no register
+ * changed that an op site does not allow), and a call inside a site must
+ * be at the site's depth. A site that passes gives the unwind table its
+ * depths and rbp slots (unwind.c).
  */
 #include "pvcheck.h"
 
-static int depth_at(const struct pvc_stream *st, unsigned off, bool *found)
+static const struct pvc_frame *frame_at(const struct pvc_stream *st,
+					unsigned off)
 {
-	*found = false;
 	for (unsigned i = 0; i < st->ninsns; i++)
-		if (st->insns[i].off == off) {
-			*found = true;
-			return st->insns[i].depth;
-		}
-	return 0;
+		if (st->insns[i].off == off)
+			return &st->insns[i].frame;
+	return NULL;
 }
 
 /*
@@ -27,16 +27,17 @@ static int depth_at(const struct pvc_stream *st, unsigned off, bool *found)
  */
 static void record_depths(const struct pvc_site *s, const char *kind)
 {
-	int depth[PV_MAX_SITE_LEN] = {0};
-	bool boundary[PV_MAX_SITE_LEN] = {false};
+	struct pvc_site_at at[PV_MAX_SITE_LEN] = {{0}};
 	unsigned before = pvc_errors();
 
 	for (unsigned i = 0; i < s->nstreams; i++)
 		for (unsigned k = 0; k < s->streams[i].ninsns; k++) {
 			const struct pvc_insn *in = &s->streams[i].insns[k];
 
-			boundary[in->off] = true;
-			depth[in->off] = in->depth;
+			at[in->off].boundary = true;
+			at[in->off].depth = in->depth;
+			at[in->off].rbp_slot = pvc_frame_rbp_slot(&in->frame);
+			at[in->off].rbp_moved |= in->frame.rbp != PVC_RBP_START;
 			if (in->call && in->depth != 0)
 				pvc_violation(
 				    "%s site at %s (%#llx): stream '%s' calls "
@@ -46,8 +47,34 @@ static void record_depths(const struct pvc_site *s, const char *kind)
 				    s->streams[i].name, in->off, in->depth);
 		}
 	if (pvc_errors() == before)
-		pvc_unwind_add_site(s->addr, s->rec->instr_len, depth,
-				    boundary);
+		pvc_unwind_add_site(s->addr, s->rec->instr_len, at);
+}
+
+/* Each stream must end as it began: rsp and rbp back, and (an op site)
+ * no register changed that the site does not allow. */
+static void check_end(const struct pvc_site *s, const char *kind,
+		      const struct pvc_stream *st)
+{
+	char names[64];
+	uint16_t extra = st->end.changed & ~s->rec->clobbers;
+
+	if (st->end.depth != 0)
+		pvc_violation("%s site at %s (%#llx): stream '%s' leaves rsp "
+			      "%+d at the site's end",
+			      kind, s->where, (unsigned long long)s->addr,
+			      st->name, st->end.depth);
+	else if (pvc_frame_rbp_slot(&st->end) != 0)
+		pvc_violation("%s site at %s (%#llx): stream '%s' leaves rbp "
+			      "changed at the site's end",
+			      kind, s->where, (unsigned long long)s->addr,
+			      st->name);
+	else if (s->rec->kind == PV_KIND_OP && extra)
+		pvc_violation("%s site at %s (%#llx): stream '%s' changes %s, "
+			      "which the site does not allow (clobbers %#x)",
+			      kind, s->where, (unsigned long long)s->addr,
+			      st->name,
+			      pvc_reg_names(extra, names, sizeof(names)),
+			      s->rec->clobbers);
 }
 
 void pvc_flatten(struct pvc_site *s)
@@ -67,22 +94,22 @@ void pvc_flatten(struct pvc_site *s)
 				      kind, s->where,
 				      (unsigned long long)s->addr, st->name,
 				      why);
-		else if (st->end_depth != 0)
-			pvc_violation(
-			    "%s site at %s (%#llx): stream '%s' leaves rsp "
-			    "%+d at the site's end",
-			    kind, s->where, (unsigned long long)s->addr,
-			    st->name, st->end_depth);
+		else
+			check_end(s, kind, st);
 	}
-	/* Offset 0 and the end are boundaries of all, at depth 0. */
+	/* Offset 0 and the end are boundaries of all, at the start frame. */
 	for (unsigned off = 1; off < s->rec->instr_len; off++)
 		for (unsigned a = 0; a < s->nstreams; a++)
 			for (unsigned b = a + 1; b < s->nstreams; b++) {
-				bool fa, fb;
-				int da = depth_at(&s->streams[a], off, &fa);
-				int db = depth_at(&s->streams[b], off, &fb);
+				const struct pvc_frame *fa =
+				    frame_at(&s->streams[a], off);
+				const struct pvc_frame *fb =
+				    frame_at(&s->streams[b], off);
+				char ra[64], rb[64];
 
-				if (fa && fb && da != db)
+				if (!fa || !fb || pvc_frame_same(fa, fb))
+					continue;
+				if (fa->depth != fb->depth)
 					pvc_violation(
 					    "%s site at %s (%#llx): stack "
 					    "layout conflict in "
@@ -90,8 +117,19 @@ void pvc_flatten(struct pvc_site *s)
 					    "rsp%+d, '%s' has rsp%+d",
 					    kind, s->where,
 					    (unsigned long long)s->addr, off,
-					    s->streams[a].name, da,
-					    s->streams[b].name, db);
+					    s->streams[a].name, fa->depth,
+					    s->streams[b].name, fb->depth);
+				else
+					pvc_violation(
+					    "%s site at %s (%#llx): rbp "
+					    "conflict in alternatives at +%u: "
+					    "'%s' has %s, '%s' has %s",
+					    kind, s->where,
+					    (unsigned long long)s->addr, off,
+					    s->streams[a].name,
+					    pvc_frame_rbp(fa, ra, sizeof(ra)),
+					    s->streams[b].name,
+					    pvc_frame_rbp(fb, rb, sizeof(rb)));
 			}
 	if (pvc_errors() == before)
 		record_depths(s, kind);

@@ -6,9 +6,9 @@
  * stack depth at every instruction boundary of each; it refuses what
  * would break an unwinder or a site (docs/pvcheck.md). It runs in passes,
  * one file each, as objtool's check does: read the image (image.c), build
- * the streams (streams.c), follow the CFA (cfa.c, flatten.c,
- * unwind_rows.c), write the unwind rows and the table (unwind.c), report
- * (report.c); main.c runs them in order, and audit.c is the optional
+ * the streams (streams.c), follow the CFA (frame.c's stack model, cfa.c,
+ * flatten.c, unwind_rows.c), write the unwind rows and the table (unwind.c),
+ * report (report.c); main.c runs them in order, and audit.c is the optional
  * privileged-instruction sweep. Each uses only the passes before it and
  * report.c.
  */
@@ -79,15 +79,68 @@ const char *pvc_sym_ending(const struct pvc_image *img, uint64_t addr,
 const char *pvc_where(const struct pvc_image *img, uint64_t addr, char *buf,
 		      size_t len);
 
-/* ---- cfa.c: decoding a stream and following rsp ---- */
+/* ---- frame.c: the decoder, and the stack model one instruction at a
+ * time ---- */
+
+enum pvc_rbp {
+	PVC_RBP_START, /* rbp holds its value from the start */
+	PVC_RBP_FRAME, /* rbp = rsp at the start + rbp_frame */
+	PVC_RBP_OTHER, /* anything else */
+};
+
+/* pvc_frame_rbp_slot(): the start value of rbp is nowhere. */
+#define PVC_RBP_LOST 1
+
+/* The frame at an instruction boundary, relative to a starting point
+ * ("rsp0", rsp there). */
+struct pvc_frame {
+	int depth; /* rsp - rsp0 */
+	enum pvc_rbp rbp;
+	int rbp_frame;	  /* PVC_RBP_FRAME: rbp - rsp0 */
+	int saved[16];	  /* register n's start value at rsp0 + saved[n]
+			     (negative), 0: not on the stack */
+	uint16_t changed; /* registers no longer holding their start value */
+};
+
+/* Open the Capstone decoder (64-bit, with details); false on failure. */
+bool pvc_cfa_init(void);
+/* The Capstone handle pvc_cfa_init opened. */
+csh pvc_cs(void);
+/* Does (in) write (reg)? True also when Capstone cannot tell. */
+bool pvc_writes_reg(const cs_insn *in, x86_reg reg);
+
+/* At the starting point: rsp0, every register its own. */
+void pvc_frame_start(struct pvc_frame *f);
+/*
+ * Apply (in) to (f). Returns NULL, or (why) filled with why pvcheck
+ * cannot follow it: a write to rsp, esp, sp or spl other than those
+ * frame.c's header lists.
+ */
+const char *pvc_frame_step(struct pvc_frame *f, const cs_insn *in, char *why,
+			   size_t len);
+/* Where the start value of rbp is: 0 in rbp, a negative depth on the
+ * stack, or PVC_RBP_LOST. What an unwinder needs of rbp. */
+int pvc_frame_rbp_slot(const struct pvc_frame *f);
+/* The same to an unwinder: rsp and the start rbp's place. */
+bool pvc_frame_same(const struct pvc_frame *a, const struct pvc_frame *b);
+/* The start rbp's place, in words, into (buf). */
+const char *pvc_frame_rbp(const struct pvc_frame *f, char *buf, size_t len);
+/* The pv_reg number of a general-purpose register of any width, or -1. */
+int pvc_gpr(x86_reg reg);
+/* The general-purpose registers (in) writes, rsp included, as a mask in
+ * (*mask); false if Capstone cannot tell. */
+bool pvc_gpr_writes(const cs_insn *in, uint16_t *mask);
+
+/* ---- cfa.c: decoding a stream and following the frame through it ---- */
 
 #define PVC_MAX_INSNS PV_MAX_SITE_LEN
 
 struct pvc_insn {
-	unsigned off, len; /* in the stream */
-	int depth;	   /* rsp at its start, relative to the site's start */
-	bool call;	   /* a call: it returns into the stream */
-	char text[64];	   /* mnemonic and operands */
+	unsigned off, len;	/* in the stream */
+	struct pvc_frame frame; /* at its start, rsp0 the site's start */
+	int depth;		/* frame.depth */
+	bool call;		/* a call: it returns into the stream */
+	char text[64];		/* mnemonic and operands */
 };
 
 struct pvc_stream {
@@ -95,42 +148,31 @@ struct pvc_stream {
 	uint8_t bytes[PV_MAX_SITE_LEN];
 	unsigned len, ninsns;
 	struct pvc_insn insns[PVC_MAX_INSNS];
-	int end_depth;
+	struct pvc_frame end; /* at the site's end */
+	int end_depth;	      /* end.depth */
 };
 
 /*
- * Decode (s->bytes, s->len) at guest address (addr) and follow rsp through
- * it: push/pop (and pushfq/popfq) move it by 8, a call returns, sub/add
- * rsp with an immediate move it by that. Returns NULL, or why the stream
- * cannot be followed (undecodable, an instruction past the site's end, a
- * branch, another write to rsp).
+ * Decode (s->bytes, s->len) at guest address (addr) and follow the frame
+ * through it (frame.c). Returns NULL, or why the stream cannot be
+ * followed (undecodable, an instruction past the site's end, a branch, a
+ * write to rsp that frame.c does not model).
  */
 const char *pvc_follow(struct pvc_stream *s, uint64_t addr);
 
 /*
  * Check one patchlet's bytes at guest address (addr): the engine's
- * decoder must take every instruction (it relocates by decoding), and no
+ * decoder must take every instruction (it relocates by decoding), no
  * rel8 branch may leave it (relocatable within 127 bytes only; a rel32 or
  * RIP-relative operand that cannot reach is the engine's refusal at the
- * site). Returns NULL or why not.
+ * site), and the registers it leaves changed must be among the clobbers
+ * it declares. Returns NULL or why not.
  */
 const char *pvc_check_patchlet(const struct pv_patchlet *p, uint64_t addr,
 			       char *why, size_t len);
 
-/*
- * How (in) moves rsp, in (*delta): push and pop by 8, add and sub rsp by
- * their immediate, a call not at all (it returns). False if it writes rsp
- * in any other way (mov, and, leave, ...), which pvcheck cannot follow.
- */
-bool pvc_rsp_delta(const cs_insn *in, int *delta);
-
-/* Does (in) write (reg)? True also when Capstone cannot tell. */
-bool pvc_writes_reg(const cs_insn *in, x86_reg reg);
-
-bool pvc_cfa_init(void);
-
-/* The Capstone handle cfa.c opened (64-bit, with details). */
-csh pvc_cs(void);
+/* "rax rcx" for register mask (mask), into (buf). */
+const char *pvc_reg_names(uint16_t mask, char *buf, size_t len);
 
 /* ---- audit.c: privileged instructions outside the pv ops ---- */
 
@@ -204,14 +246,18 @@ bool pvc_code_rows(const struct pvc_image *img, pvc_emit_row *emit);
 
 /* ---- unwind.c: the unwind table (include/pv_unwind.h) ---- */
 
-/*
- * A patch site's flattened stack depth: at each offset that is an
- * instruction boundary of some stream (boundary[off]), rsp relative to
- * the site's start (depth[off], 0 or negative). Recorded by flatten.c
- * once the site's streams agree.
- */
-void pvc_unwind_add_site(uint64_t addr, unsigned len, const int *depth,
-			 const bool *boundary);
+/* What an unwinder needs at one offset of a proven site. */
+struct pvc_site_at {
+	bool boundary;	/* an instruction boundary of some stream */
+	int depth;	/* rsp relative to the site's start (0 or less) */
+	int rbp_slot;	/* the start rbp: pvc_frame_rbp_slot() */
+	bool rbp_moved; /* some stream stopping here has rbp changed */
+};
+
+/* A patch site's flattened frame at each offset (at[0..len)), recorded by
+ * flatten.c once the site's streams agree. */
+void pvc_unwind_add_site(uint64_t addr, unsigned len,
+			 const struct pvc_site_at *at);
 
 /*
  * Build the unwind table of (img) into a malloc'd (*blob, *len): rows from

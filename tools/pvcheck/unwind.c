@@ -7,7 +7,10 @@
  * here, since neither source knows what the engine writes there. At
  * every offset that is an instruction boundary of some stream, the row
  * is the site's own rule moved by the flattened depth (flatten.c proved
- * that one depth holds for every stream there), flagged PV_UW_SITE.
+ * that one depth holds for every stream there), flagged PV_UW_SITE, and
+ * saying where the caller's rbp is if a stream pushed it. A site in a
+ * frame whose CFA is rbp gets no rows (rsp is moot there), but no stream
+ * may change rbp in it.
  * Then compaction, the function names, and the bytes.
  * docs/unwind.md describes the table and its rules.
  */
@@ -21,8 +24,7 @@
 struct site_depth {
 	uint64_t addr;
 	unsigned len;
-	int depth[PV_MAX_SITE_LEN];
-	bool boundary[PV_MAX_SITE_LEN];
+	struct pvc_site_at at[PV_MAX_SITE_LEN];
 };
 
 static struct site_depth *sites;
@@ -30,8 +32,8 @@ static size_t nsites;
 static struct pvc_row *rows;
 static size_t nrows, rows_cap;
 
-void pvc_unwind_add_site(uint64_t addr, unsigned len, const int *depth,
-			 const bool *boundary)
+void pvc_unwind_add_site(uint64_t addr, unsigned len,
+			 const struct pvc_site_at *at)
 {
 	struct site_depth *grown =
 	    realloc(sites, (nsites + 1) * sizeof(*sites));
@@ -40,8 +42,7 @@ void pvc_unwind_add_site(uint64_t addr, unsigned len, const int *depth,
 		exit(2);
 	sites = grown;
 	sites[nsites] = (struct site_depth){.addr = addr, .len = len};
-	memcpy(sites[nsites].depth, depth, len * sizeof(*depth));
-	memcpy(sites[nsites].boundary, boundary, len * sizeof(*boundary));
+	memcpy(sites[nsites].at, at, len * sizeof(*at));
 	nsites++;
 }
 
@@ -150,16 +151,40 @@ static bool add_site_rows(const struct pvc_image *img)
 			ok = false;
 			continue;
 		}
-		if (!base || base->type != PV_UW_CALL || base->reg != PV_UW_RSP)
-			continue; /* CFA from rbp, or no rule: rsp is moot */
+		if (!base || base->type != PV_UW_CALL)
+			continue; /* no rule: nothing to move */
+		if (base->reg != PV_UW_RSP) {
+			/* CFA from rbp: rsp is moot, rbp must stay. */
+			for (unsigned off = 1; off < s->len; off++)
+				if (s->at[off].rbp_moved) {
+					pvc_violation(
+					    "unwind: the site at %s (%#llx) "
+					    "is in a frame whose CFA is rbp, "
+					    "and a stream changes rbp at +%u",
+					    pvc_where(img, s->addr, where,
+						      sizeof(where)),
+					    (unsigned long long)s->addr, off);
+					ok = false;
+					break;
+				}
+			continue;
+		}
 		for (unsigned off = 1; off < s->len; off++) {
 			struct pvc_row r = *base;
 
-			if (!s->boundary[off])
+			if (!s->at[off].boundary)
 				continue;
 			r.ip = s->addr + off;
-			r.cfa_off -= s->depth[off];
+			r.cfa_off -= s->at[off].depth;
 			r.flags |= PV_UW_SITE;
+			/* The caller's rbp still in rbp, and a stream saved
+			 * it: it is in that slot now (rbp_off from the CFA,
+			 * which is rsp0 + the base's cfa_off). */
+			if (!(base->flags & PV_UW_RBP_SAVED) &&
+			    s->at[off].rbp_slot < 0) {
+				r.flags |= PV_UW_RBP_SAVED;
+				r.rbp_off = s->at[off].rbp_slot - base->cfa_off;
+			}
 			add_row(&r);
 		}
 		if (!(next < rows + ncode && next->ip == s->addr + s->len)) {

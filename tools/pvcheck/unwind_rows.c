@@ -206,22 +206,73 @@ static bool ends_flow(const cs_insn *in)
 	       in->id == X86_INS_UD2 || in->id == X86_INS_LJMP;
 }
 
+static bool is_pop_rbp(const cs_insn *in)
+{
+	const cs_x86 *x = &in->detail->x86;
+
+	return in->id == X86_INS_POP && x->op_count == 1 &&
+	       x->operands[0].type == X86_OP_REG &&
+	       x->operands[0].reg == X86_REG_RBP;
+}
+
+/* CFA from rbp: only leave (rsp = rbp, pop rbp) or a write to rbp
+ * changes the rule. */
+static void step_rbp_based(const cs_insn *in, struct pvc_row *r)
+{
+	if (in->id == X86_INS_LEAVE) {
+		r->reg = PV_UW_RSP;
+		if (r->flags & PV_UW_RBP_SAVED && r->rbp_off == -r->cfa_off)
+			r->flags &= (uint8_t)~PV_UW_RBP_SAVED;
+		r->cfa_off -= 8;
+	} else if (pvc_writes_reg(in, X86_REG_RBP)) {
+		r->type = PV_UW_UNDEF;
+	}
+}
+
+/* CFA from rsp: the frame model (frame.c) says how rsp moves, whether
+ * the caller's rbp was pushed or popped back, and whether rbp became the
+ * frame pointer. */
+static void step_rsp_based(const cs_insn *in, struct pvc_row *r)
+{
+	struct pvc_frame f;
+	char why[128];
+	bool saved = r->flags & PV_UW_RBP_SAVED;
+
+	if (saved && is_pop_rbp(in) && r->rbp_off == -r->cfa_off) {
+		r->flags &= (uint8_t)~PV_UW_RBP_SAVED; /* back in rbp */
+		r->cfa_off -= 8;
+		return;
+	}
+	pvc_frame_start(&f);
+	if (pvc_frame_step(&f, in, why, sizeof(why))) {
+		r->type = PV_UW_UNDEF; /* mov rsp, ...; and rsp, ... */
+		return;
+	}
+	if (!saved && f.saved[PV_REG_RBP]) {
+		r->flags |= PV_UW_RBP_SAVED;
+		r->rbp_off = (int16_t)(f.saved[PV_REG_RBP] - r->cfa_off);
+	}
+	if (f.rbp == PVC_RBP_FRAME) {
+		/* mov rbp, rsp (or enter): the CFA is as far from rbp */
+		r->reg = PV_UW_RBP;
+		r->cfa_off -= f.rbp_frame;
+	}
+	r->cfa_off -= f.depth; /* rsp down: the CFA is further from it */
+	if (r->reg == PV_UW_RBP)
+		r->cfa_off += f.depth; /* from rbp, rsp's move is moot */
+}
+
 /* The rule after (in), given the rule (r) before it. */
 static void step(const cs_insn *in, struct pvc_row *r)
 {
-	int delta;
-
 	if (ends_flow(in))
 		r->type = PV_UW_UNDEF;
 	else if (r->type == PV_UW_UNDEF || r->type == PV_UW_END)
 		return;
 	else if (r->reg == PV_UW_RBP)
-		r->type =
-		    pvc_writes_reg(in, X86_REG_RBP) ? PV_UW_UNDEF : r->type;
-	else if (pvc_rsp_delta(in, &delta))
-		r->cfa_off -= delta; /* rsp down: the CFA is further from it */
+		step_rbp_based(in, r);
 	else
-		r->type = PV_UW_UNDEF; /* mov rsp, ...; and rsp, ...; leave */
+		step_rsp_based(in, r);
 	if (r->type == PV_UW_UNDEF)
 		*r = (struct pvc_row){.ip = r->ip, .type = PV_UW_UNDEF};
 }

@@ -244,6 +244,9 @@ struct hvm_start_info;
 void smp_init(const struct hvm_start_info *si);
 /* Rendezvous IPIs that found no rendezvous new to their CPU. */
 uint64_t smp_spurious_ipis(void);
+/* Stacks the rendezvous recorded so far, and those cut short (whose
+ * rendezvous then said incomplete: every site counts as occupied). */
+void smp_stacks_recorded(uint64_t *recorded, uint64_t *incomplete);
 /* Run fn(arg) on AP (cpu), which must be idle. */
 void smp_run_on(unsigned cpu, void (*fn)(void *), void *arg);
 /* Wait for AP (cpu)'s work to end, giving up after (cycles) of TSC:
@@ -252,7 +255,9 @@ bool smp_wait_for(unsigned cpu, uint64_t cycles);
 /*
  * The rendezvous: stop every other CPU in an IPI handler, interrupts off;
  * each records every rip it will return to (rips, up to max: complete is
- * false if more did not fit); call parked() while they wait; release
+ * false if more did not fit, or if a CPU's stack could not be unwound to
+ * its end); this CPU records its own stack too; call parked() while they
+ * wait; release
  * them, each executes a serialising instruction. Returns when all left.
  * Only one CPU at a time may start one.
  */
@@ -277,6 +282,11 @@ enum unwind_stop {
 
 /* Step (f) to its caller's frame. */
 enum unwind_stop unwind_step(struct unwind_frame *f);
+/* A copy of image code at (rip): the image address (*at) whose unwind
+ * rule holds there, and true; false if (rip) is no copy. */
+typedef bool unwind_alias_fn(uint64_t rip, uint64_t *at);
+/* The one alias (live patching's out-of-line copies); NULL: none. */
+void unwind_set_alias(unwind_alias_fn *fn);
 /* The name of the function holding (ip) and its start; NULL if none. */
 const char *unwind_symbol(uint64_t ip, uint64_t *start);
 /* Print the caller chain from (f), symbolized, one frame a line. */

@@ -4,7 +4,8 @@
  * (pvops/live.c does the patching; docs/live-patching.md). It keeps the
  * sites' original bytes from before boot patching, gives the engine the
  * rendezvous as its cross-CPU sync, picks the trap byte, and sends CPUs
- * that meet it out of line from its #UD and #BP handlers. pvswitch_init()
+ * that meet it out of line from its #UD and #BP handlers; the unwinder
+ * finds a copy's frame through its site's rules. pvswitch_init()
  * runs before boot patching, while the sites hold their original bytes.
  *   pvswitch=toggle       the unsafe protocol (the stress test's proof
  *                         that it can fail)
@@ -32,6 +33,17 @@ extern const struct pv_patch_site __pv_patch_start[], __pv_patch_end[];
 static bool trapped(struct trap_frame *f)
 {
 	return ready && pv_live_trap(&live, &f->rip);
+}
+
+/* The unwinder's rules for an out-of-line copy: its site's. */
+static bool ool_origin(uint64_t rip, uint64_t *at)
+{
+	uintptr_t site_rip;
+
+	if (!ready || !pv_live_ool_origin(&live, (uintptr_t)rip, &site_rip))
+		return false;
+	*at = site_rip;
+	return true;
 }
 
 static void rendezvous(void *env, uintptr_t *rips, unsigned max,
@@ -65,6 +77,7 @@ void pvswitch_init(void)
 		guest_fail("pvswitch: more than %u patch records",
 			   PV_LIVE_MAX_RECORDS);
 	ready = true;
+	unwind_set_alias(ool_origin);
 	trap_set_handler(TRAP_UD, trapped);
 	trap_set_handler(TRAP_BP, trapped);
 }

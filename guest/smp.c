@@ -53,10 +53,18 @@ static struct {
 	volatile uint64_t gen;
 	uint64_t answered[SMP_MAX_CPUS]; /* the last gen each CPU answered */
 	volatile uint64_t spurious;
+	volatile unsigned incomplete;  /* this rendezvous's stacks cut short */
+	volatile uint64_t stacks, cut; /* all rendezvous: recorded, cut */
 } rv;
 
 static bool smp_ipi(struct trap_frame *f);
 static bool kicked(struct trap_frame *f);
+
+void smp_stacks_recorded(uint64_t *recorded, uint64_t *incomplete)
+{
+	*recorded = rv.stacks;
+	*incomplete = rv.cut;
+}
 
 uint64_t smp_spurious_ipis(void)
 {
@@ -225,17 +233,30 @@ static void note_rip(uintptr_t rip)
 /*
  * Every rip this CPU will return to: the interrupted context's, then each
  * caller's, and through trap frames (REGS rows) the contexts those
- * interrupted in turn.
+ * interrupted in turn. True if the chain reached the bottom of the stack;
+ * a chain cut short (no rule, a bad frame, too deep) may hide a rip inside
+ * a site, and the rendezvous then says it is incomplete.
  */
-static void note_frames(const struct trap_frame *f)
+static bool note_frames(struct unwind_frame u)
 {
-	struct unwind_frame u = {
-	    .rip = f->rip, .rsp = f->rsp, .rbp = f->rbp, .exact = true};
-
 	for (unsigned n = 0; n < RIP_MAX; n++) {
+		enum unwind_stop s;
+
 		note_rip(u.rip);
-		if (unwind_step(&u) != UNWIND_MORE)
-			break;
+		s = unwind_step(&u);
+		if (s != UNWIND_MORE)
+			return s == UNWIND_END;
+	}
+	return false;
+}
+
+/* One CPU's stack recorded, and counted: complete or cut short. */
+static void note_stack(struct unwind_frame from)
+{
+	__atomic_fetch_add(&rv.stacks, 1, __ATOMIC_RELAXED);
+	if (!note_frames(from)) {
+		__atomic_fetch_add(&rv.incomplete, 1, __ATOMIC_RELAXED);
+		__atomic_fetch_add(&rv.cut, 1, __ATOMIC_RELAXED);
 	}
 }
 
@@ -258,7 +279,8 @@ static bool smp_ipi(struct trap_frame *f)
 		return true;
 	}
 	rv.answered[self] = gen;
-	note_frames(f);
+	note_stack((struct unwind_frame){
+	    .rip = f->rip, .rsp = f->rsp, .rbp = f->rbp, .exact = true});
 	__atomic_fetch_add(&rv.arrived, 1, __ATOMIC_ACQ_REL);
 	while (!__atomic_load_n(&rv.release, __ATOMIC_ACQUIRE))
 		cpu_relax();
@@ -275,12 +297,18 @@ void smp_rendezvous(uintptr_t *rips, unsigned max,
 {
 	unsigned others = smp_ncpus() - 1, n;
 	unsigned long flags = hw_irq_save();
+	struct unwind_frame self;
 
 	rv.arrived = rv.left = 0;
 	rv.release = false;
 	rv.rips = rips;
 	rv.max = max;
 	rv.nrips = 0;
+	rv.incomplete = 0;
+	/* This CPU's own stack too: the switch may have been asked for
+	 * from code that a site called. */
+	unwind_here(&self);
+	note_stack(self);
 	__atomic_fetch_add(&rv.gen, 1, __ATOMIC_SEQ_CST); /* now open */
 	if (others)
 		apic_send(0, APIC_ICR_FIXED | APIC_ICR_ALL_BUT_SELF |
@@ -289,7 +317,7 @@ void smp_rendezvous(uintptr_t *rips, unsigned max,
 		cpu_relax();
 	n = rv.nrips < max ? rv.nrips : max;
 	if (parked)
-		parked(arg, rips, n, rv.nrips <= max);
+		parked(arg, rips, n, rv.nrips <= max && !rv.incomplete);
 	__atomic_store_n(&rv.release, true, __ATOMIC_RELEASE);
 	while (__atomic_load_n(&rv.left, __ATOMIC_ACQUIRE) < others)
 		cpu_relax();

@@ -5,13 +5,34 @@
  * .pv_unwind): binary search for the row of an address, then one rule per
  * frame. It needs no frame pointers, and it is right at every instruction
  * of every patch site, where the compiler's CFI knows nothing of what the
- * engine wrote (the PV_UW_SITE rows). Every frame is checked to lie on the
- * boot stack before it is read. docs/unwind.md.
+ * engine wrote (the PV_UW_SITE rows), and in the out-of-line copies live
+ * patching runs (through the alias it registers, as Linux's ORC finds an
+ * ftrace trampoline's rules). Every frame is checked to lie on the boot
+ * stack before it is read. docs/unwind.md.
  */
 #include "guest.h"
 #include "pv_unwind.h"
 
 #define MAX_FRAMES 32
+
+/* Code that runs copies of image text (live patching's out-of-line
+ * copies) maps their rips back into the image (unwind_set_alias). */
+static unwind_alias_fn *volatile alias;
+
+void unwind_set_alias(unwind_alias_fn *fn)
+{
+	alias = fn;
+}
+
+/* The image address whose rule holds for (rip): itself, or what the
+ * alias maps a copy's rip to. */
+static uint64_t rule_ip(uint64_t rip)
+{
+	unwind_alias_fn *fn = alias;
+	uint64_t at;
+
+	return fn && fn(rip, &at) ? at : rip;
+}
 
 extern const char __pv_unwind_start[], __pv_unwind_end[]; /* guest.ld */
 extern char __stack_start[], __stack_end[];
@@ -75,7 +96,8 @@ static bool on_stack(uint64_t addr, uint64_t len)
 enum unwind_stop unwind_step(struct unwind_frame *f)
 {
 	const struct pv_unwind_header *h = table();
-	const struct pv_unwind_row *r = h ? row_for(h, f->rip, f->exact) : NULL;
+	const struct pv_unwind_row *r =
+	    h ? row_for(h, rule_ip(f->rip), f->exact) : NULL;
 	uint64_t base, cfa;
 
 	if (!r || r->type == PV_UW_UNDEF)
@@ -163,13 +185,14 @@ void unwind_print(const struct unwind_frame *from)
 	}
 	printf("backtrace:\n");
 	for (n = 0; n < MAX_FRAMES && s == UNWIND_MORE; n++) {
-		uint64_t start;
-		const char *name = unwind_symbol(f.rip, &start);
+		uint64_t start, at = rule_ip(f.rip);
+		const char *name = unwind_symbol(at, &start);
 
 		if (name)
-			printf("  #%-2u %#llx %s+%#llx%s\n", n,
+			printf("  #%-2u %#llx %s+%#llx%s%s\n", n,
 			       (unsigned long long)f.rip, name,
-			       (unsigned long long)(f.rip - start),
+			       (unsigned long long)(at - start),
+			       at != f.rip ? " (out of line)" : "",
 			       f.exact && n ? " (interrupted)" : "");
 		else
 			printf("  #%-2u %#llx\n", n, (unsigned long long)f.rip);

@@ -332,3 +332,24 @@ bool pv_live_trap(struct pv_live *lv, uint64_t *rip)
 		}
 	return false;
 }
+
+bool pv_live_ool_origin(const struct pv_live *lv, uintptr_t rip,
+			uintptr_t *site_rip)
+{
+	uintptr_t base = (uintptr_t)lv->ool, off, slot;
+	unsigned variant, i;
+
+	if (!lv->ool || rip < base ||
+	    rip - base >= (uintptr_t)PV_LIVE_VARIANTS * PV_LIVE_MAX_RECORDS *
+			      PV_LIVE_OOL_SLOT)
+		return false;
+	slot = (rip - base) / PV_LIVE_OOL_SLOT;
+	off = (rip - base) % PV_LIVE_OOL_SLOT;
+	variant = (unsigned)(slot / PV_LIVE_MAX_RECORDS);
+	i = (unsigned)(slot % PV_LIVE_MAX_RECORDS);
+	if (i >= lv->nrec || !lv->ool_made[variant][i] ||
+	    off > lv->begin[i].instr_len)
+		return false;
+	*site_rip = (uintptr_t)pv_site_addr(&lv->begin[i]) + off;
+	return true;
+}

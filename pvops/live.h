@@ -104,4 +104,14 @@ int pv_live_switch(struct pv_live *lv, const struct pv_patch_ctx *ctx,
  */
 bool pv_live_trap(struct pv_live *lv, uint64_t *rip);
 
+/*
+ * (rip) in an out-of-line copy that was written: the address in the site
+ * it copies that has the same frame (the copy is the site's new bytes,
+ * relocated in place, instruction for instruction, then a jmp back at the
+ * site's length, which maps to the site's end), and true. False if (rip)
+ * is in no written copy, or inside its jmp.
+ */
+bool pv_live_ool_origin(const struct pv_live *lv, uintptr_t rip,
+			uintptr_t *site_rip);
+
 #endif /* PV_LIVE_H */

@@ -32,6 +32,7 @@ static bool rip_forever;   /* keep reporting it in every sync */
 static unsigned nsyncs;
 static uint8_t snap[MAX_SYNC][16]; /* the first site at each sync */
 static bool (*in_sync)(void);	   /* run while "parked", or NULL */
+static unsigned cut_syncs;	   /* the first N syncs: a stack cut short */
 
 static void fake_sync(void *env, uintptr_t *rips, unsigned max,
 		      pv_live_parked_fn *parked, void *arg)
@@ -47,7 +48,7 @@ static void fake_sync(void *env, uintptr_t *rips, unsigned max,
 	if (in_sync)
 		in_sync();
 	if (parked)
-		parked(arg, rips, n, true);
+		parked(arg, rips, n, nsyncs >= cut_syncs);
 	nsyncs++;
 }
 
@@ -59,6 +60,7 @@ static void setup(void)
 	rip_forever = false;
 	nsyncs = 0;
 	in_sync = NULL;
+	cut_syncs = 0;
 	pv_host_ctx(&native);
 
 	be_native = (struct pv_backend){.table = pv_host_table};
@@ -181,6 +183,46 @@ Test(live, a_cpu_that_never_leaves_is_given_up_with_the_site_whole)
 	cr_assert_eq(lv.stats.given_up, 1);
 	cr_assert_eq(nsyncs, 3 * PV_LIVE_MAX_ROUNDS);
 	cr_assert_arr_eq(pv_site_addr(&recs[0]), inline_bytes, len);
+}
+
+/* A stack the sync could not unwind to its end may hide a rip inside
+ * any site: every site waits for the next run. */
+Test(live, an_incomplete_stack_defers_every_site)
+{
+	unsigned len = make_sites(3, 4, PV_LIVE_SAFE);
+	uint8_t old[16];
+
+	memcpy(old, pv_site_addr(&recs[0]), len);
+	cut_syncs = 1;
+	cr_assert_eq(pv_live_switch(&lv, &native, 0), 0);
+	cr_assert_eq(lv.stats.deferrals, 3);
+	cr_assert_eq(lv.stats.rounds, 2);
+	cr_assert_arr_eq(snap[1], old, len, "run 1 touched a site");
+	for (unsigned i = 0; i < 3; i++)
+		assert_site(i, &native);
+}
+
+/* The unwinder's way through an out-of-line copy: its site's rules. */
+Test(live, an_out_of_line_rip_maps_back_to_its_site)
+{
+	unsigned len = make_sites(2, 4, PV_LIVE_SAFE);
+	uintptr_t slot = (uintptr_t)ool, at = 0;
+	uintptr_t site = (uintptr_t)pv_site_addr(&recs[0]);
+
+	cr_assert(!pv_live_ool_origin(&lv, slot, &at), "no copy yet");
+	cr_assert_eq(pv_live_switch(&lv, &native, 0), 0);
+	for (unsigned k = 0; k <= len; k++) {
+		cr_assert(pv_live_ool_origin(&lv, slot + k, &at), "+%u", k);
+		cr_assert_eq(at, site + k, "+%u", k);
+	}
+	cr_assert(!pv_live_ool_origin(&lv, slot + len + 1, &at),
+		  "inside the jmp back");
+	cr_assert(pv_live_ool_origin(&lv, slot + PV_LIVE_OOL_SLOT, &at));
+	cr_assert_eq(at, (uintptr_t)pv_site_addr(&recs[1]));
+	cr_assert(!pv_live_ool_origin(&lv, slot + 2 * PV_LIVE_OOL_SLOT, &at),
+		  "record 2 has no copy");
+	cr_assert(!pv_live_ool_origin(&lv, slot - 1, &at));
+	cr_assert(!pv_live_ool_origin(&lv, site, &at), "the site itself");
 }
 
 /* A rip at the site's start is not inside: the trap catches it there. */

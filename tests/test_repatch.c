@@ -45,11 +45,14 @@ static void parse(struct summary *s, const char *protocol, const char *trap)
 }
 
 /* A passing stress run: every switch done, none torn, three syncs per
- * run of the protocol however many sites, the deferral path taken. */
+ * run of the protocol however many sites, the deferral path taken, every
+ * stack a sync recorded unwound to its end. */
 static void assert_stress(unsigned long switches, unsigned long cpus,
 			  const char *trap)
 {
 	struct summary s;
+	const char *stacks;
+	unsigned long recorded, cut;
 
 	cr_assert_eq(r.status, 0, "status %d:\n%s", r.status, r.out);
 	cr_assert_eq(spawn_count_lines(&r, "RESULT: pass"), 1, "%s", r.out);
@@ -68,6 +71,17 @@ static void assert_stress(unsigned long switches, unsigned long cpus,
 	cr_assert_gt(s.hits, 0, "no CPU ever met a trap byte:\n%s", r.out);
 	cr_assert_eq(s.busy, 0, "%s", r.out);
 	cr_assert_gt(s.rounds, 0, "%s", r.out);
+	stacks = strstr(r.out, "repatch: ");
+	cr_assert(stacks && (stacks = strstr(stacks + 1, "repatch: ")) &&
+		      sscanf(stacks,
+			     "repatch: %lu stacks recorded in syncs, %lu cut "
+			     "short",
+			     &recorded, &cut) == 2,
+		  "no stacks line:\n%s", r.out);
+	/* Each sync records every CPU's stack (the patching CPU's own
+	 * too), each to its end. */
+	cr_assert_eq(recorded, s.syncs * cpus, "%s", r.out);
+	cr_assert_eq(cut, 0, "%s", r.out);
 }
 
 TestSuite(repatch, .timeout = 240);

@@ -8,8 +8,9 @@
  * inside a site. CPU 0 switches native <-> (hypercall, on minivmm) <->
  * unpatched N times. Any torn execution fails the run: an exception that
  * is not the protocol's own trap (traps.c reports it with its CPU and
- * backtrace), a wrong result or a clobbered register. pvswitch=toggle must
- * fail it (tests/test_repatch.c). docs/live-patching.md.
+ * backtrace), a wrong result or a clobbered register; so does a stack a
+ * sync recorded that did not reach its end. pvswitch=toggle must fail it
+ * (tests/test_repatch.c). docs/live-patching.md.
  */
 #include "test.h"
 #include "live.h"
@@ -176,7 +177,7 @@ void repatch_selftest(void)
 	const struct pv_live_stats *st = pvswitch_stats();
 	unsigned ncpus = smp_ncpus(), nmodes = 0;
 	enum pv_mode modes[PV_MODE_COUNT], boot = paravirt_mode();
-	uint64_t n = switches_asked(), done = 0, loops;
+	uint64_t n = switches_asked(), done = 0, loops, stacks, cut;
 	unsigned busy = 0;
 
 	if (ncpus < 2)
@@ -228,6 +229,14 @@ void repatch_selftest(void)
 	       st->trap_sites, st->deferrals, st->trap_hits, st->syncs,
 	       st->rounds, busy, (unsigned long long)loops,
 	       (unsigned long long)loiters, (unsigned long long)caught);
+	smp_stacks_recorded(&stacks, &cut);
+	printf("repatch: %llu stacks recorded in syncs, %llu cut short\n",
+	       (unsigned long long)stacks, (unsigned long long)cut);
+	if (cut)
+		guest_fail("test=repatch: %llu recorded stacks did not reach "
+			   "their end: a rip below the cut could be inside a "
+			   "site",
+			   (unsigned long long)cut);
 	printf("smp: %llu spurious rendezvous IPIs\n",
 	       (unsigned long long)smp_spurious_ipis());
 }

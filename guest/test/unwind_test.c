@@ -5,7 +5,8 @@
  * site of every pv op. The driver sets RFLAGS.TF and the whole chain runs
  * one instruction at a time: at every #DB the unwinder walks from the
  * exception frame, and the chain must be exactly the expected one (any
- * callee of uw_level3, then uw_level3, uw_level2, uw_level1, uw_driver,
+ * callee of uw_level3, the contract probes among them, then uw_level3,
+ * uw_level2, uw_level1, uw_driver,
  * down to the end of the stack), each frame with the stack pointer it had
  * when it made its call. The file is built without frame pointers
  * (Makefile), so rsp alone locates each frame and inside a patched site
@@ -19,7 +20,7 @@
 #include "x86.h"
 
 #define CHAIN	    4 /* uw_level3, uw_level2, uw_level1, uw_driver */
-#define MAX_CALLEES 3
+#define MAX_CALLEES 3 /* contract_check, a probe, the op's function */
 #define MAX_FRAMES  32
 
 extern const struct pv_patch_site __pv_patch_start[], __pv_patch_end[];
@@ -210,7 +211,11 @@ static inline uint64_t uw_prepare(unsigned op)
  * given its argument by op_checks.c (safe_halt: a tick due; restore_fl:
  * the flags as they are, TF included, so stepping goes on): a new op is
  * in the chain without a line here. After each site something that is no
- * site: the instruction after irq_enable's sti is never stepped.
+ * site: the instruction after irq_enable's sti is never stepped. Then the
+ * op's contract probe, through contract_check (built with a frame
+ * pointer, so its CFA is rbp): the probe (contract.S) saves rbp and loads
+ * a canary into it around its site, and only the rbp saved in the
+ * probe's rows leads back into contract_check's frame.
  */
 __attribute__((noinline)) static void uw_level3(void)
 {
@@ -222,7 +227,9 @@ __attribute__((noinline)) static void uw_level3(void)
 #define UW_SITE_DO(name)  pv_##name();
 #define UW_SITE(name, NAME, contract, shape, bench)                            \
 	arg = uw_prepare(PV_OP_##NAME);                                        \
-	UW_SITE_##shape(name) sink += arg;
+	UW_SITE_##shape(name) sink += arg;                                     \
+	arg = uw_prepare(PV_OP_##NAME);                                        \
+	sink += contract_check(PV_OP_##NAME, arg, NULL);
 	PV_OP_LIST(UW_SITE)
 #undef UW_SITE
 #undef UW_SITE_GET

@@ -202,8 +202,13 @@ struct pv_live_stats;
  * before boot patching. */
 void pvswitch_init(void);
 /* Switch every pv-op site to (mode) while other CPUs run them; 0, or a
- * negative PV_E* code. */
+ * negative PV_E* code: -PV_EAGAIN if another CPU's switch is in progress,
+ * -PV_EBUSY if a site stayed occupied. Any CPU, interrupts on; not from
+ * an interrupt handler. */
 int pv_switch(enum pv_mode mode);
+/* Op sites not holding what the current mode's backend plans (0: every
+ * one does), or a negative PV_E* code. */
+int pv_switch_verify(void);
 const struct pv_live_stats *pvswitch_stats(void);
 /* Count the cycles of each way of writing (make bench). */
 void pvswitch_clock(uint64_t (*clock)(void));

@@ -82,24 +82,53 @@ void pvswitch_init(void)
 	trap_set_handler(TRAP_BP, trapped);
 }
 
+/*
+ * One switch at a time, on any CPU. A second one asked for meanwhile is
+ * refused at once (-PV_EAGAIN: the caller may ask again) rather than
+ * kept waiting: the switch in progress stops every other CPU in its
+ * rendezvous, and a CPU spinning for the lock with interrupts off would
+ * never answer it.
+ */
+static volatile bool switching;
+
+/* The engine's context with (mode)'s backend alone, in (*be). */
+static void mode_ctx(enum pv_mode mode, struct pv_patch_ctx *c,
+		     struct pv_backend *be)
+{
+	*c = *paravirt_ctx();
+	pv_backend_offer(mode, be);
+	c->backends = be;
+	c->nbackends = 1;
+	c->debug = false;
+}
+
 int pv_switch(enum pv_mode mode)
 {
-	struct pv_patch_ctx c = *paravirt_ctx();
+	struct pv_patch_ctx c;
 	struct pv_backend be;
 	int r;
 
 	if (mode == PV_MODE_HYPERCALL && !hv_has_hypercalls())
 		return -PV_EINVAL;
-	pv_backend_offer(mode, &be);
-	c.backends = &be;
-	c.nbackends = 1;
-	c.debug = false;
+	if (__atomic_exchange_n(&switching, true, __ATOMIC_ACQUIRE))
+		return -PV_EAGAIN;
+	mode_ctx(mode, &c, &be);
 	/* Slots first: an indirect call may land in either backend. */
 	pv_backend_install(mode);
 	r = pv_live_switch(&live, &c, (unsigned)mode);
 	if (r == 0)
 		paravirt_set_mode(mode);
+	__atomic_store_n(&switching, false, __ATOMIC_RELEASE);
 	return r;
+}
+
+int pv_switch_verify(void)
+{
+	struct pv_patch_ctx c;
+	struct pv_backend be;
+
+	mode_ctx(paravirt_mode(), &c, &be);
+	return pv_live_verify(&live, &c);
 }
 
 void pvswitch_clock(uint64_t (*clock)(void))

@@ -353,3 +353,25 @@ bool pv_live_ool_origin(const struct pv_live *lv, uintptr_t rip,
 	*site_rip = (uintptr_t)pv_site_addr(&lv->begin[i]) + off;
 	return true;
 }
+
+int pv_live_verify(const struct pv_live *lv, const struct pv_patch_ctx *ctx)
+{
+	unsigned i = 0;
+	int wrong = 0;
+
+	for (const struct pv_patch_site *rec = lv->begin; rec < lv->end;
+	     rec++, i++) {
+		uint8_t want[PV_MAX_SITE_LEN];
+		enum pv_action act;
+		int e;
+
+		if (rec->kind != PV_KIND_OP)
+			continue;
+		e = pv_plan_site_from(rec, ctx, lv->orig[i], want, &act);
+		if (e < 0)
+			return e;
+		if (__builtin_memcmp(pv_site_addr(rec), want, rec->instr_len))
+			wrong++;
+	}
+	return wrong;
+}

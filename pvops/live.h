@@ -114,4 +114,8 @@ bool pv_live_trap(struct pv_live *lv, uint64_t *rip);
 bool pv_live_ool_origin(const struct pv_live *lv, uintptr_t rip,
 			uintptr_t *site_rip);
 
+/* How many op sites do not hold what (ctx) plans from their original
+ * bytes (0: all do), or a negative PV_E* code. */
+int pv_live_verify(const struct pv_live *lv, const struct pv_patch_ctx *ctx);
+
 #endif /* PV_LIVE_H */

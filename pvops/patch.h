@@ -16,6 +16,7 @@
 
 /* Negative errno-style results. */
 #define PV_ENOENT 2  /* a record points at nothing we know */
+#define PV_EAGAIN 11 /* another switch is in progress: ask again */
 #define PV_EINVAL 22 /* a malformed record or site */
 #define PV_ENOSPC 28 /* a replacement longer than its site */
 #define PV_ERANGE 34 /* a rel32 that cannot reach */

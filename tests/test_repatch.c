@@ -176,6 +176,40 @@ Test(repatch, one_cpu_is_refused_clearly)
 	assert_guest_fail(&r, "test=repatch needs at least 2 CPUs, found 1");
 }
 
+/* Two CPUs asking for switches at once: one at a time is made, the
+ * other refused and asking again; every site right at the end. Without
+ * the lock the two rendezvous wait for each other and the run hangs. */
+static void assert_race(const char *hypervisor)
+{
+	unsigned long done0, refused0, done1, refused1;
+	const char *line = strstr(r.out, "switchrace: ");
+
+	assert_guest_pass(&r, hypervisor);
+	cr_assert(line && sscanf(line,
+				 "switchrace: CPU 0 made %lu switches, "
+				 "refused %lu times; CPU 1 made %lu, refused "
+				 "%lu times",
+				 &done0, &refused0, &done1, &refused1) == 4,
+		  "%s", r.out);
+	cr_assert_eq(done0, 100);
+	cr_assert_eq(done1, 100);
+	cr_assert_gt(refused0 + refused1, 0, "no switch met another");
+	cr_assert_not_null(strstr(line, "every site as it plans\n"));
+}
+
+Test(repatch, qemu_tcg_two_cpus_switch_at_once)
+{
+	boot_qemu_smp(&r, "tcg", "2", "test=switchrace,100");
+	assert_race("TCGTCGTCGTCG");
+}
+
+Test(repatch, minivmm_two_cpus_switch_at_once)
+{
+	SKIP_WITHOUT_KVM();
+	boot_minivmm_cpus(&r, "2", "test=switchrace,100");
+	assert_race("minivmm");
+}
+
 /* minivmm's trap byte: int3 where its KVM delivers it (every KVM but
  * kvm_pvm: MINIVMM_FEATURE_INT3), the #UD byte on kvm_pvm. */
 static const char *minivmm_trap(void)

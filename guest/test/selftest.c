@@ -3,9 +3,9 @@
  * selftest.c: what the guest checks at every boot (the boot information,
  * exception delivery, its own printf), and the table of test= names: the
  * failures a test asks for on the command line (test=ud2|pf|spin|fail|
- * nested) to prove that failures are seen, and the long self-tests: test=unwind
- * (unwind_test.c), test=repatch[,N] (repatch_test.c). An unknown name
- * fails the run.
+ * nested) to prove that failures are seen, and the long self-tests:
+ * test=unwind (unwind_test.c), test=repatch[,N] (repatch_test.c),
+ * test=switchrace[,N] (switch_race.c). An unknown name fails the run.
  */
 #include "test.h"
 #include "minivmm_abi.h"
@@ -142,7 +142,8 @@ static const struct {
     {"fail", false, forced_fail},
     {"nested", false, nested_fault},
     {"unwind", false, unwind_selftest},
-    {"repatch", true, repatch_selftest}, /* test=repatch[,N] */
+    {"repatch", true, repatch_selftest},	/* test=repatch[,N] */
+    {"switchrace", true, switch_race_selftest}, /* test=switchrace[,N] */
 };
 
 static void selftest_forced(const struct hvm_start_info *si)
@@ -168,7 +169,7 @@ static void selftest_forced(const struct hvm_start_info *si)
 	memcpy(shown, v, (size_t)n);
 	shown[n] = '\0';
 	guest_fail("test=%s: no such test (ud2, pf, spin, fail, nested, "
-		   "unwind, repatch[,N])",
+		   "unwind, repatch[,N], switchrace[,N])",
 		   shown);
 }
 BOOT_HOOK(BOOT_READY, 10, selftest_forced);

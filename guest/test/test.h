@@ -59,6 +59,11 @@ void unwind_selftest(void);
 /* N live switches while the other CPUs run every op; fails the run on
  * the first torn execution. */
 void repatch_selftest(void);
+/* ---- switch_race.c: test=switchrace[,N] ---- */
+/* Two CPUs ask for N live switches each at once; fails the run unless
+ * one at a time was done and the rest refused, and every site is right. */
+void switch_race_selftest(void);
+
 /* The stress test's workers on every other CPU, and their end (which
  * fails the run if one saw a torn execution). */
 void repatch_workers_start(void);

@@ -120,23 +120,6 @@ static void repatch_worker(void *arg)
 	pv_irq_disable();
 }
 
-/* "test=repatch" or "test=repatch,N": N switches. */
-static uint64_t switches_asked(void)
-{
-	const char *v;
-	int n = cmdline_value("test", &v);
-	uint64_t k = 0;
-
-	if (n <= 8 || v[7] != ',')
-		return DEFAULT_SWITCHES;
-	for (int i = 8; i < n; i++) {
-		if (v[i] < '0' || v[i] > '9' || k > 100000000)
-			guest_fail("test=repatch,N: N must be a number");
-		k = k * 10 + (uint64_t)(v[i] - '0');
-	}
-	return k;
-}
-
 void repatch_workers_start(void)
 {
 	stop = false;
@@ -177,7 +160,7 @@ void repatch_selftest(void)
 	const struct pv_live_stats *st = pvswitch_stats();
 	unsigned ncpus = smp_ncpus(), nmodes = 0;
 	enum pv_mode modes[PV_MODE_COUNT], boot = paravirt_mode();
-	uint64_t n = switches_asked(), done = 0, loops, stacks, cut;
+	uint64_t n = test_count(DEFAULT_SWITCHES), done = 0, loops, stacks, cut;
 	unsigned busy = 0;
 
 	if (ncpus < 2)

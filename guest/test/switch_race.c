@@ -59,26 +59,9 @@ static void race_on_cpu1(void *arg)
 	pv_irq_disable();
 }
 
-/* "test=switchrace" or "test=switchrace,N". */
-static uint64_t switches_asked(void)
-{
-	const char *v;
-	int n = cmdline_value("test", &v);
-	uint64_t k = 0;
-
-	if (n <= 11 || v[10] != ',')
-		return DEFAULT_SWITCHES;
-	for (int i = 11; i < n; i++) {
-		if (v[i] < '0' || v[i] > '9' || k > 100000000)
-			guest_fail("test=switchrace,N: N must be a number");
-		k = k * 10 + (uint64_t)(v[i] - '0');
-	}
-	return k;
-}
-
 void switch_race_selftest(void)
 {
-	uint64_t n = switches_asked();
+	uint64_t n = test_count(DEFAULT_SWITCHES);
 	enum pv_mode boot = paravirt_mode();
 	char why[160];
 	int wrong;

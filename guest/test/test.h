@@ -25,6 +25,11 @@ extern const char fault_ud2_insn[], fault_ud2_resume[];
 void step_on(void);
 void step_off(void);
 
+/* ---- selftest.c: the test= table ---- */
+/* test=NAME,N: N; (fallback) without ",N". Fails the run if N is no
+ * number. */
+uint64_t test_count(uint64_t fallback);
+
 /* ---- contract_check.c and contract.S: each op site's register contract */
 /* Run op's probe site with (arg): the registers it changed outside its
  * contract (0: none), and its rax in (*result) if not NULL. */

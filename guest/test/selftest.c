@@ -130,31 +130,6 @@ static void nested_fault(void)
 	fault_ud2();
 }
 
-uint64_t test_count(uint64_t fallback)
-{
-	const char *v;
-	int n = cmdline_value("test", &v), i = 0;
-	uint64_t k = 0;
-
-	while (i < n && v[i] != ',')
-		i++;
-	if (i + 1 >= n)
-		return fallback;
-	for (int j = i + 1; j < n; j++) {
-		if (v[j] < '0' || v[j] > '9' || k > 100000000) {
-			char name[32];
-			size_t len = (size_t)i < sizeof(name) - 1
-					 ? (size_t)i
-					 : sizeof(name) - 1;
-
-			memcpy(name, v, len);
-			name[len] = '\0';
-			guest_fail("test=%s,N: N must be a number", name);
-		}
-		k = k * 10 + (uint64_t)(v[j] - '0');
-	}
-	return k;
-}
 
 /* The long self-tests return, and the usual checks follow. */
 static const struct {

@@ -25,7 +25,7 @@ extern const char fault_ud2_insn[], fault_ud2_resume[];
 void step_on(void);
 void step_off(void);
 
-/* ---- selftest.c: the test= table ---- */
+/* ---- test_args.c: a test= word's argument ---- */
 /* test=NAME,N: N; (fallback) without ",N". Fails the run if N is no
  * number. */
 uint64_t test_count(uint64_t fallback);

@@ -131,6 +131,15 @@ void apic_timer_oneshot(uint32_t count)
 	apic_write(APIC_TIMER_INIT, count);
 }
 
+bool apic_timer_armed(void)
+{
+	uint32_t lvt = apic_read(APIC_LVT_TIMER);
+
+	if (lvt & APIC_LVT_MASKED)
+		return false;
+	return (lvt & APIC_LVT_PERIODIC) || apic_read(APIC_TIMER_CURRENT);
+}
+
 bool apic_timer_expired(void)
 {
 	return apic_read(APIC_TIMER_CURRENT) == 0;

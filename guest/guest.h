@@ -90,7 +90,8 @@ NORETURN void guest_pass(void);
 
 struct pv_patch_ctx;
 
-#define TRAP_DB 1  /* debug: a single step */
+#define TRAP_DB	 1  /* debug: a single step */
+#define TRAP_NMI 2  /* non-maskable interrupt */
 #define TRAP_BP 3  /* int3 */
 #define TRAP_UD 6  /* invalid opcode */
 #define TRAP_PF 14 /* page fault */
@@ -144,6 +145,7 @@ void apic_send(uint32_t dest, uint32_t icr);
 #define APIC_ICR_INIT	      0x4500  /* INIT, level assert */
 #define APIC_ICR_SIPI	      0x4600  /* | the start page number */
 #define APIC_ICR_FIXED	      0x4000  /* | vector, level assert */
+#define APIC_ICR_NMI	      0x4400  /* NMI, level assert (no vector) */
 #define APIC_ICR_ALL_BUT_SELF 0xc0000 /* destination shorthand */
 /* Arm the timer to fire every (count) bus clocks; stop it. */
 void apic_timer_periodic(uint32_t count);
@@ -154,6 +156,8 @@ bool apic_irr(unsigned vector);
 /* Arm the timer to fire once after (count) bus clocks (divide by 1). */
 void apic_timer_oneshot(uint32_t count);
 /* True once the armed count has run down (the tick is then pending). */
+/* A tick will come: the timer is periodic, or a one-shot still counts. */
+bool apic_timer_armed(void);
 bool apic_timer_expired(void);
 uint64_t apic_ticks(void);
 
@@ -230,6 +234,7 @@ struct percpu {
 	/* traps.c: fatal exceptions being reported, and the first one */
 	unsigned fatal;
 	const struct trap_frame *fatal_frame;
+	volatile bool parked; /* smp.c: stopped in a rendezvous */
 };
 
 unsigned smp_ncpus(void); /* online */
@@ -252,6 +257,8 @@ uint64_t smp_spurious_ipis(void);
 /* Stacks the rendezvous recorded so far, and those cut short (whose
  * rendezvous then said incomplete: every site counts as occupied). */
 void smp_stacks_recorded(uint64_t *recorded, uint64_t *incomplete);
+/* Rendezvous begun so far (it grows as each one opens). */
+uint64_t smp_rendezvous_count(void);
 /* Run fn(arg) on AP (cpu), which must be idle. */
 void smp_run_on(unsigned cpu, void (*fn)(void *), void *arg);
 /* Wait for AP (cpu)'s work to end, giving up after (cycles) of TSC:

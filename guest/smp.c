@@ -60,6 +60,11 @@ static struct {
 static bool smp_ipi(struct trap_frame *f);
 static bool kicked(struct trap_frame *f);
 
+uint64_t smp_rendezvous_count(void)
+{
+	return __atomic_load_n(&rv.gen, __ATOMIC_ACQUIRE);
+}
+
 void smp_stacks_recorded(uint64_t *recorded, uint64_t *incomplete)
 {
 	*recorded = rv.stacks;
@@ -281,9 +286,11 @@ static bool smp_ipi(struct trap_frame *f)
 	rv.answered[self] = gen;
 	note_stack((struct unwind_frame){
 	    .rip = f->rip, .rsp = f->rsp, .rbp = f->rbp, .exact = true});
+	smp_percpu(self)->parked = true;
 	__atomic_fetch_add(&rv.arrived, 1, __ATOMIC_ACQ_REL);
 	while (!__atomic_load_n(&rv.release, __ATOMIC_ACQUIRE))
 		cpu_relax();
+	smp_percpu(self)->parked = false;
 	cpu_sync_core(); /* code written meanwhile is fetched anew */
 	apic_eoi();
 	__atomic_fetch_add(&rv.left, 1, __ATOMIC_ACQ_REL);

@@ -44,6 +44,16 @@ static void parse(struct summary *s, const char *protocol, const char *trap)
 	cr_assert_not_null(strstr(line, want), "no %s in %s", want, line);
 }
 
+/* The start of the line of the output that holds (text), or NULL. */
+static const char *line_with(const char *text)
+{
+	const char *at = strstr(r.out, text);
+
+	while (at && at > r.out && at[-1] != '\n')
+		at--;
+	return at;
+}
+
 /* A passing stress run: every switch done, none torn, three syncs per
  * run of the protocol however many sites, the deferral path taken, every
  * stack a sync recorded unwound to its end. */
@@ -51,8 +61,9 @@ static void assert_stress(unsigned long switches, unsigned long cpus,
 			  const char *trap)
 {
 	struct summary s;
-	const char *stacks;
-	unsigned long recorded, cut;
+	const char *stacks, *irqs;
+	unsigned long recorded, cut, nmis, on_patcher, parked, handler_sites;
+	unsigned long nested, nested_met;
 
 	cr_assert_eq(r.status, 0, "status %d:\n%s", r.status, r.out);
 	cr_assert_eq(spawn_count_lines(&r, "RESULT: pass"), 1, "%s", r.out);
@@ -71,13 +82,29 @@ static void assert_stress(unsigned long switches, unsigned long cpus,
 	cr_assert_gt(s.hits, 0, "no CPU ever met a trap byte:\n%s", r.out);
 	cr_assert_eq(s.busy, 0, "%s", r.out);
 	cr_assert_gt(s.rounds, 0, "%s", r.out);
-	stacks = strstr(r.out, "repatch: ");
-	cr_assert(stacks && (stacks = strstr(stacks + 1, "repatch: ")) &&
+	stacks = line_with(" stacks recorded in syncs, ");
+	cr_assert(stacks &&
 		      sscanf(stacks,
 			     "repatch: %lu stacks recorded in syncs, %lu cut "
 			     "short",
 			     &recorded, &cut) == 2,
 		  "no stacks line:\n%s", r.out);
+	irqs = line_with(" NMIs (");
+	cr_assert(irqs &&
+		      sscanf(irqs,
+			     "repatch: %lu NMIs (%lu on the patching CPU, %lu "
+			     "while parked in a sync), %lu sites run in "
+			     "handlers; %lu nested interrupts inside a site "
+			     "(%lu met a sync)",
+			     &nmis, &on_patcher, &parked, &handler_sites,
+			     &nested, &nested_met) == 6,
+		  "no NMI line:\n%s", r.out);
+	/* NMIs on the patching CPU and on the others; a handler run with
+	 * its interrupted context inside a site. */
+	cr_assert_gt(on_patcher, 0, "%s", r.out);
+	cr_assert_gt(nmis, on_patcher, "%s", r.out);
+	cr_assert_gt(handler_sites, 0, "%s", r.out);
+	cr_assert_gt(nested, 0, "%s", r.out);
 	/* Each sync records every CPU's stack (the patching CPU's own
 	 * too), each to its end. */
 	cr_assert_eq(recorded, s.syncs * cpus, "%s", r.out);

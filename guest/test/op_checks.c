@@ -79,11 +79,13 @@ static void irqs_on(void)
 }
 
 /* Interrupts off, and a tick due if no timer runs (the stress test's
- * periodic one wakes it there). */
+ * periodic one wakes it there, and must stay periodic: reading its count
+ * as 0 between two periods once turned it into a one-shot under KVM, and
+ * the workers' ticks stopped). */
 static void irqs_off_tick_due(void)
 {
 	pv_irq_disable();
-	if (apic_timer_expired())
+	if (!apic_timer_armed())
 		apic_timer_oneshot(WAKE_TICK);
 }
 

@@ -5,11 +5,12 @@
  * (contract.S: a canary in every register, checked after) and through the
  * C wrappers, checking every result against the hardware, with their
  * LAPIC timer firing every TICK_PERIOD so that they are often interrupted
- * inside a site. CPU 0 switches native <-> (hypercall, on minivmm) <->
- * unpatched N times. Any torn execution fails the run: an exception that
- * is not the protocol's own trap (traps.c reports it with its CPU and
- * backtrace), a wrong result or a clobbered register; so does a stack a
- * sync recorded that did not reach its end. pvswitch=toggle must fail it
+ * inside a site, and NMIs and nested interrupts on top (repatch_irqs.c).
+ * CPU 0 switches native <-> (hypercall, on minivmm) <-> unpatched N
+ * times. Any torn execution fails the run: an exception that is not the
+ * protocol's own trap (traps.c reports it with its CPU and backtrace), a
+ * wrong result or a clobbered register; so does a stack a sync recorded
+ * that did not reach its end. pvswitch=toggle must fail it
  * (tests/test_repatch.c). docs/live-patching.md.
  */
 #include "test.h"
@@ -45,14 +46,19 @@ static bool inside_site(uint64_t rip)
 /*
  * CPU 1 single-steps one save_fl site now and then. Stopped strictly
  * inside it (native: between pushfq and pop rax), it waits, interrupts
- * off, until the next rendezvous IPI is pending: the IPI then stops it
- * right there, the case a switch must defer. Until one wait has met an
- * IPI, a wait lasts as long as the first native phase (CPU 0 holds that
- * phase until a wait begins, then switches; the safe protocol cannot
- * finish the switch without this CPU), bounded by FIRST_LOITER_CYCLES:
- * a fixed LOITER_CYCLES could end before CPU 0, slow under nested
- * emulation, had even sent the IPI, and with worker rounds far longer
- * than a switch there may be no second wait in the native phases.
+ * off, until the next rendezvous IPI is pending, and then (bounded) until
+ * a timer tick is pending too: the IPI, of higher priority, then stops it
+ * right there, the case a switch must defer; and once released, the tick
+ * comes in right there as well, and its handler, finding its interrupted
+ * context inside a site, runs as a nested handler with interrupts on
+ * until the next sync stops it in turn (repatch_irqs.c). Until one wait
+ * has met an IPI, a wait lasts as long as the first native phase (CPU 0
+ * holds that phase until a wait begins, then switches; the safe protocol
+ * cannot finish the switch without this CPU), bounded by
+ * FIRST_LOITER_CYCLES: a fixed LOITER_CYCLES could end before CPU 0,
+ * slow under nested emulation, had even sent the IPI, and with worker
+ * rounds far longer than a switch there may be no second wait in the
+ * native phases.
  */
 static bool loiter_hook(struct trap_frame *f)
 {
@@ -65,6 +71,9 @@ static bool loiter_hook(struct trap_frame *f)
 	while (!stop) {
 		if (apic_irr(SMP_IPI_VECTOR)) {
 			caught++;
+			for (t0 = rdtsc(); !apic_irr(APIC_TIMER_VECTOR) &&
+					   rdtsc() - t0 < LOITER_CYCLES;)
+				cpu_relax();
 			return true;
 		}
 		if (first ? !__atomic_load_n(&native_now, __ATOMIC_ACQUIRE) ||
@@ -161,6 +170,7 @@ void repatch_selftest(void)
 	unsigned ncpus = smp_ncpus(), nmodes = 0;
 	enum pv_mode modes[PV_MODE_COUNT], boot = paravirt_mode();
 	uint64_t n = test_count(DEFAULT_SWITCHES), done = 0, loops, stacks, cut;
+	char why[160];
 	unsigned busy = 0;
 
 	if (ncpus < 2)
@@ -173,6 +183,7 @@ void repatch_selftest(void)
 	printf("repatch begins: %llu switches on %u CPUs (%s)\n",
 	       (unsigned long long)n, ncpus,
 	       cmdline_is("pvswitch", "toggle") ? "toggle" : "safe");
+	repatch_irqs_start();
 	repatch_workers_start();
 	for (; done < n && !stop; done++) {
 		int r;
@@ -185,18 +196,21 @@ void repatch_selftest(void)
 		 */
 		__atomic_store_n(&native_now, paravirt_mode() == PV_MODE_NATIVE,
 				 __ATOMIC_RELAXED);
-		for (uint64_t t0 = rdtsc(); native_now && !loiters && !stop &&
+		for (uint64_t t0 = rdtsc(); native_now && !loiters &&
+					    !repatch_irqs_waiting() && !stop &&
 					    rdtsc() - t0 < FIRST_LOITER_CYCLES;)
 			cpu_relax();
 		r = pv_switch(modes[(done + 1) % nmodes]);
 		__atomic_store_n(&native_now, false, __ATOMIC_RELAXED);
 
+		repatch_irqs_poke(done);
 		if (r == -PV_EBUSY)
 			busy++;
 		else if (r < 0)
 			guest_fail("test=repatch: switch %llu refused (%d)",
 				   (unsigned long long)done, r);
 	}
+	repatch_irqs_stop(); /* a nested handler's wait ends */
 	loops = workers_stop(done);
 	if (pv_switch(boot) < 0)
 		guest_fail("test=repatch: cannot switch back to %s",
@@ -212,6 +226,8 @@ void repatch_selftest(void)
 	       st->trap_sites, st->deferrals, st->trap_hits, st->syncs,
 	       st->rounds, busy, (unsigned long long)loops,
 	       (unsigned long long)loiters, (unsigned long long)caught);
+	if (!repatch_irqs_report(why, sizeof(why)))
+		guest_fail("test=repatch: torn execution on CPU %s", why);
 	smp_stacks_recorded(&stacks, &cut);
 	printf("repatch: %llu stacks recorded in syncs, %llu cut short\n",
 	       (unsigned long long)stacks, (unsigned long long)cut);

@@ -64,6 +64,20 @@ void unwind_selftest(void);
 /* N live switches while the other CPUs run every op; fails the run on
  * the first torn execution. */
 void repatch_selftest(void);
+/* ---- repatch_irqs.c: NMIs and nested interrupts for test=repatch ---- */
+/* Wrap the tick handler (NMIs from workers, a nested handler inside a
+ * site) and handle NMIs; before the workers start. */
+void repatch_irqs_start(void);
+/* Nested handlers waiting inside a site for a sync right now. */
+unsigned repatch_irqs_waiting(void);
+/* CPU 0, after switch (switches): now and then an NMI to the others. */
+void repatch_irqs_poke(uint64_t switches);
+/* The tick handler back; NMIs stay handled. */
+void repatch_irqs_stop(void);
+/* Print what happened; false if a handler saw a wrong result, with
+ * "N, in what: why" (N: the CPU) in (why). */
+bool repatch_irqs_report(char *why, size_t len);
+
 /* ---- switch_race.c: test=switchrace[,N] ---- */
 /* Two CPUs ask for N live switches each at once; fails the run unless
  * one at a time was done and the rest refused, and every site is right. */

@@ -257,6 +257,10 @@ uint64_t smp_spurious_ipis(void);
 /* Stacks the rendezvous recorded so far, and those cut short (whose
  * rendezvous then said incomplete: every site counts as occupied). */
 void smp_stacks_recorded(uint64_t *recorded, uint64_t *incomplete);
+/* Where the first stack cut short stopped: the frame the unwinder could
+ * not step from, and why (an enum unwind_stop). */
+struct unwind_frame;
+void smp_first_cut(struct unwind_frame *at, int *why);
 /* Rendezvous begun so far (it grows as each one opens). */
 uint64_t smp_rendezvous_count(void);
 /* Run fn(arg) on AP (cpu), which must be idle. */

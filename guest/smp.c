@@ -55,6 +55,8 @@ static struct {
 	volatile uint64_t spurious;
 	volatile unsigned incomplete;  /* this rendezvous's stacks cut short */
 	volatile uint64_t stacks, cut; /* all rendezvous: recorded, cut */
+	struct unwind_frame first_cut; /* where the first cut stack stopped */
+	enum unwind_stop first_why;
 } rv;
 
 static bool smp_ipi(struct trap_frame *f);
@@ -69,6 +71,12 @@ void smp_stacks_recorded(uint64_t *recorded, uint64_t *incomplete)
 {
 	*recorded = rv.stacks;
 	*incomplete = rv.cut;
+}
+
+void smp_first_cut(struct unwind_frame *at, int *why)
+{
+	*at = rv.first_cut;
+	*why = (int)rv.first_why;
 }
 
 uint64_t smp_spurious_ipis(void)
@@ -242,15 +250,17 @@ static void note_rip(uintptr_t rip)
  * a chain cut short (no rule, a bad frame, too deep) may hide a rip inside
  * a site, and the rendezvous then says it is incomplete.
  */
-static bool note_frames(struct unwind_frame u)
+static bool note_frames(struct unwind_frame u, struct unwind_frame *stop,
+			enum unwind_stop *why)
 {
 	for (unsigned n = 0; n < RIP_MAX; n++) {
-		enum unwind_stop s;
+		struct unwind_frame at = u;
 
 		note_rip(u.rip);
-		s = unwind_step(&u);
-		if (s != UNWIND_MORE)
-			return s == UNWIND_END;
+		*why = unwind_step(&u);
+		*stop = at;
+		if (*why != UNWIND_MORE)
+			return *why == UNWIND_END;
 	}
 	return false;
 }
@@ -258,10 +268,16 @@ static bool note_frames(struct unwind_frame u)
 /* One CPU's stack recorded, and counted: complete or cut short. */
 static void note_stack(struct unwind_frame from)
 {
+	struct unwind_frame stop;
+	enum unwind_stop why;
+
 	__atomic_fetch_add(&rv.stacks, 1, __ATOMIC_RELAXED);
-	if (!note_frames(from)) {
+	if (!note_frames(from, &stop, &why)) {
 		__atomic_fetch_add(&rv.incomplete, 1, __ATOMIC_RELAXED);
-		__atomic_fetch_add(&rv.cut, 1, __ATOMIC_RELAXED);
+		if (__atomic_fetch_add(&rv.cut, 1, __ATOMIC_ACQ_REL) == 0) {
+			rv.first_cut = stop;
+			rv.first_why = why;
+		}
 	}
 }
 

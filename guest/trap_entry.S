@@ -6,8 +6,10 @@
 ; exception), registers are restored and iretq resumes at the frame's rip,
 ; which the handler may have moved.
 ; The UNWIND_HINTs tell pvcheck what it cannot see: a stub's frame is the
-; CPU's, not a call's; around the call, rbp points at the trap frame, so a
-; backtrace from the handler goes on into the interrupted code.
+; CPU's, not a call's (IRET: the interrupted rip and rsp are in it, from
+; the stub's first instruction on); around the call, rbp points at the
+; trap frame, so a backtrace from the handler goes on into the
+; interrupted code.
 
 %include "unwind_hint.inc"
 %include "smp.inc"
@@ -33,7 +35,11 @@ trap_stub_%1:
 %assign v 0
 %rep 32
         align 16
-        UNWIND_HINT_UNDEF           ; the CPU's frame, not a call's
+%if HAS_ERROR(v)
+        UNWIND_HINT_IRET 8          ; the CPU's frame, past its error code
+%else
+        UNWIND_HINT_IRET 0          ; the CPU's frame, not a call's
+%endif
         TRAP_STUB v
 %assign v v + 1
 %endrep
@@ -43,36 +49,37 @@ global irq_stub_timer, irq_stub_spurious, irq_stub_ipi, irq_stub_kick
 global irq_stub_ping
         align 16
 irq_stub_timer:
-        UNWIND_HINT_UNDEF
+        UNWIND_HINT_IRET 0
         push 0
         push 0x40
         jmp trap_common
         align 16
 irq_stub_spurious:
-        UNWIND_HINT_UNDEF
+        UNWIND_HINT_IRET 0
         push 0
         push 0xff
         jmp trap_common
         align 16
 irq_stub_ipi:
-        UNWIND_HINT_UNDEF
+        UNWIND_HINT_IRET 0
         push 0
         push SMP_IPI_VECTOR
         jmp trap_common
         align 16
 irq_stub_kick:
-        UNWIND_HINT_UNDEF
+        UNWIND_HINT_IRET 0
         push 0
         push SMP_KICK_VECTOR
         jmp trap_common
         align 16
 irq_stub_ping:
-        UNWIND_HINT_UNDEF
+        UNWIND_HINT_IRET 0
         push 0
         push SMP_PING_VECTOR
         jmp trap_common
 
 trap_common:
+        UNWIND_HINT_IRET 16         ; past the vector and the error code
         push rax                    ; order matches struct trap_frame,
         push rbx                    ; last pushed = lowest address = r15
         push rcx

@@ -106,6 +106,22 @@ enum unwind_stop unwind_step(struct unwind_frame *f)
 		return UNWIND_END;
 	base = r->reg == PV_UW_RSP ? f->rsp : f->rbp;
 	cfa = base + (uint64_t)(int64_t)r->cfa_off;
+	if (r->type == PV_UW_IRET) { /* rip, cs, rflags, rsp, ss */
+		const uint64_t *fr = (const void *)(uintptr_t)cfa;
+
+		if (!on_stack(cfa, 5 * 8) || fr[3] <= f->rsp)
+			return UNWIND_BAD_FRAME;
+		if (r->flags & PV_UW_RBP_SAVED) {
+			uint64_t at = cfa + (uint64_t)(int64_t)r->rbp_off;
+
+			if (!on_stack(at, 8))
+				return UNWIND_BAD_FRAME;
+			f->rbp = *(const uint64_t *)(uintptr_t)at;
+		}
+		*f = (struct unwind_frame){
+		    .rip = fr[0], .rsp = fr[3], .rbp = f->rbp, .exact = true};
+		return UNWIND_MORE;
+	}
 	if (r->type == PV_UW_REGS) {
 		const struct trap_frame *tf = (const void *)(uintptr_t)cfa;
 

@@ -16,7 +16,7 @@
 #include <stdint.h>
 
 #define PV_UNWIND_MAGIC	  0x57555650u /* "PVUW" */
-#define PV_UNWIND_VERSION 1u
+#define PV_UNWIND_VERSION 2u
 
 /* All offsets in the header are from the header's own address. */
 struct pv_unwind_header {
@@ -35,6 +35,9 @@ enum pv_unwind_type {
 			    address at CFA - 8; the caller's rsp = CFA */
 	PV_UW_REGS = 3,	 /* a struct trap_frame at reg + cfa_off: the
 			    interrupted context's rip, rsp and rbp */
+	PV_UW_IRET = 4,	 /* the CPU's interrupt frame (rip, cs, rflags,
+			    rsp, ss) at reg + cfa_off, before a stub saved
+			    anything: rbp is still the interrupted one's */
 };
 
 enum pv_unwind_reg {

@@ -38,6 +38,8 @@ static void assert_unwound(const char *mode, unsigned long *steps,
 			    steps, &starts, &inside, moved, &callees),
 		     5, "%s", line);
 	cr_assert_geq(starts, 11, "%lu site starts stepped", starts);
+	cr_assert_not_null(strstr(line, ", and through a stub's entry\n"), "%s",
+			   line);
 	cr_assert_gt(*steps, starts, "%s", line);
 }
 
@@ -135,6 +137,10 @@ Test(unwind, the_table_has_site_rows_and_the_trap_frame)
 	cr_assert_not_null(strstr(r.out, "unwind table: "), "%s", r.out);
 	cr_assert_not_null(strstr(r.out, " site\n"), "no site row");
 	cr_assert_not_null(strstr(r.out, " regs  cfa=rbp+0"), "no regs row");
+	cr_assert_not_null(strstr(r.out, " iret  cfa=rsp+0\n"),
+			   "no row for a stub's entry");
+	cr_assert_not_null(strstr(r.out, " iret  cfa=rsp+8\n"),
+			   "no row past an error code");
 	cr_assert_not_null(strstr(r.out, " end  \n"), "no end row");
 }
 

@@ -5,9 +5,10 @@
  *   - NMIs, at irregular times, on every CPU, the patching CPU included:
  *     each worker's timer tick sends one to every other CPU now and then,
  *     and CPU 0 sends one to the others between switches. The NMI handler
- *     runs every GET op's C site and checks its result. NMIs cannot be
- *     held off: they come while a CPU is parked in a sync, while the
- *     patching CPU writes, and inside the trap's own handler.
+ *     runs every GET op's C site and checks its result, except on a CPU
+ *     parked in a sync (on_nmi says why). NMIs cannot be held off: they
+ *     come while a CPU is parked, while the patching CPU writes, and
+ *     inside the trap's own handler.
  *   - A nested interrupt: a tick that lands strictly inside a site turns
  *     interrupts back on and runs sites itself, waiting a while, so that
  *     the sync's IPI stops the CPU in the handler, with the interrupted
@@ -67,14 +68,23 @@ static void run_get_sites(const char *where)
 #undef IRQ_SITE_DO
 }
 
+/*
+ * The rule for NMI handlers (docs/live-patching.md): no pv site while
+ * this CPU is parked in a sync. Its stack was recorded when it stopped;
+ * a site entered from an NMI after that could be half run when the tails
+ * are written, and no sync would know. So a parked CPU's NMI only counts;
+ * anywhere else, the handler runs every GET site.
+ */
 static bool on_nmi(struct trap_frame *f)
 {
 	(void)f;
 	__atomic_fetch_add(&irq.nmis, 1, __ATOMIC_RELAXED);
 	if (smp_cpu() == 0)
 		__atomic_fetch_add(&irq.on_patcher, 1, __ATOMIC_RELAXED);
-	if (me()->parked)
+	if (me()->parked) {
 		__atomic_fetch_add(&irq.parked, 1, __ATOMIC_RELAXED);
+		return true;
+	}
 	run_get_sites("an NMI handler");
 	return true;
 }

@@ -231,11 +231,21 @@ void repatch_selftest(void)
 	smp_stacks_recorded(&stacks, &cut);
 	printf("repatch: %llu stacks recorded in syncs, %llu cut short\n",
 	       (unsigned long long)stacks, (unsigned long long)cut);
-	if (cut)
+	if (cut) {
+		struct unwind_frame at;
+		int stop_why;
+
+		smp_first_cut(&at, &stop_why);
+		printf("repatch: the first stopped at rip %#llx rsp %#llx "
+		       "(%s, reason %d):\n",
+		       (unsigned long long)at.rip, (unsigned long long)at.rsp,
+		       at.exact ? "interrupted" : "a return address", stop_why);
+		unwind_print(&at);
 		guest_fail("test=repatch: %llu recorded stacks did not reach "
 			   "their end: a rip below the cut could be inside a "
 			   "site",
 			   (unsigned long long)cut);
+	}
 	printf("smp: %llu spurious rendezvous IPIs\n",
 	       (unsigned long long)smp_spurious_ipis());
 }

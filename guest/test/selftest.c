@@ -130,7 +130,6 @@ static void nested_fault(void)
 	fault_ud2();
 }
 
-
 /* The long self-tests return, and the usual checks follow. */
 static const struct {
 	const char *name;

@@ -285,11 +285,36 @@ static unsigned level3_sites(void)
 	return n;
 }
 
+/*
+ * An interrupt stub's first instruction, stopped there (an NMI there, or
+ * an interrupt delivered twice, as nested KVM was seen to do): the CPU's
+ * frame at rsp is all there is, and the unwinder must go through it into
+ * the interrupted code (the IRET rows of trap_entry.S).
+ */
+static void check_stub_entry(void)
+{
+	extern const char irq_stub_ipi[]; /* trap_entry.S */
+	volatile uint64_t fr[8] = {(uintptr_t)uw_driver, 0x08, 0x2, 0, 0x10};
+	struct unwind_frame u = {.rip = (uintptr_t)irq_stub_ipi,
+				 .rsp = (uintptr_t)fr,
+				 .rbp = 0x1234,
+				 .exact = true};
+
+	fr[3] = (uintptr_t)&fr[7]; /* the interrupted rsp, above */
+	if (unwind_step(&u) != UNWIND_MORE || u.rip != (uintptr_t)uw_driver ||
+	    u.rsp != (uintptr_t)&fr[7] || u.rbp != 0x1234 || !u.exact)
+		guest_fail("test=unwind: no way through an interrupt stub's "
+			   "entry (at %#llx, rsp %#llx)",
+			   (unsigned long long)u.rip,
+			   (unsigned long long)u.rsp);
+}
+
 void unwind_selftest(void)
 {
 	bool native = paravirt_mode() == PV_MODE_NATIVE;
 	unsigned sites = level3_sites();
 
+	check_stub_entry();
 	uw_driver();
 	if (st.failed)
 		guest_fail("test=unwind: %s", st.why);
@@ -305,7 +330,7 @@ void unwind_selftest(void)
 			   "moved; the patchlets were not stepped");
 	printf("unwind: mode %s: %llu instruction boundaries unwound: %llu "
 	       "site starts, %llu inside sites (%llu with rsp moved), %llu in "
-	       "callees; every chain exact\n",
+	       "callees; every chain exact, and through a stub's entry\n",
 	       pv_mode_name(paravirt_mode()), (unsigned long long)st.steps,
 	       (unsigned long long)st.site_starts,
 	       (unsigned long long)st.inside, (unsigned long long)st.deeper,

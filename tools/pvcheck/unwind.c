@@ -330,7 +330,8 @@ bool pvc_unwind_build(const struct pvc_image *img, uint8_t **blob, size_t *len)
 
 void pvc_unwind_print(const uint8_t *blob, size_t len)
 {
-	static const char *const types[] = {"undef", "end", "call", "regs"};
+	static const char *const types[] = {"undef", "end", "call", "regs",
+					    "iret",  "?",   "?",    "?"};
 	struct pv_unwind_header h;
 
 	if (len < sizeof(h))
@@ -343,8 +344,9 @@ void pvc_unwind_print(const uint8_t *blob, size_t len)
 
 		memcpy(&r, blob + h.rows + i * sizeof(r), sizeof(r));
 		printf("  %#llx %-5s", (unsigned long long)(h.text_base + r.ip),
-		       types[r.type & 3]);
-		if (r.type == PV_UW_CALL || r.type == PV_UW_REGS)
+		       types[r.type & 7]);
+		if (r.type == PV_UW_CALL || r.type == PV_UW_REGS ||
+		    r.type == PV_UW_IRET)
 			printf(" cfa=%s%+d", r.reg == PV_UW_RSP ? "rsp" : "rbp",
 			       r.cfa_off);
 		if (r.flags & PV_UW_RBP_SAVED)

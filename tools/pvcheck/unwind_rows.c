@@ -157,7 +157,7 @@ bool pvc_hints_load(const struct pvc_image *img)
 
 			memcpy(&h, (const uint8_t *)d->d_buf + i * sizeof(h),
 			       sizeof(h));
-			if (h.type > PV_UW_REGS || h.reg > PV_UW_RBP ||
+			if (h.type > PV_UW_IRET || h.reg > PV_UW_RBP ||
 			    !pvc_ptr(img, h.addr)) {
 				pvc_violation("unwind: hint %zu (at %#llx) is "
 					      "malformed",

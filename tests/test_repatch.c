@@ -157,7 +157,9 @@ Test(repatch, qemu_tcg_smp4)
  * says so with its own status; QEMU, run with -no-reboot, exits 0 without
  * the guest's exit). Seen in 8 QEMU TCG runs: 6 #UD, 1 #PF, 1 wrong IF,
  * once a second torn CPU running into the entry code before the first
- * could print its RESULT line; under nested KVM, a triple fault. Anything
+ * could print its RESULT line; under nested KVM, a triple fault, or a CPU
+ * run wild that minivmm stops (port I/O or memory nobody handles, code
+ * KVM cannot emulate). Anything
  * else (no boot, a timeout, QEMU's own failure, a pass) is not the
  * signature and fails the test.
  */
@@ -176,8 +178,18 @@ static void assert_torn(void)
 		      (r.status == 125 &&
 		       strstr(r.out, "QEMU exited with status 0 without the "
 				     "guest's exit"));
+	/* A CPU sent into garbage by torn bytes, stopped by minivmm before
+	 * it faulted: port I/O nobody handles (an out to port 0x80 at rip
+	 * 0x1003), memory nobody backs, or code KVM cannot emulate (rip
+	 * 0x58ac9540, beyond RAM). Seen 4 in 55 runs under nested KVM. */
+	bool wild = (r.status == VMM_STATUS_GUEST_IO &&
+		     strstr(r.out, "minivmm: unhandled port I/O")) ||
+		    (r.status == VMM_STATUS_GUEST_MMIO &&
+		     strstr(r.out, "minivmm: unhandled MMIO")) ||
+		    (r.status == VMM_STATUS_INTERNAL &&
+		     strstr(r.out, "minivmm: KVM_EXIT_INTERNAL_ERROR"));
 
-	cr_assert(r.status == 1 || triple,
+	cr_assert(r.status == 1 || triple || wild,
 		  "status %d, not the guest's failure:\n%s", r.status, r.out);
 	cr_assert_not_null(strstr(r.out, "minivmm guest: hypervisor"),
 			   "the guest never booted:\n%s", r.out);
@@ -187,7 +199,7 @@ static void assert_torn(void)
 			   "not the toggle protocol on 2 CPUs:\n%s", r.out);
 	for (size_t i = 0; i < sizeof(signatures) / sizeof(signatures[0]); i++)
 		torn = torn || strstr(r.out, signatures[i]);
-	torn = torn || triple;
+	torn = torn || triple || wild;
 	cr_assert(torn, "failed, but not with a torn execution:\n%s", r.out);
 }
 

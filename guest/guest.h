@@ -186,6 +186,8 @@ void paravirt_set_mode(enum pv_mode mode); /* after a live switch */
 const struct pv_patch_ctx *paravirt_ctx(void);
 /* The op record (.pv_patch) whose site holds (ip), or NULL. */
 const struct pv_patch_site *paravirt_op_site(uint64_t ip);
+/* Strictly inside an op site: past its first instruction's start. */
+bool paravirt_inside_op_site(uint64_t ip);
 /* The backend serving sites that call through (table), or NULL. */
 const struct pv_backend *paravirt_backend(const void *table);
 /* Serve sites that call through be->table too: before paravirt_init(),

@@ -130,6 +130,13 @@ const struct pv_patch_site *paravirt_op_site(uint64_t ip)
 	return NULL;
 }
 
+bool paravirt_inside_op_site(uint64_t ip)
+{
+	const struct pv_patch_site *r = paravirt_op_site(ip);
+
+	return r && ip != (uintptr_t)pv_site_addr(r);
+}
+
 const struct pv_backend *paravirt_backend(const void *table)
 {
 	for (unsigned i = 0; i < ctx.nbackends; i++)

@@ -53,7 +53,6 @@ static struct {
 	volatile uint64_t gen;
 	uint64_t answered[SMP_MAX_CPUS]; /* the last gen each CPU answered */
 	volatile uint64_t spurious;
-	volatile unsigned incomplete;  /* this rendezvous's stacks cut short */
 	volatile uint64_t stacks, cut; /* all rendezvous: recorded, cut */
 	struct unwind_frame first_cut; /* where the first cut stack stopped */
 	enum unwind_stop first_why;
@@ -273,7 +272,6 @@ static void note_stack(struct unwind_frame from)
 
 	__atomic_fetch_add(&rv.stacks, 1, __ATOMIC_RELAXED);
 	if (!note_frames(from, &stop, &why)) {
-		__atomic_fetch_add(&rv.incomplete, 1, __ATOMIC_RELAXED);
 		if (__atomic_fetch_add(&rv.cut, 1, __ATOMIC_ACQ_REL) == 0) {
 			rv.first_cut = stop;
 			rv.first_why = why;
@@ -321,13 +319,14 @@ void smp_rendezvous(uintptr_t *rips, unsigned max,
 	unsigned others = smp_ncpus() - 1, n;
 	unsigned long flags = hw_irq_save();
 	struct unwind_frame self;
+	uint64_t cut;
 
 	rv.arrived = rv.left = 0;
 	rv.release = false;
 	rv.rips = rips;
 	rv.max = max;
 	rv.nrips = 0;
-	rv.incomplete = 0;
+	cut = rv.cut; /* more at parking time: a stack was cut short */
 	/* This CPU's own stack too: the switch may have been asked for
 	 * from code that a site called. */
 	unwind_here(&self);
@@ -340,7 +339,7 @@ void smp_rendezvous(uintptr_t *rips, unsigned max,
 		cpu_relax();
 	n = rv.nrips < max ? rv.nrips : max;
 	if (parked)
-		parked(arg, rips, n, rv.nrips <= max && !rv.incomplete);
+		parked(arg, rips, n, rv.nrips <= max && rv.cut == cut);
 	__atomic_store_n(&rv.release, true, __ATOMIC_RELEASE);
 	while (__atomic_load_n(&rv.left, __ATOMIC_ACQUIRE) < others)
 		cpu_relax();

@@ -89,14 +89,6 @@ static bool on_nmi(struct trap_frame *f)
 	return true;
 }
 
-/* Strictly inside an op site. */
-static bool inside_site(uint64_t rip)
-{
-	const struct pv_patch_site *r = paravirt_op_site(rip);
-
-	return r && rip != (uintptr_t)pv_site_addr(r);
-}
-
 static bool on_tick(struct trap_frame *f)
 {
 	static volatile uint64_t ticks[SMP_MAX_CPUS];
@@ -108,7 +100,7 @@ static bool on_tick(struct trap_frame *f)
 		return ok;
 	if (++ticks[cpu] % NMI_EVERY == 0)
 		apic_send(0, APIC_ICR_NMI | APIC_ICR_ALL_BUT_SELF);
-	if (inside_site(f->rip) && !nesting[cpu]) {
+	if (paravirt_inside_op_site(f->rip) && !nesting[cpu]) {
 		uint64_t t0 = rdtsc(), syncs = smp_rendezvous_count();
 		uint64_t wait = irq.nested_met ? NESTED_WAIT : FIRST_WAIT;
 

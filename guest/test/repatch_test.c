@@ -35,14 +35,6 @@ static struct worker {
 static bool native_now; /* the sites are native: CPU 0 sets it */
 static volatile uint64_t loiters, caught;
 
-/* Strictly inside an op site: past its first instruction's start. */
-static bool inside_site(uint64_t rip)
-{
-	const struct pv_patch_site *r = paravirt_op_site(rip);
-
-	return r && rip != (uintptr_t)pv_site_addr(r);
-}
-
 /*
  * CPU 1 single-steps one save_fl site now and then. Stopped strictly
  * inside it (native: between pushfq and pop rax), it waits, interrupts
@@ -65,7 +57,7 @@ static bool loiter_hook(struct trap_frame *f)
 	uint64_t t0 = rdtsc();
 	bool first = !caught;
 
-	if (!inside_site(f->rip))
+	if (!paravirt_inside_op_site(f->rip))
 		return true;
 	loiters++;
 	while (!stop) {

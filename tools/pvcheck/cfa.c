@@ -58,8 +58,8 @@ const char *pvc_follow(struct pvc_stream *s, uint64_t addr)
 				 "no instruction decodes at +%u", off);
 			return why;
 		}
-		*out = (struct pvc_insn){
-		    .off = off, .len = in->size, .frame = f, .depth = f.depth};
+		*out =
+		    (struct pvc_insn){.off = off, .len = in->size, .frame = f};
 		/* Capstone's text is at most 32 + 160 bytes: keep what fits. */
 		snprintf(out->text, sizeof(out->text), "%.31s%s%.31s",
 			 in->mnemonic, in->op_str[0] ? " " : "", in->op_str);
@@ -80,7 +80,6 @@ const char *pvc_follow(struct pvc_stream *s, uint64_t addr)
 		cs_free(in, 1);
 	}
 	s->end = f;
-	s->end_depth = f.depth;
 	return NULL;
 }
 

@@ -35,16 +35,17 @@ static void record_depths(const struct pvc_site *s, const char *kind)
 			const struct pvc_insn *in = &s->streams[i].insns[k];
 
 			at[in->off].boundary = true;
-			at[in->off].depth = in->depth;
+			at[in->off].depth = in->frame.depth;
 			at[in->off].rbp_slot = pvc_frame_rbp_slot(&in->frame);
 			at[in->off].rbp_moved |= in->frame.rbp != PVC_RBP_START;
-			if (in->call && in->depth != 0)
+			if (in->call && in->frame.depth != 0)
 				pvc_violation(
 				    "%s site at %s (%#llx): stream '%s' calls "
 				    "at +%u with rsp%+d: a return address "
 				    "into a site must be at the site's depth",
 				    kind, s->where, (unsigned long long)s->addr,
-				    s->streams[i].name, in->off, in->depth);
+				    s->streams[i].name, in->off,
+				    in->frame.depth);
 		}
 	if (pvc_errors() == before)
 		pvc_unwind_add_site(s->addr, s->rec->instr_len, at);

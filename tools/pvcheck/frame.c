@@ -173,6 +173,14 @@ static void pop(struct pvc_frame *f, int size, int reg)
 	move_rsp(f, f->depth + size);
 }
 
+/* mov rbp, rsp: rbp is a frame pointer, at rsp as it is now. */
+static void frame_pointer(struct pvc_frame *f)
+{
+	f->rbp = PVC_RBP_FRAME;
+	f->rbp_frame = f->depth;
+	f->changed |= 1u << PV_REG_RBP;
+}
+
 static int operand_size(const cs_insn *in)
 {
 	return in->detail->x86.prefix[2] == 0x66 ? 2 : 8;
@@ -264,9 +272,7 @@ static bool step_rsp(struct pvc_frame *f, const cs_insn *in)
 		    op[1].type != X86_OP_IMM || op[1].imm != 0)
 			return false; /* a nesting level copies frames */
 		push(f, 8, PV_REG_RBP);
-		f->rbp = PVC_RBP_FRAME;
-		f->rbp_frame = f->depth;
-		f->changed |= 1u << PV_REG_RBP;
+		frame_pointer(f);
 		move_rsp(f, f->depth - (int)op[0].imm);
 		return true;
 	default:
@@ -304,9 +310,7 @@ const char *pvc_frame_step(struct pvc_frame *f, const cs_insn *in, char *why,
 	}
 	if (in->id == X86_INS_MOV && is_reg(&op[0], X86_REG_RBP) &&
 	    is_reg(&op[1], X86_REG_RSP)) {
-		f->rbp = PVC_RBP_FRAME;
-		f->rbp_frame = f->depth;
-		f->changed |= 1u << PV_REG_RBP;
+		frame_pointer(f);
 		return NULL;
 	}
 	for (int r = 0; r < 16; r++)

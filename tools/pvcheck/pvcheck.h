@@ -138,7 +138,6 @@ bool pvc_gpr_writes(const cs_insn *in, uint16_t *mask);
 struct pvc_insn {
 	unsigned off, len;	/* in the stream */
 	struct pvc_frame frame; /* at its start, rsp0 the site's start */
-	int depth;		/* frame.depth */
 	bool call;		/* a call: it returns into the stream */
 	char text[64];		/* mnemonic and operands */
 };
@@ -149,7 +148,6 @@ struct pvc_stream {
 	unsigned len, ninsns;
 	struct pvc_insn insns[PVC_MAX_INSNS];
 	struct pvc_frame end; /* at the site's end */
-	int end_depth;	      /* end.depth */
 };
 
 /*

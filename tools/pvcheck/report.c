@@ -64,8 +64,8 @@ void pvc_list_site(const struct pvc_site *s)
 				sprintf(hex + 3 * b, "%02x ",
 					st->bytes[in->off + b]);
 			printf("    +%-2u  rsp%-+4d %-30s %s\n", in->off,
-			       in->depth, hex, in->text);
+			       in->frame.depth, hex, in->text);
 		}
-		printf("    +%-2u  rsp%-+4d (end)\n", st->len, st->end_depth);
+		printf("    +%-2u  rsp%-+4d (end)\n", st->len, st->end.depth);
 	}
 }

@@ -253,13 +253,13 @@ static void step_rsp_based(const cs_insn *in, struct pvc_row *r)
 		r->rbp_off = (int16_t)(f.saved[PV_REG_RBP] - r->cfa_off);
 	}
 	if (f.rbp == PVC_RBP_FRAME) {
-		/* mov rbp, rsp (or enter): the CFA is as far from rbp */
+		/* mov rbp, rsp (or enter): the CFA is as far from rbp, and
+		 * rsp's further moves are moot */
 		r->reg = PV_UW_RBP;
 		r->cfa_off -= f.rbp_frame;
+	} else {
+		r->cfa_off -= f.depth; /* rsp down: the CFA further from it */
 	}
-	r->cfa_off -= f.depth; /* rsp down: the CFA is further from it */
-	if (r->reg == PV_UW_RBP)
-		r->cfa_off += f.depth; /* from rbp, rsp's move is moot */
 }
 
 /* The rule after (in), given the rule (r) before it. */

@@ -86,15 +86,35 @@ NORETURN void guest_fail(const char *fmt, ...) PRINTF_LIKE(1, 2);
 /* Print "RESULT: pass" and leave with status 0. */
 NORETURN void guest_pass(void);
 
+/* ---- text_poke.c: text read-only, and the one way to write it ---- */
+
+/* Map the image with its parts' rights (text read-only, data not
+ * executable) and set up the poking alias. Once, on the boot CPU. */
+void text_protect(void);
+/*
+ * Write (len) bytes of kernel text or out-of-line copies at (dst)
+ * through the poking alias. A 1-byte write and an aligned 8-byte write
+ * are one store each (what live patching's single stores need). One
+ * CPU at a time: the boot CPU, or pv_switch's lock holder.
+ */
+void text_poke(void *dst, const void *src, size_t len);
+/* Whether (a) lies in a part of the image mapped read-only. */
+bool text_is_protected(uintptr_t a);
+/* Why a page fault with (error) at (cr2) hit protected text or the
+ * alias, for the report; NULL if it is no such fault. */
+const char *text_fault_why(uint64_t error, uint64_t cr2);
+/* The alias's address (mapped only inside text_poke). */
+uintptr_t text_poke_alias(void);
+
 /* ---- traps.c and trap_entry.S: the IDT and the handler table ---- */
 
 struct pv_patch_ctx;
 
 #define TRAP_DB	 1  /* debug: a single step */
 #define TRAP_NMI 2  /* non-maskable interrupt */
-#define TRAP_BP 3  /* int3 */
-#define TRAP_UD 6  /* invalid opcode */
-#define TRAP_PF 14 /* page fault */
+#define TRAP_BP	 3  /* int3 */
+#define TRAP_UD	 6  /* invalid opcode */
+#define TRAP_PF	 14 /* page fault */
 
 /* What the NASM stubs push, lowest address first. */
 struct trap_frame {

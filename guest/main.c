@@ -2,7 +2,7 @@
 /*
  * main.c: guest_main(), where entry.S hands over in long mode: command
  * line, console, hypervisor detection, the one banner line, exceptions,
- * the LAPIC and the other CPUs, pvops patching, and the one RESULT line.
+ * text made read-only, the LAPIC and the other CPUs, pvops patching, and the one RESULT line.
  * Between those stages it runs the boot hooks that code registered with
  * BOOT_HOOK (guest.h): the self-tests, benchmarks and hostile mode
  * (guest/test/) are found that way, never called by name.
@@ -41,6 +41,7 @@ NORETURN void guest_main(uint32_t start_info)
 	printf("minivmm guest: hypervisor %s, cmdline \"%s\"\n", hv_name(hv),
 	       cmdline_get());
 	traps_init();
+	text_protect(); /* a stray write to text is now a reported fault */
 	run_hooks(BOOT_TRAPS, si);
 	if (!apic_init(hv->kind != HV_MINIVMM))
 		guest_fail("no usable local APIC");

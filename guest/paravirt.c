@@ -64,6 +64,7 @@ void paravirt_init(void)
 	ctx.debug = cmdline_has("pvops.debug");
 	ctx.vlog = vprintf;
 	ctx.sync_core = cpu_sync_core;
+	ctx.poke = text_poke; /* text is read-only (text_poke.c) */
 
 	t0 = tsc_start();
 	r = pv_apply(__pv_patch_start, __pv_patch_end, &ctx, &stats);

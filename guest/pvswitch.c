@@ -21,10 +21,11 @@
 #include "x86.h"
 
 static struct pv_live live;
-/* The out-of-line copies: written once each, run by trapped CPUs (the
- * identity map is executable everywhere: entry.S sets no NX bit). */
+/* The out-of-line copies, run by trapped CPUs: in pages of their own
+ * that are executable and read-only (guest.ld, text_poke.c), each copy
+ * written once through text_poke. */
 static uint8_t ool[PV_LIVE_VARIANTS * PV_LIVE_MAX_RECORDS * PV_LIVE_OOL_SLOT]
-    __attribute__((aligned(64)));
+    __attribute__((aligned(4096), section(".pv_ool")));
 static bool ready;
 
 extern const struct pv_patch_site __pv_patch_start[], __pv_patch_end[];

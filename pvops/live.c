@@ -19,7 +19,9 @@
  * writes are made while the other CPUs are stopped because QEMU TCG
  * translates code byte by byte and can keep running a translation made
  * while a byte changed (the docs give the measurements); on hardware the
- * sync after them would do. PV_LIVE_TOGGLE is the unsafe way, kept for
+ * sync after them would do. Every byte of text or of a copy is written
+ * through ctx->poke (the guest's text stays read-only: text_poke.c).
+ * PV_LIVE_TOGGLE is the unsafe way, kept for
  * the stress test to prove it can fail: bytes in place, no trap, no sync,
  * no deferral.
  */
@@ -73,8 +75,8 @@ static uint64_t *single_word(uint8_t *site, const uint8_t *new, unsigned len)
 	return any && last < word + 8 ? (uint64_t *)word : NULL;
 }
 
-static void single_store(uint8_t *site, const uint8_t *new, unsigned len,
-			 uint64_t *word)
+static void single_store(const struct pv_patch_ctx *ctx, uint8_t *site,
+			 const uint8_t *new, unsigned len, uint64_t *word)
 {
 	uint64_t v = __atomic_load_n(word, __ATOMIC_RELAXED);
 	uint8_t *b = (uint8_t *)&v;
@@ -85,14 +87,14 @@ static void single_store(uint8_t *site, const uint8_t *new, unsigned len,
 		if (a >= (uintptr_t)word && a < (uintptr_t)word + 8)
 			b[a - (uintptr_t)word] = new[i];
 	}
-	__atomic_store_n(word, v, __ATOMIC_RELEASE);
+	pv_text_write(ctx, word, &v, sizeof(v));
 }
 
 /* The out-of-line copy of (new) for record (i) under (variant): written
  * once, before any CPU can be sent there, and never again. */
-static int ool_slot(struct pv_live *lv, unsigned variant, unsigned i,
-		    const uint8_t *site, const uint8_t *new, unsigned len,
-		    uintptr_t *out)
+static int ool_slot(struct pv_live *lv, const struct pv_patch_ctx *ctx,
+		    unsigned variant, unsigned i, const uint8_t *site,
+		    const uint8_t *new, unsigned len, uintptr_t *out)
 {
 	uint8_t *slot = lv->ool + ((size_t)variant * PV_LIVE_MAX_RECORDS + i) *
 				      PV_LIVE_OOL_SLOT;
@@ -106,7 +108,7 @@ static int ool_slot(struct pv_live *lv, unsigned variant, unsigned i,
 		return -PV_ERANGE;
 	buf[len] = JMP_REL32;
 	if (!lv->ool_made[variant][i]) {
-		__builtin_memcpy(slot, buf, len + JMP_REL32_LEN);
+		pv_text_write(ctx, slot, buf, len + JMP_REL32_LEN);
 		lv->ool_made[variant][i] = true;
 	}
 	/* Same target, same site: the same bytes, or a bug. */
@@ -120,6 +122,7 @@ static int ool_slot(struct pv_live *lv, unsigned variant, unsigned i,
 /* A switch: each record's new bytes, planned once; then its runs. */
 struct run {
 	struct pv_live *lv;
+	const struct pv_patch_ctx *ctx;
 	uint8_t new[PV_LIVE_MAX_RECORDS][PV_MAX_SITE_LEN]; /* by record */
 	unsigned n;			   /* trap sites in lv->batch */
 	unsigned rec[PV_LIVE_MAX_RECORDS]; /* each one's record */
@@ -153,8 +156,9 @@ static void begin_run(void *arg, const uintptr_t *rips, unsigned n,
 	uint64_t t0 = r->lv->clock ? r->lv->clock() : 0;
 
 	for (unsigned k = 0; k < r->nsingle; k++)
-		single_store(rec_site(r, r->single[k]), r->new[r->single[k]],
-			     rec_len(r, r->single[k]), r->word[k]);
+		single_store(r->ctx, rec_site(r, r->single[k]),
+			     r->new[r->single[k]], rec_len(r, r->single[k]),
+			     r->word[k]);
 	if (r->lv->clock)
 		r->lv->stats.single_cycles += r->lv->clock() - t0;
 
@@ -167,7 +171,7 @@ static void begin_run(void *arg, const uintptr_t *rips, unsigned n,
 			    rips[j] > s && rips[j] < s + rec_len(r, r->rec[k]);
 		r->deferred[k] = inside;
 		if (!inside)
-			*(volatile uint8_t *)s = r->lv->trap_byte;
+			pv_text_write(r->ctx, (void *)s, &r->lv->trap_byte, 1);
 	}
 }
 
@@ -182,8 +186,8 @@ static void write_first_bytes(void *arg, const uintptr_t *rips, unsigned n,
 	(void)complete;
 	for (unsigned k = 0; k < r->n; k++)
 		if (!r->deferred[k])
-			*(volatile uint8_t *)r->lv->batch[k].site =
-			    r->new[r->rec[k]][0];
+			pv_text_write(r->ctx, (void *)r->lv->batch[k].site,
+				      r->new[r->rec[k]], 1);
 }
 
 static void sync(struct pv_live *lv, pv_live_parked_fn *parked, void *arg)
@@ -200,9 +204,9 @@ static void trap_run(struct pv_live *lv, struct run *r)
 	sync(lv, begin_run, r);
 	for (unsigned k = 0; k < r->n; k++)
 		if (!r->deferred[k])
-			__builtin_memcpy((uint8_t *)lv->batch[k].site + 1,
-					 r->new[r->rec[k]] + 1,
-					 rec_len(r, r->rec[k]) - 1);
+			pv_text_write(r->ctx, (uint8_t *)lv->batch[k].site + 1,
+				      r->new[r->rec[k]] + 1,
+				      rec_len(r, r->rec[k]) - 1);
 	sync(lv, NULL, NULL);
 	sync(lv, write_first_bytes, r);
 	/* No trap byte is left, and no CPU is in the handler: each took
@@ -221,11 +225,11 @@ static void timed_run(struct pv_live *lv, struct run *r, unsigned round)
 		    lv->clock() - t0;
 }
 
-static void toggle_write(struct pv_live *lv, uint8_t *site, const uint8_t *new,
-			 unsigned len)
+static void toggle_write(struct pv_live *lv, const struct pv_patch_ctx *ctx,
+			 uint8_t *site, const uint8_t *new, unsigned len)
 {
 	for (unsigned i = 0; i < len; i++) {
-		*(volatile uint8_t *)(site + i) = new[i];
+		pv_text_write(ctx, site + i, new + i, 1);
 		for (volatile unsigned d = 0; d < lv->toggle_delay; d++)
 			;
 	}
@@ -244,6 +248,7 @@ int pv_live_switch(struct pv_live *lv, const struct pv_patch_ctx *ctx,
 		return -PV_EINVAL;
 	lv->stats.switches++;
 	r.lv = lv;
+	r.ctx = ctx;
 	r.nsingle = 0;
 	/* Plan every op site from its original bytes, once; sort them. */
 	for (rec = lv->begin, i = 0; rec < lv->end; rec++, i++) {
@@ -262,7 +267,7 @@ int pv_live_switch(struct pv_live *lv, const struct pv_patch_ctx *ctx,
 			continue;
 		lv->stats.sites++;
 		if (lv->protocol == PV_LIVE_TOGGLE) {
-			toggle_write(lv, site, buf, len);
+			toggle_write(lv, ctx, site, buf, len);
 			continue;
 		}
 		word = single_word(site, buf, len);
@@ -272,7 +277,7 @@ int pv_live_switch(struct pv_live *lv, const struct pv_patch_ctx *ctx,
 			lv->stats.single_stores++;
 			continue;
 		}
-		e = ool_slot(lv, variant, i, site, buf, len, &ool[i]);
+		e = ool_slot(lv, ctx, variant, i, site, buf, len, &ool[i]);
 		if (e < 0)
 			return e;
 		pending[i] = true;

@@ -363,6 +363,23 @@ static void log_site(const struct pv_patch_ctx *ctx,
 	       len, pv_action_name(act), line);
 }
 
+void pv_text_write(const struct pv_patch_ctx *ctx, void *dst, const void *src,
+		   unsigned len)
+{
+	uint64_t v;
+
+	if (ctx->poke) {
+		ctx->poke(dst, src, len);
+	} else if (len == 8 && !((uintptr_t)dst & 7)) {
+		__builtin_memcpy(&v, src, 8);
+		__atomic_store_n((uint64_t *)dst, v, __ATOMIC_RELEASE);
+	} else if (len == 1) {
+		*(volatile uint8_t *)dst = *(const uint8_t *)src;
+	} else {
+		__builtin_memcpy(dst, src, len);
+	}
+}
+
 int pv_apply(const struct pv_patch_site *begin, const struct pv_patch_site *end,
 	     const struct pv_patch_ctx *ctx, struct pv_patch_stats *stats)
 {
@@ -380,7 +397,7 @@ int pv_apply(const struct pv_patch_site *begin, const struct pv_patch_site *end,
 		if (ctx->debug)
 			log_site(ctx, rec, site, buf, act);
 		if (!same_bytes(site, buf, rec->instr_len))
-			__builtin_memcpy(site, buf, rec->instr_len);
+			pv_text_write(ctx, site, buf, rec->instr_len);
 		stats->records++;
 		stats->actions[act]++;
 	}

@@ -62,6 +62,12 @@ struct pv_patch_ctx {
 	/* printf-style sink for refusals and the debug table; NULL: silent */
 	int (*vlog)(const char *fmt, va_list ap);
 	void (*sync_core)(void); /* serialise after writing; or NULL */
+	/*
+	 * How site and out-of-line bytes are written (text read-only, a
+	 * writable alias: the guest's text_poke), or NULL for plain stores.
+	 * A 1-byte write and an aligned 8-byte write must each be one store.
+	 */
+	void (*poke)(void *dst, const void *src, size_t len);
 };
 
 /* What the engine did with a site. */
@@ -136,6 +142,11 @@ int pv_put_rel32(uint8_t *field, uintptr_t insn_end, uintptr_t to);
  * relocating every relative operand aimed outside them. */
 int pv_relocate(const uint8_t *src, uintptr_t from, unsigned len, uint8_t *dst,
 		uintptr_t runtime);
+
+/* Write (len) bytes of code at (dst) as ctx->poke does, or with plain
+ * stores without one: a 1-byte or aligned 8-byte write is one store. */
+void pv_text_write(const struct pv_patch_ctx *ctx, void *dst, const void *src,
+		   unsigned len);
 
 /* Fill (dst, n) with the longest NOPs of ctx->nops. */
 void pv_fill_nops(const struct pv_patch_ctx *ctx, uint8_t *dst, unsigned n);

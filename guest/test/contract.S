@@ -73,3 +73,10 @@ align 16
 reloc_scratch:
         times 16 nop
         ret
+
+; What text_test.c pokes and restores, and test=textwrite writes to.
+global text_test_target
+align 16
+text_test_target:
+        times 8 nop
+        ret

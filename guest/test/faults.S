@@ -23,3 +23,18 @@ fault_ud2_insn:
         ud2
 fault_ud2_resume:
         ret
+
+; void fault_write(uint64_t addr, uint8_t v): [addr] = v, or a #PF.
+global fault_write, fault_write_insn, fault_write_resume
+fault_write:
+fault_write_insn:
+        mov [rdi], sil
+fault_write_resume:
+        ret
+
+; Where a call into memory that may not be executed resumes after its
+; #PF: the fault's rip is the callee's first byte, and the return address
+; the call pushed is on top of the stack, so a ret goes back to the caller.
+global fault_exec_resume
+fault_exec_resume:
+        ret

@@ -385,13 +385,13 @@ static void check_relocation(void)
 {
 	const struct pv_patchlet *p = &pv_test_reloc_call_desc;
 	uint64_t (*fn)(void) = (uint64_t(*)(void))(uintptr_t)reloc_scratch;
-	int r = pv_copy_patchlet(p, (uint8_t *)reloc_scratch,
-				 (uintptr_t)reloc_scratch);
+	uint8_t buf[16];
+	int r = pv_copy_patchlet(p, buf, (uintptr_t)reloc_scratch);
 
 	if (r < 0)
 		guest_fail("pv_copy_patchlet: error %d", -r);
-	pv_fill_nops(paravirt_ctx(), (uint8_t *)reloc_scratch + p->len,
-		     16 - p->len);
+	pv_fill_nops(paravirt_ctx(), buf + p->len, 16 - p->len);
+	text_poke(reloc_scratch, buf, sizeof(buf)); /* text is read-only */
 	cpu_sync_core();
 	if (fn() != RELOC_PROBE + 1)
 		guest_fail("the relocated call did not reach pv_reloc_probe");

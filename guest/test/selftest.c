@@ -3,8 +3,8 @@
  * selftest.c: what the guest checks at every boot (the boot information,
  * exception delivery, its own printf), and the table of test= names: the
  * failures a test asks for on the command line (test=ud2|pf|spin|fail|
- * nested) to prove that failures are seen, and the long self-tests:
- * test=unwind (unwind_test.c), test=repatch[,N] (repatch_test.c),
+ * nested|textwrite|oolwrite) to prove that failures are seen, and the long
+ * self-tests: test=unwind (unwind_test.c), test=repatch[,N] (repatch_test.c),
  * test=switchrace[,N] (switch_race.c). An unknown name fails the run.
  */
 #include "test.h"
@@ -93,7 +93,9 @@ static void selftest_run(const struct hvm_start_info *si)
 	check_minivmm();
 	check_exceptions();
 	check_printf();
-	printf("selftest: boot info, cpuid, exceptions, printf: ok\n");
+	text_selftest();
+	printf("selftest: boot info, cpuid, exceptions, printf, text "
+	       "read-only: ok\n");
 }
 BOOT_HOOK(BOOT_READY, 20, selftest_run);
 
@@ -141,6 +143,8 @@ static const struct {
     {"spin", false, spin},
     {"fail", false, forced_fail},
     {"nested", false, nested_fault},
+    {"textwrite", false, text_stray_write},
+    {"oolwrite", false, ool_stray_write},
     {"unwind", false, unwind_selftest},
     {"repatch", true, repatch_selftest},	/* test=repatch[,N] */
     {"switchrace", true, switch_race_selftest}, /* test=switchrace[,N] */
@@ -169,7 +173,8 @@ static void selftest_forced(const struct hvm_start_info *si)
 	memcpy(shown, v, (size_t)n);
 	shown[n] = '\0';
 	guest_fail("test=%s: no such test (ud2, pf, spin, fail, nested, "
-		   "unwind, repatch[,N], switchrace[,N])",
+		   "textwrite, oolwrite, unwind, repatch[,N], "
+		   "switchrace[,N])",
 		   shown);
 }
 BOOT_HOOK(BOOT_READY, 10, selftest_forced);

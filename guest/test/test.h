@@ -19,11 +19,25 @@ extern const char fault_read_insn[], fault_read_resume[];
 /* Execute ud2 at fault_ud2_insn; fault_ud2_resume follows it. */
 void fault_ud2(void);
 extern const char fault_ud2_insn[], fault_ud2_resume[];
+/* Store (v) at (addr): fault_write_insn is the store. */
+void fault_write(uint64_t addr, uint8_t v);
+extern const char fault_write_insn[], fault_write_resume[];
+/* A ret: where a call into memory that must not run resumes. */
+extern const char fault_exec_resume[];
 
 /* ---- bench_loops.S: single-stepping ---- */
 /* Set RFLAGS.TF: every instruction after it raises #DB, until step_off. */
 void step_on(void);
 void step_off(void);
+
+/* ---- text_test.c: text read-only, data not executable ---- */
+/* Check the rights text_protect() gave the image and that text_poke()
+ * writes through its alias; calls guest_fail() on the first miss. */
+void text_selftest(void);
+/* test=textwrite and test=oolwrite: a stray write to text, or to live
+ * patching's out-of-line copies, which must end the run with a report. */
+void text_stray_write(void);
+void ool_stray_write(void);
 
 /* ---- test_args.c: a test= word's argument ---- */
 /* test=NAME,N: N; (fallback) without ",N". Fails the run if N is no

@@ -30,6 +30,13 @@ static bool ready;
 
 extern const struct pv_patch_site __pv_patch_start[], __pv_patch_end[];
 
+/* The engine's clock, for its pauses before a retry and its cycle
+ * counts, unless the benchmark gives its own (pvswitch_clock). */
+static uint64_t tsc_clock(void)
+{
+	return rdtsc();
+}
+
 /* A CPU at a site under patching (the trap byte): resume out of line. */
 static bool trapped(struct trap_frame *f)
 {
@@ -65,6 +72,7 @@ void pvswitch_init(void)
 	live.begin = __pv_patch_start;
 	live.end = __pv_patch_end;
 	live.sync = rendezvous;
+	live.clock = tsc_clock;
 	live.ool = ool;
 	live.trap_byte = int3 ? PV_LIVE_TRAP_INT3 : PV_LIVE_TRAP_UD;
 	if (cmdline_is("pvswitch.trap", "int3"))

@@ -9,7 +9,8 @@
  *   - else the trap-byte protocol, batched over all such sites, after
  *     Linux's text_poke_bp. Sync 1: with the other CPUs stopped, each site
  *     gets the trap byte over its first byte, unless a CPU is stopped
- *     inside it (deferred to a later run, untouched). Then every tail is
+ *     inside it (deferred to a later run, untouched, after a pause for
+ *     that CPU to leave). Then every tail is
  *     written while the CPUs run: one that reaches a site meets the trap
  *     and runs an out-of-line copy of the new bytes, which jumps back to
  *     the site's end (pv_live_trap). Sync 2. Sync 3: with the others
@@ -196,12 +197,26 @@ static void sync(struct pv_live *lv, pv_live_parked_fn *parked, void *arg)
 	lv->sync(lv->sync_env, lv->rips, PV_LIVE_RIPS, parked, arg);
 }
 
+static bool all_deferred(const struct run *r)
+{
+	for (unsigned k = 0; k < r->n; k++)
+		if (!r->deferred[k])
+			return false;
+	return true;
+}
+
 static void trap_run(struct pv_live *lv, struct run *r)
 {
 	lv->stats.rounds++;
 	/* The batch is visible before any trap byte is. */
 	__atomic_store_n(&lv->nbatch, r->n, __ATOMIC_RELEASE);
 	sync(lv, begin_run, r);
+	if (all_deferred(r)) {
+		/* No trap byte, no tail: nothing for syncs 2 and 3 to do. */
+		lv->stats.idle_rounds++;
+		__atomic_store_n(&lv->nbatch, 0, __ATOMIC_RELEASE);
+		return;
+	}
 	for (unsigned k = 0; k < r->n; k++)
 		if (!r->deferred[k])
 			pv_text_write(r->ctx, (uint8_t *)lv->batch[k].site + 1,
@@ -212,6 +227,30 @@ static void trap_run(struct pv_live *lv, struct run *r)
 	/* No trap byte is left, and no CPU is in the handler: each took
 	 * the last sync's interrupt after it. */
 	__atomic_store_n(&lv->nbatch, 0, __ATOMIC_RELEASE);
+}
+
+/*
+ * Before retry (round) >= 1: a CPU was stopped inside a deferred site, and
+ * another sync at once could catch it where it was (under TCG, before it
+ * ran one instruction). It gets a pause to leave, bounded, doubling with
+ * each retry. Without a clock (the host tests) there is nothing to wait
+ * for.
+ */
+static void wait_to_leave(struct pv_live *lv, unsigned round)
+{
+	unsigned shift = round - 1 < 10 ? round - 1 : 10;
+	uint64_t pause = PV_LIVE_WAIT_FIRST << shift, t0, t;
+
+	if (!lv->clock)
+		return;
+	if (pause > PV_LIVE_WAIT_MAX)
+		pause = PV_LIVE_WAIT_MAX;
+	t0 = lv->clock();
+	do {
+		__builtin_ia32_pause();
+		t = lv->clock();
+	} while (t - t0 < pause);
+	lv->stats.wait_cycles += t - t0;
 }
 
 /* One run, its cycles counted as a first run or as a retry. */
@@ -241,7 +280,7 @@ int pv_live_switch(struct pv_live *lv, const struct pv_patch_ctx *ctx,
 	static struct run r;
 	bool pending[PV_LIVE_MAX_RECORDS] = {false};
 	uintptr_t ool[PV_LIVE_MAX_RECORDS];
-	unsigned left = 0, i;
+	unsigned left = 0, i, round = 0;
 	const struct pv_patch_site *rec;
 
 	if (variant >= PV_LIVE_VARIANTS)
@@ -289,7 +328,7 @@ int pv_live_switch(struct pv_live *lv, const struct pv_patch_ctx *ctx,
 		sync(lv, begin_run, &r);
 	/* The trap-byte protocol for the rest, in runs until none waits;
 	 * the single stores go in the first run's first sync. */
-	for (unsigned round = 0; left && round < PV_LIVE_MAX_ROUNDS; round++) {
+	for (round = 0; left && round < PV_LIVE_MAX_ROUNDS; round++) {
 		if (round)
 			r.nsingle = 0;
 		r.n = 0;
@@ -300,6 +339,8 @@ int pv_live_switch(struct pv_live *lv, const struct pv_patch_ctx *ctx,
 				r.deferred[r.n] = false;
 				r.rec[r.n++] = i;
 			}
+		if (round)
+			wait_to_leave(lv, round);
 		timed_run(lv, &r, round);
 		left = 0;
 		for (unsigned k = 0; k < r.n; k++) {
@@ -312,6 +353,8 @@ int pv_live_switch(struct pv_live *lv, const struct pv_patch_ctx *ctx,
 			}
 		}
 	}
+	if (round > lv->stats.most_rounds)
+		lv->stats.most_rounds = round;
 	if (left) {
 		lv->stats.given_up += left;
 		return -PV_EBUSY;

@@ -17,7 +17,12 @@
 #define PV_LIVE_VARIANTS    4  /* targets with out-of-line copies */
 #define PV_LIVE_OOL_SLOT    48 /* bytes: a site's new bytes, then jmp back */
 #define PV_LIVE_RIPS	    256
-#define PV_LIVE_MAX_ROUNDS  1000 /* a deferred site is retried this often */
+#define PV_LIVE_MAX_ROUNDS  64 /* runs per switch, the first included */
+/* Before each retry, the CPUs get this long to leave the deferred sites:
+ * a pause that doubles from the first to the last, in lv->clock cycles
+ * (64 runs: at most about 10^9 cycles in all). */
+#define PV_LIVE_WAIT_FIRST (1ull << 14)
+#define PV_LIVE_WAIT_MAX   (1ull << 24)
 
 /* The two one-byte traps: int3, and an opcode invalid in 64-bit mode
  * (PUSH ES) that raises #UD where int3 cannot be used. */
@@ -47,13 +52,17 @@ struct pv_live_stats {
 	unsigned trap_sites;	/* of them, written with the trap byte */
 	unsigned deferrals;	/* a site put off: a CPU was inside it */
 	unsigned rounds;	/* runs of the protocol */
+	unsigned idle_rounds;	/* of them, runs in which every trap site
+				   was still occupied: one sync, no trap */
 	unsigned syncs;		/* cross-CPU syncs */
 	unsigned given_up;	/* sites still deferred after the last round */
+	unsigned most_rounds;	/* the most runs one switch took */
 	/* With (clock): cycles spent in each way, for `make bench`. */
 	uint64_t single_cycles;	 /* making the single stores (in a sync) */
 	uint64_t trap_cycles;	 /* first runs of the trap-byte protocol,
 				    the single stores' sync included */
 	uint64_t retry_cycles;	 /* later runs: deferred sites */
+	uint64_t wait_cycles;	 /* pauses before them, for CPUs to leave */
 	unsigned long trap_hits; /* CPUs sent out of line by the trap */
 };
 
@@ -89,8 +98,10 @@ int pv_live_init(struct pv_live *lv);
  * the backend of target (variant) < PV_LIVE_VARIANTS, while other CPUs may
  * execute them. Batched: all sites go through one run of the protocol
  * (three syncs); sites a CPU was stopped inside are retried in further
- * runs. Returns 0, a negative PV_E* code if the engine refuses a site, or
- * -PV_EBUSY if some sites stayed deferred (counted in stats.given_up).
+ * runs, each after a pause for the CPU to leave (one sync only if every
+ * site is still occupied), at most PV_LIVE_MAX_ROUNDS runs. Returns 0, a
+ * negative PV_E* code if the engine refuses a site, or -PV_EBUSY if some sites
+ * stayed deferred (counted in stats.given_up).
  */
 #define PV_EBUSY 16
 int pv_live_switch(struct pv_live *lv, const struct pv_patch_ctx *ctx,

@@ -33,6 +33,13 @@ static unsigned nsyncs;
 static uint8_t snap[MAX_SYNC][16]; /* the first site at each sync */
 static bool (*in_sync)(void);	   /* run while "parked", or NULL */
 static unsigned cut_syncs;	   /* the first N syncs: a stack cut short */
+static uint64_t fake_now;	   /* the fake clock: 4096 cycles a call */
+static uint64_t inside_until;	   /* report fake_rip until then, or 0 */
+
+static uint64_t fake_clock(void)
+{
+	return fake_now += 4096;
+}
 
 static void fake_sync(void *env, uintptr_t *rips, unsigned max,
 		      pv_live_parked_fn *parked, void *arg)
@@ -43,7 +50,8 @@ static void fake_sync(void *env, uintptr_t *rips, unsigned max,
 	(void)max;
 	if (nsyncs < MAX_SYNC)
 		memcpy(snap[nsyncs], pv_site_addr(&recs[0]), 16);
-	if (fake_rip && (rip_forever || nsyncs == 0))
+	if (fake_rip && (rip_forever || nsyncs == 0 ||
+			 (inside_until && fake_now < inside_until)))
 		rips[n++] = fake_rip;
 	if (in_sync)
 		in_sync();
@@ -61,6 +69,7 @@ static void setup(void)
 	nsyncs = 0;
 	in_sync = NULL;
 	cut_syncs = 0;
+	fake_now = inside_until = 0;
 	pv_host_ctx(&native);
 
 	be_native = (struct pv_backend){.table = pv_host_table};
@@ -163,8 +172,10 @@ Test(live, a_cpu_stopped_inside_defers_the_site)
 	cr_assert_eq(pv_live_switch(&lv, &unpatched, 1), 0);
 	cr_assert_eq(lv.stats.deferrals, 1);
 	cr_assert_eq(lv.stats.rounds, 2);
-	cr_assert_eq(nsyncs, 6);
-	/* Run 1, sync 2: deferred, the site was left whole. */
+	/* Run 1 wrote nothing: one sync. Run 2: three. */
+	cr_assert_eq(lv.stats.idle_rounds, 1);
+	cr_assert_eq(nsyncs, 4);
+	/* Run 2, sync 1: the deferred site was left whole. */
 	cr_assert_arr_eq(snap[1], inline_bytes, len);
 	assert_site(0, &unpatched);
 }
@@ -181,8 +192,33 @@ Test(live, a_cpu_that_never_leaves_is_given_up_with_the_site_whole)
 	rip_forever = true;
 	cr_assert_eq(pv_live_switch(&lv, &unpatched, 1), -PV_EBUSY);
 	cr_assert_eq(lv.stats.given_up, 1);
-	cr_assert_eq(nsyncs, 3 * PV_LIVE_MAX_ROUNDS);
+	/* Every run found it occupied: one sync each, nothing written. */
+	cr_assert_eq(lv.stats.idle_rounds, PV_LIVE_MAX_ROUNDS);
+	cr_assert_eq(nsyncs, PV_LIVE_MAX_ROUNDS);
 	cr_assert_arr_eq(pv_site_addr(&recs[0]), inline_bytes, len);
+}
+
+/* A CPU that stays inside for a while (10^6 cycles of the fake clock)
+ * is waited for: each retry comes after a pause that doubles, so the site
+ * goes in after a few runs. Retried at once, as before, every run would
+ * find it there (each advances the clock by two reads) until given up. */
+Test(live, a_retry_waits_for_the_cpu_to_leave)
+{
+	unsigned len = make_sites(1, 4, PV_LIVE_SAFE);
+
+	cr_assert_eq(pv_live_switch(&lv, &native, 0), 0);
+	lv.stats = (struct pv_live_stats){0};
+	lv.clock = fake_clock;
+	fake_rip = (uintptr_t)pv_site_addr(&recs[0]) + len - 1;
+	inside_until = 1u << 20;
+	cr_assert_eq(pv_live_switch(&lv, &unpatched, 1), 0);
+	cr_assert_leq(lv.stats.rounds, 8, "%u runs", lv.stats.rounds);
+	cr_assert_eq(lv.stats.idle_rounds, lv.stats.rounds - 1);
+	cr_assert_geq(lv.stats.wait_cycles, (1u << 20) - 2 * 4096 * 8);
+	/* The first pause is the shortest, and each one at least doubles. */
+	cr_assert_geq(lv.stats.wait_cycles,
+		      PV_LIVE_WAIT_FIRST * ((1u << (lv.stats.rounds - 1)) - 1));
+	assert_site(0, &unpatched);
 }
 
 /* A stack the sync could not unwind to its end may hide a rip inside

@@ -220,6 +220,11 @@ void repatch_selftest(void)
 	       (unsigned long long)loiters, (unsigned long long)caught);
 	if (!repatch_irqs_report(why, sizeof(why)))
 		guest_fail("test=repatch: torn execution on CPU %s", why);
+	printf("repatch: retries: %u of the %u runs found every site they "
+	       "had still occupied (one sync each); %llu cycles of pauses "
+	       "for CPUs to leave; at most %u runs in one switch\n",
+	       st->idle_rounds, st->rounds,
+	       (unsigned long long)st->wait_cycles, st->most_rounds);
 	smp_stacks_recorded(&stacks, &cut);
 	printf("repatch: %llu stacks recorded in syncs, %llu cut short\n",
 	       (unsigned long long)stacks, (unsigned long long)cut);

@@ -244,6 +244,16 @@ Test(pvcheck, a_pushed_rbp_is_found_by_the_unwind_rows)
 	cr_assert_not_null(strstr(r.out, "rbp=[cfa-16] site"), "%s", r.out);
 }
 
+/* A 32-bit write to rbp ends an rbp-based rule as a 64-bit one does. */
+Test(pvcheck, a_write_to_ebp_ends_the_frame_pointer_rule)
+{
+	pvcheck("--list-unwind", BUILD_DIR "/tests/pvcheck/ok_ebp_write.elf");
+	cr_assert_eq(r.status, 0, "%s", r.out);
+	cr_assert_not_null(strstr(r.out, "0x100005 call  cfa=rbp+16"), "%s",
+			   r.out);
+	cr_assert_not_null(strstr(r.out, "0x10000b undef"), "%s", r.out);
+}
+
 /* ---- the unwind table's own rules (docs/unwind.md) ---- */
 
 Test(pvcheck, a_call_below_the_site_depth_is_refused)

@@ -39,10 +39,14 @@ bool pvc_writes_reg(const cs_insn *in, x86_reg reg)
 	cs_regs rd, wr;
 	uint8_t nrd, nwr;
 
+	int gpr = pvc_gpr(reg);
+
 	if (cs_regs_access(cs, in, rd, &nrd, wr, &nwr) != CS_ERR_OK)
 		return true; /* cannot tell: assume the worst */
+	/* Any width: a write to ebp zero-extends into rbp, one to bp or bpl
+	 * changes part of it. */
 	for (unsigned i = 0; i < nwr; i++)
-		if (wr[i] == reg)
+		if (wr[i] == reg || (gpr >= 0 && pvc_gpr(wr[i]) == gpr))
 			return true;
 	return false;
 }

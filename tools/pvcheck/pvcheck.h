@@ -106,7 +106,8 @@ struct pvc_frame {
 bool pvc_cfa_init(void);
 /* The Capstone handle pvc_cfa_init opened. */
 csh pvc_cs(void);
-/* Does (in) write (reg)? True also when Capstone cannot tell. */
+/* Does (in) write (reg), at any width (ebp, bp, bpl for rbp)? True also
+ * when Capstone cannot tell. */
 bool pvc_writes_reg(const cs_insn *in, x86_reg reg);
 
 /* At the starting point: rsp0, every register its own. */

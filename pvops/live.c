@@ -233,16 +233,18 @@ static void trap_run(struct pv_live *lv, struct run *r)
  * Before retry (round) >= 1: a CPU was stopped inside a deferred site, and
  * another sync at once could catch it where it was (under TCG, before it
  * ran one instruction). It gets a pause to leave, bounded, doubling with
- * each retry. Without a clock (the host tests) there is nothing to wait
- * for.
+ * each retry, up to a short cap: a long pause lets more interrupts land
+ * inside sites meanwhile. The switch gives up once its pauses reach
+ * PV_LIVE_WAIT_BUDGET. Without a clock (the host tests) there is nothing
+ * to wait for, and PV_LIVE_MAX_ROUNDS is the bound.
  */
-static void wait_to_leave(struct pv_live *lv, unsigned round)
+static uint64_t wait_to_leave(struct pv_live *lv, unsigned round)
 {
-	unsigned shift = round - 1 < 10 ? round - 1 : 10;
+	unsigned shift = round - 1 < 16 ? round - 1 : 16;
 	uint64_t pause = PV_LIVE_WAIT_FIRST << shift, t0, t;
 
 	if (!lv->clock)
-		return;
+		return 0;
 	if (pause > PV_LIVE_WAIT_MAX)
 		pause = PV_LIVE_WAIT_MAX;
 	t0 = lv->clock();
@@ -251,6 +253,7 @@ static void wait_to_leave(struct pv_live *lv, unsigned round)
 		t = lv->clock();
 	} while (t - t0 < pause);
 	lv->stats.wait_cycles += t - t0;
+	return t - t0;
 }
 
 /* One run, its cycles counted as a first run or as a retry. */
@@ -281,6 +284,7 @@ int pv_live_switch(struct pv_live *lv, const struct pv_patch_ctx *ctx,
 	bool pending[PV_LIVE_MAX_RECORDS] = {false};
 	uintptr_t ool[PV_LIVE_MAX_RECORDS];
 	unsigned left = 0, i, round = 0;
+	uint64_t waited = 0;
 	const struct pv_patch_site *rec;
 
 	if (variant >= PV_LIVE_VARIANTS)
@@ -328,7 +332,9 @@ int pv_live_switch(struct pv_live *lv, const struct pv_patch_ctx *ctx,
 		sync(lv, begin_run, &r);
 	/* The trap-byte protocol for the rest, in runs until none waits;
 	 * the single stores go in the first run's first sync. */
-	for (round = 0; left && round < PV_LIVE_MAX_ROUNDS; round++) {
+	for (round = 0;
+	     left && round < PV_LIVE_MAX_ROUNDS && waited < PV_LIVE_WAIT_BUDGET;
+	     round++) {
 		if (round)
 			r.nsingle = 0;
 		r.n = 0;
@@ -340,7 +346,7 @@ int pv_live_switch(struct pv_live *lv, const struct pv_patch_ctx *ctx,
 				r.rec[r.n++] = i;
 			}
 		if (round)
-			wait_to_leave(lv, round);
+			waited += wait_to_leave(lv, round);
 		timed_run(lv, &r, round);
 		left = 0;
 		for (unsigned k = 0; k < r.n; k++) {

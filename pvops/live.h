@@ -17,12 +17,19 @@
 #define PV_LIVE_VARIANTS    4  /* targets with out-of-line copies */
 #define PV_LIVE_OOL_SLOT    48 /* bytes: a site's new bytes, then jmp back */
 #define PV_LIVE_RIPS	    256
-#define PV_LIVE_MAX_ROUNDS  64 /* runs per switch, the first included */
-/* Before each retry, the CPUs get this long to leave the deferred sites:
- * a pause that doubles from the first to the last, in lv->clock cycles
- * (64 runs: at most about 10^9 cycles in all). */
-#define PV_LIVE_WAIT_FIRST (1ull << 14)
-#define PV_LIVE_WAIT_MAX   (1ull << 24)
+#define PV_LIVE_MAX_ROUNDS  4096 /* runs per switch, the first included */
+/*
+ * Before each retry, the CPUs get time to leave the deferred sites: a
+ * pause in lv->clock cycles that doubles from the first to the cap, kept
+ * short because a longer one lets more interrupts land inside sites
+ * meanwhile. A switch gives up once its pauses add up to the budget
+ * (about 0.7 s at 3 GHz): the stress test's loitering CPU, whose ticks
+ * wait inside a site for each next sync, held one for 7 * 10^7 cycles
+ * under nested KVM.
+ */
+#define PV_LIVE_WAIT_FIRST  (1ull << 14)
+#define PV_LIVE_WAIT_MAX    (1ull << 20)
+#define PV_LIVE_WAIT_BUDGET (1ull << 31)
 
 /* The two one-byte traps: int3, and an opcode invalid in 64-bit mode
  * (PUSH ES) that raises #UD where int3 cannot be used. */

@@ -221,6 +221,23 @@ Test(live, a_retry_waits_for_the_cpu_to_leave)
 	assert_site(0, &unpatched);
 }
 
+/* With a clock, the bound is the time paused, not the count of runs. */
+Test(live, a_cpu_that_never_leaves_is_given_up_after_the_wait_budget)
+{
+	make_sites(1, 4, PV_LIVE_SAFE);
+	cr_assert_eq(pv_live_switch(&lv, &native, 0), 0);
+	lv.stats = (struct pv_live_stats){0};
+	lv.clock = fake_clock;
+	fake_rip = (uintptr_t)pv_site_addr(&recs[0]) + 1;
+	rip_forever = true;
+	cr_assert_eq(pv_live_switch(&lv, &unpatched, 1), -PV_EBUSY);
+	cr_assert_eq(lv.stats.given_up, 1);
+	cr_assert_geq(lv.stats.wait_cycles, PV_LIVE_WAIT_BUDGET);
+	cr_assert_lt(lv.stats.wait_cycles,
+		     PV_LIVE_WAIT_BUDGET + PV_LIVE_WAIT_MAX + 4096);
+	cr_assert_lt(lv.stats.rounds, PV_LIVE_MAX_ROUNDS);
+}
+
 /* A stack the sync could not unwind to its end may hide a rip inside
  * any site: every site waits for the next run. */
 Test(live, an_incomplete_stack_defers_every_site)

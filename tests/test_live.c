@@ -72,21 +72,14 @@ static void setup(void)
 	fake_now = inside_until = 0;
 	pv_host_ctx(&native);
 
-	be_native = (struct pv_backend){.table = pv_host_table};
-	for (unsigned op = 0; op < PV_OP_COUNT; op++) {
-		be_native.native[op] = pv_native_patchlets[op];
-		be_native.native_fit[op] = pv_native_fit_patchlets[op];
-	}
+	pv_host_native_backend(&be_native);
 	native.backends = &be_native;
 	native.nbackends = 1;
 	unpatched = native;
 	be_none = (struct pv_backend){.table = pv_host_table};
 	unpatched.backends = &be_none;
 	direct = native;
-	be_direct = (struct pv_backend){.table = pv_host_table};
-	for (unsigned op = 0; op < PV_OP_COUNT; op++)
-		be_direct.direct[op] = (struct pv_target){
-		    (uintptr_t)text + 2048, PV_CLOBBERS_CALLEE_SAVE};
+	pv_host_direct_backend(&be_direct, (uintptr_t)text + 2048);
 	direct.backends = &be_direct;
 }
 

@@ -72,19 +72,12 @@ static void setup_sites(unsigned n, unsigned misalign)
 	cr_assert_eq(mprotect(area, sizeof(area), PROT_READ), 0);
 
 	pv_host_ctx(&native);
-	be_native = (struct pv_backend){.table = pv_host_table};
-	for (unsigned op = 0; op < PV_OP_COUNT; op++) {
-		be_native.native[op] = pv_native_patchlets[op];
-		be_native.native_fit[op] = pv_native_fit_patchlets[op];
-	}
+	pv_host_native_backend(&be_native);
 	native.backends = &be_native;
 	native.nbackends = 1;
 	native.poke = poke;
 	direct = native;
-	be_direct = (struct pv_backend){.table = pv_host_table};
-	for (unsigned op = 0; op < PV_OP_COUNT; op++)
-		be_direct.direct[op] = (struct pv_target){
-		    (uintptr_t)area + 2048, PV_CLOBBERS_CALLEE_SAVE};
+	pv_host_direct_backend(&be_direct, (uintptr_t)area + 2048);
 	direct.backends = &be_direct;
 
 	memset(&lv, 0, sizeof(lv));

@@ -17,6 +17,23 @@ void pv_host_ctx(struct pv_patch_ctx *ctx)
 	pv_ctx_init_patchdata(ctx);
 }
 
+void pv_host_native_backend(struct pv_backend *be)
+{
+	*be = (struct pv_backend){.table = pv_host_table};
+	for (unsigned op = 0; op < PV_OP_COUNT; op++) {
+		be->native[op] = pv_native_patchlets[op];
+		be->native_fit[op] = pv_native_fit_patchlets[op];
+	}
+}
+
+void pv_host_direct_backend(struct pv_backend *be, uintptr_t target)
+{
+	*be = (struct pv_backend){.table = pv_host_table};
+	for (unsigned op = 0; op < PV_OP_COUNT; op++)
+		be->direct[op] =
+		    (struct pv_target){target, PV_CLOBBERS_CALLEE_SAVE};
+}
+
 void pv_host_set_rel(int32_t *field, const void *target)
 {
 	int64_t d = (const uint8_t *)target - (const uint8_t *)field;

@@ -27,6 +27,11 @@ void pv_host_ctx(struct pv_patch_ctx *ctx);
 unsigned pv_host_make_op_site(uint8_t *site, struct pv_patch_site *rec,
 			      unsigned op, uint16_t clobbers);
 
+/* (be): the native backend over pv_host_table, every op's patchlets. */
+void pv_host_native_backend(struct pv_backend *be);
+/* (be): every op a direct call to (target), callee-save. */
+void pv_host_direct_backend(struct pv_backend *be, uintptr_t target);
+
 /* Point self-relative (field) at (target). */
 void pv_host_set_rel(int32_t *field, const void *target);
 

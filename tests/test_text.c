@@ -121,6 +121,7 @@ Test(text, without_a_poke_the_first_write_faults, .signal = SIGSEGV)
 	struct pv_patch_stats st = {0};
 
 	setup_sites(1, 4);
+	signal(SIGSEGV, SIG_DFL); /* not ASan's handler: the signal itself */
 	native.poke = NULL;
 	pv_apply(recs, recs + 1, &native, &st);
 }

@@ -2,7 +2,8 @@
 /*
  * main.c: guest_main(), where entry.S hands over in long mode: command
  * line, console, hypervisor detection, the one banner line, exceptions,
- * text made read-only, the LAPIC and the other CPUs, pvops patching, and the one RESULT line.
+ * text made read-only, the LAPIC and the other CPUs, pvops patching, and
+ * the one RESULT line.
  * Between those stages it runs the boot hooks that code registered with
  * BOOT_HOOK (guest.h): the self-tests, benchmarks and hostile mode
  * (guest/test/) are found that way, never called by name.

@@ -25,6 +25,7 @@
  * alias, so no other TLB can hold it.
  */
 #include "guest.h"
+#include "patch.h"
 #include "x86.h"
 
 #define PAGE	 4096ull
@@ -67,12 +68,18 @@ static bool in(uintptr_t a, const char *lo, const char *hi)
 	return a >= (uintptr_t)lo && a < (uintptr_t)hi;
 }
 
+/* Code: the text and the out-of-line copies, which text_poke writes. */
+static bool is_code(uintptr_t a)
+{
+	return in(a, __kernel_start, __text_end) ||
+	       in(a, __pv_ool_start, __pv_ool_end);
+}
+
 /* The rights of the 4 KiB page at (a): by which part of the image holds
  * it; outside the image, what the 2 MiB page had. */
 static uint64_t page_rights(uintptr_t a)
 {
-	if (in(a, __kernel_start, __text_end) ||
-	    in(a, __pv_ool_start, __pv_ool_end))
+	if (is_code(a))
 		return PTE_P;
 	if (in(a, __text_end, __rodata_end) ||
 	    in(a, __pv_unwind_start, __kernel_end))
@@ -124,24 +131,8 @@ void text_protect(void)
 
 bool text_is_protected(uintptr_t a)
 {
-	return protected && (in(a, __kernel_start, __rodata_end) ||
-			     in(a, __pv_ool_start, __pv_ool_end) ||
-			     in(a, __pv_unwind_start, __kernel_end));
-}
-
-/* Store (n) bytes at (dst) as text_poke promises: 1 and aligned 8 as one
- * store each. */
-static void store(volatile uint8_t *dst, const uint8_t *src, size_t n)
-{
-	if (n == 8 && !((uintptr_t)dst & 7)) {
-		uint64_t v;
-
-		__builtin_memcpy(&v, src, 8);
-		__atomic_store_n((volatile uint64_t *)dst, v, __ATOMIC_RELEASE);
-		return;
-	}
-	for (size_t i = 0; i < n; i++)
-		dst[i] = src[i];
+	return protected && in(a, __kernel_start, __kernel_end) &&
+	       !(page_rights(a) & PTE_W);
 }
 
 void text_poke(void *dst, const void *src, size_t len)
@@ -151,12 +142,11 @@ void text_poke(void *dst, const void *src, size_t len)
 
 	if (!len)
 		return;
-	if (!in(a, __kernel_start, __text_end) &&
-	    !in(a, __pv_ool_start, __pv_ool_end))
+	if (!is_code(a))
 		guest_fail("text_poke: %#llx is not kernel text",
 			   (unsigned long long)a);
 	if (!protected) {
-		store((volatile uint8_t *)dst, s, len);
+		pv_code_store(dst, s, len);
 		return;
 	}
 	while (len) {
@@ -168,7 +158,7 @@ void text_poke(void *dst, const void *src, size_t len)
 				 (a & ~(PAGE - 1)) | PTE_P | PTE_W | PTE_NX,
 				 __ATOMIC_RELEASE);
 		text_invlpg(POKE_VA);
-		store((volatile uint8_t *)(POKE_VA + off), s, n);
+		pv_code_store((void *)(uintptr_t)(POKE_VA + off), s, n);
 		__atomic_store_n(&poke_pt[0], 0, __ATOMIC_RELEASE);
 		text_invlpg(POKE_VA);
 		a += n;

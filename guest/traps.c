@@ -159,6 +159,7 @@ void trap_handler(struct trap_frame *f)
 	trap_fn fn = __atomic_load_n(&handlers[f->vector % IDT_VECTORS],
 				     __ATOMIC_ACQUIRE);
 	struct percpu *me;
+	const char *why;
 	uint64_t cr2;
 
 	if (fn && fn(f))
@@ -181,9 +182,9 @@ void trap_handler(struct trap_frame *f)
 	       (unsigned long long)f->vector, trap_name(f),
 	       (unsigned long long)f->error, (unsigned long long)f->rip,
 	       (unsigned long long)cr2, (unsigned long long)f->rsp, smp_cpu());
-	if (f->vector == TRAP_PF && text_fault_why(f->error, cr2))
-		printf("  %s (cr2 %#llx)\n", text_fault_why(f->error, cr2),
-		       (unsigned long long)cr2);
+	why = f->vector == TRAP_PF ? text_fault_why(f->error, cr2) : NULL;
+	if (why)
+		printf("  %s (cr2 %#llx)\n", why, (unsigned long long)cr2);
 	unwind_print(&from);
 	guest_fail("exception %s at rip %#llx", trap_name(f),
 		   (unsigned long long)f->rip);

@@ -24,8 +24,8 @@
  * short because a longer one lets more interrupts land inside sites
  * meanwhile. A switch gives up once its pauses add up to the budget
  * (about 0.7 s at 3 GHz): the stress test's loitering CPU, whose ticks
- * wait inside a site for each next sync, held one for 7 * 10^7 cycles
- * under nested KVM.
+ * wait inside a site for each next sync, held one for 174 runs, about
+ * 1.7 * 10^8 cycles of pauses, under nested KVM (docs/live-patching.md).
  */
 #define PV_LIVE_WAIT_FIRST  (1ull << 14)
 #define PV_LIVE_WAIT_MAX    (1ull << 20)
@@ -106,7 +106,8 @@ int pv_live_init(struct pv_live *lv);
  * execute them. Batched: all sites go through one run of the protocol
  * (three syncs); sites a CPU was stopped inside are retried in further
  * runs, each after a pause for the CPU to leave (one sync only if every
- * site is still occupied), at most PV_LIVE_MAX_ROUNDS runs. Returns 0, a
+ * site is still occupied), until the pauses reach PV_LIVE_WAIT_BUDGET
+ * (at most PV_LIVE_MAX_ROUNDS runs). Returns 0, a
  * negative PV_E* code if the engine refuses a site, or -PV_EBUSY if some sites
  * stayed deferred (counted in stats.given_up).
  */

@@ -363,21 +363,26 @@ static void log_site(const struct pv_patch_ctx *ctx,
 	       len, pv_action_name(act), line);
 }
 
-void pv_text_write(const struct pv_patch_ctx *ctx, void *dst, const void *src,
-		   unsigned len)
+void pv_code_store(void *dst, const void *src, size_t len)
 {
 	uint64_t v;
 
-	if (ctx->poke) {
-		ctx->poke(dst, src, len);
-	} else if (len == 8 && !((uintptr_t)dst & 7)) {
+	if (len == 8 && !((uintptr_t)dst & 7)) {
 		__builtin_memcpy(&v, src, 8);
-		__atomic_store_n((uint64_t *)dst, v, __ATOMIC_RELEASE);
-	} else if (len == 1) {
-		*(volatile uint8_t *)dst = *(const uint8_t *)src;
-	} else {
-		__builtin_memcpy(dst, src, len);
+		__atomic_store_n((volatile uint64_t *)dst, v, __ATOMIC_RELEASE);
+		return;
 	}
+	for (size_t i = 0; i < len; i++)
+		((volatile uint8_t *)dst)[i] = ((const uint8_t *)src)[i];
+}
+
+void pv_text_write(const struct pv_patch_ctx *ctx, void *dst, const void *src,
+		   unsigned len)
+{
+	if (ctx->poke)
+		ctx->poke(dst, src, len);
+	else
+		pv_code_store(dst, src, len);
 }
 
 int pv_apply(const struct pv_patch_site *begin, const struct pv_patch_site *end,

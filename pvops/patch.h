@@ -143,8 +143,12 @@ int pv_put_rel32(uint8_t *field, uintptr_t insn_end, uintptr_t to);
 int pv_relocate(const uint8_t *src, uintptr_t from, unsigned len, uint8_t *dst,
 		uintptr_t runtime);
 
-/* Write (len) bytes of code at (dst) as ctx->poke does, or with plain
- * stores without one: a 1-byte or aligned 8-byte write is one store. */
+/* Store (len) bytes of code at (dst) where it is writable: an aligned
+ * 8-byte write is one store, the others byte by byte (so a 1-byte write
+ * is one store too). What ctx->poke must promise, and what it uses. */
+void pv_code_store(void *dst, const void *src, size_t len);
+/* Write (len) bytes of code at (dst) through ctx->poke, or with
+ * pv_code_store without one. */
 void pv_text_write(const struct pv_patch_ctx *ctx, void *dst, const void *src,
 		   unsigned len);
 

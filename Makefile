@@ -371,6 +371,7 @@ check-one: $(O)/tests/run-tests $(O)/minivmm $(O)/guest.elf $(TINY_ELFS) \
 # The fast loop: every test that boots no VM (no minivmm, no QEMU, no
 # KVM), on the host, in seconds. MINIVMM_TESTS=unit makes the others skip.
 check-unit: $(O)/tests/run-tests $(O)/guest.elf $(TINY_ELFS) $(GUEST32_ELFS) \
+		$(BENCH_TOOLS) \
 		$(TEST_HELPERS) $(PVCHECK) $(PVCHECK_FIXTURES) check-paths
 	$(TEST_ENV) MINIVMM_TESTS=unit $(O)/tests/run-tests --jobs 2 \
 		$(TEST_FILTER)

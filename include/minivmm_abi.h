@@ -26,10 +26,12 @@
  */
 #define MINIVMM_CPUID_FEATURES	  0x40000001u
 #define MINIVMM_FEATURE_HYPERCALL (1u << 0) /* port-I/O hypercalls work */
-#define MINIVMM_FEATURE_INT3	  (1u << 1) /* a CPL0 int3 reaches the guest's
-					       #BP handler (kvm_pvm ends the
-					       run instead) */
-#define MINIVMM_ABI_VERSION	  2u /* 2: pv-op calls at MINIVMM_HC_OP_BASE */
+#define MINIVMM_FEATURE_INT3                                                   \
+	(1u << 1) /* a CPL0 int3 reaches the guest's                           \
+		     #BP handler (kvm_pvm ends the                             \
+		     run instead) */
+#define MINIVMM_ABI_VERSION                                                    \
+	3u /* 2: pv-op calls at MINIVMM_HC_OP_BASE; 3: MULTICALL, set_pte */
 
 /*
  * A hypercall is one 32-bit `out dx, eax`: dx = the hypercall port
@@ -55,8 +57,9 @@ enum minivmm_hypercall {
 	MINIVMM_HC_CONSOLE_WRITE = 2, /* write rsi bytes at gpa rdi */
 	MINIVMM_HC_GET_INFO = 3,      /* struct minivmm_info to gpa rdi */
 	MINIVMM_HC_SANDBOX_PROBE = 4, /* tests: try a forbidden syscall */
-	MINIVMM_HC_OWN_COUNT = 5,     /* 5..MINIVMM_HC_OP_BASE-1: unused */
-#define MINIVMM_HC_OP(name, NAME, contract, shape, bench)                      \
+	MINIVMM_HC_MULTICALL = 5,     /* run rsi entries at gpa rdi, below */
+	MINIVMM_HC_OWN_COUNT = 6,     /* 6..MINIVMM_HC_OP_BASE-1: unused */
+#define MINIVMM_HC_OP(name, NAME, contract, shape, bench, batch)                      \
 	MINIVMM_HC_##NAME = MINIVMM_HC_OP_BASE + PV_OP_##NAME,
 	PV_OP_LIST(MINIVMM_HC_OP)
 #undef MINIVMM_HC_OP
@@ -84,13 +87,44 @@ struct minivmm_info {
 #define MINIVMM_PROBE_OPEN   0 /* openat: refused with EPERM, reported */
 #define MINIVMM_PROBE_SOCKET 1 /* socket: a violation, minivmm stops */
 
+/*
+ * MINIVMM_HC_MULTICALL (rdi = gpa of an array of entries, rsi = their
+ * count): one exit runs up to MINIVMM_MC_MAX hypercalls, in order, through
+ * the same checked handlers as single ones. Only the BATCH ops of the op
+ * list (pv_op_list.h) and MINIVMM_HC_NULL may be entries.
+ *
+ * Each entry's result is written to its slot. An entry whose slot does not
+ * hold MINIVMM_MC_PENDING is skipped: an earlier MULTICALL over the same
+ * array ran it (the guest's interrupt handler flushed the queue the
+ * interrupted code was about to submit). The call stops at the first entry
+ * that fails: its slot holds the error, and the ones before it stay done.
+ *
+ * rax: the number of entries done (run or skipped), which is the failing
+ * entry's index if one failed; or, with nothing run, MINIVMM_E2BIG for a
+ * count over MINIVMM_MC_MAX and MINIVMM_EINVAL for an array that is not
+ * 8-byte aligned or not all in guest memory (page 0 included). An entry's
+ * error: MINIVMM_ENOSYS for an unknown number, MINIVMM_EOPNOTSUPP for one
+ * that cannot be batched (a nested MULTICALL among them), MINIVMM_EINVAL
+ * for a nonzero pad or an argument its handler refuses.
+ */
+struct minivmm_mc_entry {
+	uint32_t nr;	  /* MINIVMM_HC_x */
+	uint32_t pad;	  /* 0 */
+	uint64_t args[2]; /* what rdi and rsi would hold */
+	uint64_t result;  /* MINIVMM_MC_PENDING in, the result out */
+};
+#define MINIVMM_MC_MAX	   64
+#define MINIVMM_MC_PENDING ((unsigned long long)-4096) /* no errno, not 0 */
+
 /* Largest status the guest may pass to MINIVMM_HC_EXIT. */
 #define MINIVMM_EXIT_MAX 63
 
 /* Error results in rax (as unsigned 64-bit values). */
-#define MINIVMM_ENOSYS ((unsigned long long)-38)
-#define MINIVMM_EINVAL ((unsigned long long)-22)
-#define MINIVMM_EPERM  ((unsigned long long)-1)
+#define MINIVMM_ENOSYS	   ((unsigned long long)-38)
+#define MINIVMM_EINVAL	   ((unsigned long long)-22)
+#define MINIVMM_EPERM	   ((unsigned long long)-1)
+#define MINIVMM_E2BIG	   ((unsigned long long)-7)
+#define MINIVMM_EOPNOTSUPP ((unsigned long long)-95)
 
 /*
  * QEMU isa-debug-exit compatible port: a write of v ends the run with

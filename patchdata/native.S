@@ -13,8 +13,8 @@
 
 bits 64
 
-; NATIVE_OP name, NAME, contract, shape, bench (a PV_FOR_EACH_OP row)
-%macro NATIVE_OP 5
+; NATIVE_OP name, NAME, contract, shape, bench, batch (a PV_FOR_EACH_OP row)
+%macro NATIVE_OP 6
 PATCHLET pv_native_%1, PV_OP_%2, NATIVE_CLOBBERS_%1
         NATIVE_SEQ_%1
 ENDPATCHLET

@@ -10,7 +10,7 @@
 
 /* Where the sites start: the native functions, callable at any time. */
 struct pv_ops pv_ops = {
-#define PV_OPS_INIT(name, NAME, contract, shape, bench)                        \
+#define PV_OPS_INIT(name, NAME, contract, shape, bench, batch)                 \
 	.name = pv_native_##name##_fn,
     PV_OP_LIST(PV_OPS_INIT)
 #undef PV_OPS_INIT
@@ -18,7 +18,7 @@ struct pv_ops pv_ops = {
 
 /* Each op's function per mode, and the registers it changes. */
 static const struct pv_target native_targets[PV_OP_COUNT] = {
-#define PV_NATIVE_TARGET(name, NAME, contract, shape, bench)                   \
+#define PV_NATIVE_TARGET(name, NAME, contract, shape, bench, batch)            \
 	[PV_OP_##NAME] = {(uintptr_t)pv_native_##name##_fn,                    \
 			  PV_CLOBBERS_##contract},
     PV_OP_LIST(PV_NATIVE_TARGET)
@@ -27,7 +27,7 @@ static const struct pv_target native_targets[PV_OP_COUNT] = {
 
 /* The stubs save every register but rax: callee-save, whatever the op. */
 static const struct pv_target hypercall_targets[PV_OP_COUNT] = {
-#define PV_HC_TARGET(name, NAME, contract, shape, bench)                       \
+#define PV_HC_TARGET(name, NAME, contract, shape, bench, batch)                \
 	[PV_OP_##NAME] = {(uintptr_t)pv_hc_##name, PV_CLOBBERS_CALLEE_SAVE},
     PV_OP_LIST(PV_HC_TARGET)
 #undef PV_HC_TARGET

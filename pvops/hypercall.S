@@ -28,7 +28,7 @@ PV_CALLBACK_SITE_END
 %endmacro
 
 ; One stub per op of the list (pv_hc_NAME), and the null call.
-%macro OP_STUB 5
+%macro OP_STUB 6
 HYPERCALL_STUB pv_hc_%1, MINIVMM_HC_%2
 %endmacro
 PV_FOR_EACH_OP OP_STUB

@@ -26,7 +26,8 @@ static void PV_PRINTF(2, 3)
 }
 
 static const char *const op_names[PV_OP_COUNT] = {
-#define PV_OP_NAME(name, NAME, contract, shape, bench) [PV_OP_##NAME] = #name,
+#define PV_OP_NAME(name, NAME, contract, shape, bench, batch)                  \
+	[PV_OP_##NAME] = #name,
     PV_OP_LIST(PV_OP_NAME)
 #undef PV_OP_NAME
 };

@@ -8,14 +8,14 @@
 #include "pv_backend.h"
 
 const struct pv_patchlet *const pv_native_patchlets[PV_OP_COUNT] = {
-#define PV_NATIVE_PATCHLET(name, NAME, contract, shape, bench)                 \
+#define PV_NATIVE_PATCHLET(name, NAME, contract, shape, bench, batch)          \
 	[PV_OP_##NAME] = &pv_native_##name##_desc,
     PV_OP_LIST(PV_NATIVE_PATCHLET)
 #undef PV_NATIVE_PATCHLET
 };
 
 const struct pv_patchlet *const pv_native_fit_patchlets[PV_OP_COUNT] = {
-#define PV_FIT_PATCHLET(name, NAME, contract, shape, bench)                    \
+#define PV_FIT_PATCHLET(name, NAME, contract, shape, bench, batch)             \
 	[PV_OP_##NAME] = &pv_fit_##name##_desc,
     PV_OP_LIST(PV_FIT_PATCHLET)
 #undef PV_FIT_PATCHLET

@@ -32,7 +32,7 @@ int pv_mode_parse(const char *s, size_t n, enum pv_mode *mode);
  *   pv_hc_NAME              the hypercall stub (callee-save)
  * A missing one is an undefined reference naming the op.
  */
-#define PV_BACKEND_DECL(name, NAME, contract, shape, bench)                    \
+#define PV_BACKEND_DECL(name, NAME, contract, shape, bench, batch)             \
 	extern const char pv_native_##name##_fn[], pv_hc_##name[];             \
 	extern const struct pv_patchlet pv_native_##name##_desc,               \
 	    pv_fit_##name##_desc;

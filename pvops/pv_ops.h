@@ -22,12 +22,12 @@
  * so a slot is an address, not a typed function pointer.
  */
 struct pv_ops {
-#define PV_OPS_SLOT(name, NAME, contract, shape, bench) const void *name;
+#define PV_OPS_SLOT(name, NAME, contract, shape, bench, batch) const void *name;
 	PV_OP_LIST(PV_OPS_SLOT)
 #undef PV_OPS_SLOT
 };
 
-#define PV_OPS_SLOT_CHECK(name, NAME, contract, shape, bench)                  \
+#define PV_OPS_SLOT_CHECK(name, NAME, contract, shape, bench, batch)           \
 	_Static_assert(offsetof(struct pv_ops, name) == PV_OP_##NAME * 8,      \
 		       #name " is not slot PV_OP_" #NAME);
 PV_OP_LIST(PV_OPS_SLOT_CHECK)
@@ -41,8 +41,9 @@ extern struct pv_ops pv_ops;
 
 /*
  * The call sites, one shape each (see pv_op_list.h): GET returns rax, SET
- * passes rdi, DO neither. CALLEE_SAVE sites tell the compiler that only rax
- * (and the flags) change; NORMAL sites, everything a C call may change.
+ * passes rdi, SET2 rdi and rsi, DO neither. CALLEE_SAVE sites tell the compiler
+ * that only rax (and the flags) change; NORMAL sites, everything a C call may
+ * change.
  */
 #define PV_CALL_CALLEE_SAVE_GET(name, NAME)                                    \
 	static inline unsigned long pv_##name(void)                            \
@@ -63,6 +64,17 @@ extern struct pv_ops pv_ops;
 		    PV_SITE(pv_ops)                                            \
 		    : "=a"(rax)                                                \
 		    : "D"(arg),                                                \
+		      PV_SITE_OPERANDS(PV_OP_##NAME, PV_CLOBBERS_CALLEE_SAVE)  \
+		    : "memory", "cc");                                         \
+	}
+#define PV_CALL_CALLEE_SAVE_SET2(name, NAME)                                   \
+	static inline void pv_##name(unsigned long arg, unsigned long arg2)    \
+	{                                                                      \
+		unsigned long rax;                                             \
+		__asm__ volatile(                                              \
+		    PV_SITE(pv_ops)                                            \
+		    : "=a"(rax)                                                \
+		    : "D"(arg), "S"(arg2),                                     \
 		      PV_SITE_OPERANDS(PV_OP_##NAME, PV_CLOBBERS_CALLEE_SAVE)  \
 		    : "memory", "cc");                                         \
 	}
@@ -97,6 +109,16 @@ extern struct pv_ops pv_ops;
 		    : PV_SITE_OPERANDS(PV_OP_##NAME, PV_CLOBBERS_NORMAL)       \
 		    : "memory", "cc", "r8", "r9", "r10", "r11");               \
 	}
+#define PV_CALL_NORMAL_SET2(name, NAME)                                        \
+	static inline void pv_##name(unsigned long arg, unsigned long arg2)    \
+	{                                                                      \
+		unsigned long rdi = arg, rsi = arg2, rax, rcx, rdx;            \
+		__asm__ volatile(                                              \
+		    PV_SITE(pv_ops)                                            \
+		    : "+D"(rdi), "+S"(rsi), "=a"(rax), "=c"(rcx), "=d"(rdx)    \
+		    : PV_SITE_OPERANDS(PV_OP_##NAME, PV_CLOBBERS_NORMAL)       \
+		    : "memory", "cc", "r8", "r9", "r10", "r11");               \
+	}
 #define PV_CALL_NORMAL_DO(name, NAME)                                          \
 	static inline void pv_##name(void)                                     \
 	{                                                                      \
@@ -109,7 +131,7 @@ extern struct pv_ops pv_ops;
 	}
 
 /* pv_save_fl(), pv_restore_fl(flags), pv_irq_disable(), ... */
-#define PV_CALL(name, NAME, contract, shape, bench)                            \
+#define PV_CALL(name, NAME, contract, shape, bench, batch)                     \
 	PV_CALL_##contract##_##shape(name, NAME)
 PV_OP_LIST(PV_CALL)
 #undef PV_CALL

@@ -55,10 +55,11 @@ Test(bench, guest_bench_mode_reports_every_op_and_path)
 {
 	/* The ops the list marks for the benchmark, and the irq pair. */
 #define BENCH_NAME_NOBENCH(name)
-#define BENCH_NAME_ARG_NONE(name)		       #name,
-#define BENCH_NAME_ARG_FLAGS(name)		       #name,
-#define BENCH_NAME_ARG_CR3(name)		       #name,
-#define BENCH_NAME(name, NAME, contract, shape, bench) BENCH_NAME_##bench(name)
+#define BENCH_NAME_ARG_NONE(name)  #name,
+#define BENCH_NAME_ARG_FLAGS(name) #name,
+#define BENCH_NAME_ARG_CR3(name)   #name,
+#define BENCH_NAME(name, NAME, contract, shape, bench, batch)                  \
+	BENCH_NAME_##bench(name)
 	static const char *const ops[] = {
 	    PV_OP_LIST(BENCH_NAME) "irq_disable_enable"};
 	static const char *const paths[] = {"inline", "native_patched",

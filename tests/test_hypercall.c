@@ -2,8 +2,9 @@
 /*
  * test_hypercall.c: the hypercall handlers on made-up vCPU state, with
  * guest-controlled numbers and arguments: each call's effect on the
- * registers, and the refusals (out of range, reserved bits, addresses
- * outside memory, non-canonical addresses, unknown numbers).
+ * registers and memory, and the refusals (out of range, reserved bits,
+ * addresses outside memory, non-canonical addresses, unknown numbers).
+ * MULTICALL has its own file, tests/test_multicall.c.
  */
 #include <criterion/criterion.h>
 #include <string.h>
@@ -19,15 +20,28 @@ static struct kvm_regs regs;
 static struct kvm_sregs sregs;
 static struct vmm_hc hc;
 
-/* Make hypercall (nr) with (a0) in rdi on a vCPU with RFLAGS = (flags). */
+/* Make hypercall (nr) with (a0, a1) in rdi, rsi on a vCPU with RFLAGS =
+ * (flags). */
+static void call2(uint32_t nr, uint64_t a0, uint64_t a1, uint64_t flags)
+{
+	regs = (struct kvm_regs){.rdi = a0,
+				 .rsi = a1,
+				 .rflags = flags,
+				 .rip = 0x1000,
+				 .rax = nr,
+				 .rbx = 0xb0b};
+	sregs = (struct kvm_sregs){.cr2 = 0xdead000, .cr3 = 0x5000};
+	hc = (struct vmm_hc){.nr = nr,
+			     .regs = &regs,
+			     .sregs = &sregs,
+			     .mem = &mem,
+			     .tsc_khz = 1234};
+	vmm_hypercall(&hc);
+}
+
 static void call(uint32_t nr, uint64_t a0, uint64_t flags)
 {
-	regs = (struct kvm_regs){
-	    .rdi = a0, .rflags = flags, .rip = 0x1000, .rax = nr, .rbx = 0xb0b};
-	sregs = (struct kvm_sregs){.cr2 = 0xdead000, .cr3 = 0x5000};
-	hc = (struct vmm_hc){
-	    .nr = nr, .regs = &regs, .sregs = &sregs, .mem = &mem};
-	vmm_hypercall(&hc);
+	call2(nr, a0, 0, flags);
 }
 
 static void returned(uint64_t rax)
@@ -264,18 +278,6 @@ Test(hypercall, console_write_copies_the_guest_bytes_out)
 	close(fds[1]);
 }
 
-static void call2(uint32_t nr, uint64_t a0, uint64_t a1)
-{
-	regs = (struct kvm_regs){
-	    .rdi = a0, .rsi = a1, .rip = 0x1000, .rbx = 0xb0b};
-	hc = (struct vmm_hc){.nr = nr,
-			     .regs = &regs,
-			     .sregs = &sregs,
-			     .mem = &mem,
-			     .tsc_khz = 1234};
-	vmm_hypercall(&hc);
-}
-
 Test(hypercall, console_write_refuses_hostile_ranges)
 {
 	static const uint64_t bad[][2] = {
@@ -289,13 +291,13 @@ Test(hypercall, console_write_refuses_hostile_ranges)
 	};
 
 	for (unsigned i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		call2(MINIVMM_HC_CONSOLE_WRITE, bad[i][0], bad[i][1]);
+		call2(MINIVMM_HC_CONSOLE_WRITE, bad[i][0], bad[i][1], 0x2);
 		returned(MINIVMM_EINVAL);
 		cr_assert(hc.refused, "case %u", i);
 	}
-	call2(MINIVMM_HC_CONSOLE_WRITE, sizeof(backing) - 8, 8);
+	call2(MINIVMM_HC_CONSOLE_WRITE, sizeof(backing) - 8, 8, 0x2);
 	returned(8);
-	call2(MINIVMM_HC_CONSOLE_WRITE, 0, 0); /* nothing to copy */
+	call2(MINIVMM_HC_CONSOLE_WRITE, 0, 0, 0x2); /* nothing to copy */
 	returned(0);
 }
 
@@ -304,7 +306,7 @@ Test(hypercall, get_info_writes_the_struct)
 	struct minivmm_info info;
 
 	memset(backing + 0x3000, 0xee, 64);
-	call2(MINIVMM_HC_GET_INFO, 0x3000, sizeof(info));
+	call2(MINIVMM_HC_GET_INFO, 0x3000, sizeof(info), 0x2);
 	returned(sizeof(info));
 	memcpy(&info, backing + 0x3000, sizeof(info));
 	cr_assert_eq(info.abi_version, MINIVMM_ABI_VERSION);
@@ -324,7 +326,7 @@ Test(hypercall, get_info_refuses_hostile_ranges)
 
 	memset(backing, 0, sizeof(backing));
 	for (unsigned i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		call2(MINIVMM_HC_GET_INFO, bad[i][0], bad[i][1]);
+		call2(MINIVMM_HC_GET_INFO, bad[i][0], bad[i][1], 0x2);
 		returned(MINIVMM_EINVAL);
 	}
 	for (size_t i = 0; i < sizeof(backing); i++)
@@ -334,7 +336,7 @@ Test(hypercall, get_info_refuses_hostile_ranges)
 /* With --sandbox-probe, and no sandbox in this process: it works. */
 Test(hypercall, sandbox_probe_without_a_sandbox_succeeds)
 {
-	call2(MINIVMM_HC_SANDBOX_PROBE, MINIVMM_PROBE_OPEN, 0);
+	call2(MINIVMM_HC_SANDBOX_PROBE, MINIVMM_PROBE_OPEN, 0, 0x2);
 	cr_assert_eq(regs.rax, MINIVMM_ENOSYS,
 		     "the probe ran without the "
 		     "option");
@@ -351,4 +353,56 @@ Test(hypercall, sandbox_probe_without_a_sandbox_succeeds)
 	regs.rdi = 7;
 	vmm_hypercall(&hc);
 	returned(MINIVMM_EINVAL);
+}
+
+static uint64_t entry_at(uint64_t gpa)
+{
+	uint64_t v;
+
+	memcpy(&v, backing + gpa, sizeof(v));
+	return v;
+}
+
+/* A present entry mapping a page of memory, and a non-present entry
+ * whatever its other bits (no frame to check). */
+Test(hypercall, set_pte_writes_the_entry)
+{
+	const uint64_t last = sizeof(backing) - 4096;
+
+	call2(MINIVMM_HC_SET_PTE, 0x3008, 0x5000 | 0x3, 0x2);
+	returned(0);
+	cr_assert_eq(entry_at(0x3008), 0x5003);
+	call2(MINIVMM_HC_SET_PTE, 0x3010, last | 0x7ull << 52 | 0x63, 0x2);
+	returned(0);
+	cr_assert_eq(entry_at(0x3010), last | 0x7ull << 52 | 0x63);
+	call2(MINIVMM_HC_SET_PTE, sizeof(backing) - 8, 0xfff0000000000002ull,
+	      0x2);
+	returned(0);
+	cr_assert_eq(entry_at(sizeof(backing) - 8), 0xfff0000000000002ull);
+	cr_assert(!hc.refused && !hc.sregs_dirty && !hc.flush_tlb);
+}
+
+Test(hypercall, set_pte_refuses_bad_entries_and_frames)
+{
+	static const struct {
+		uint64_t gpa, pte;
+		const char *why;
+	} bad[] = {
+	    {0x3004, 0x5003, "a misaligned entry"},
+	    {0x0ff8, 0x5003, "an entry in page 0"},
+	    {sizeof(backing), 0x5003, "an entry past the end"},
+	    {sizeof(backing) - 4, 0x5003, "an entry across the end"},
+	    {UINT64_MAX - 7, 0x5003, "an entry at the top of the range"},
+	    {0x3008, sizeof(backing) | 0x1, "a frame past the end"},
+	    {0x3008, 0x000ffffffffff001ull, "a frame far beyond memory"},
+	};
+
+	for (unsigned i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		memset(backing + 0x3000, 0xa5, 4096);
+		call2(MINIVMM_HC_SET_PTE, bad[i].gpa, bad[i].pte, 0x2);
+		returned(MINIVMM_EINVAL);
+		cr_assert(hc.refused, "%s", bad[i].why);
+		cr_assert_eq(entry_at(0x3008), 0xa5a5a5a5a5a5a5a5ull,
+			     "%s: written", bad[i].why);
+	}
 }

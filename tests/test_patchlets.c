@@ -34,8 +34,9 @@
 #define INSNS_wbinvd	    "wbinvd "
 #define INSNS_read_cr0	    "mov rax, cr0"
 #define INSNS_read_cr4	    "mov rax, cr4"
+#define INSNS_set_pte	    "mov qword ptr [rdi], rsi"
 
-#define OP_PATCHLETS(name, NAME, contract, shape, bench)                       \
+#define OP_PATCHLETS(name, NAME, contract, shape, bench, batch)                \
 	PATCHLET(pv_native_##name);                                            \
 	PATCHLET(pv_fit_##name);
 PV_OP_LIST(OP_PATCHLETS)
@@ -69,7 +70,7 @@ struct expect {
 	}
 
 static const struct expect expected[] = {
-#define OP_EXPECTED(name, NAME, contract, shape, bench)                        \
+#define OP_EXPECTED(name, NAME, contract, shape, bench, batch)                 \
 	E(pv_native_##name, PV_OP_##NAME, INSNS_##name),                       \
 	    E(pv_fit_##name, PV_OP_##NAME, INSNS_##name),
     PV_OP_LIST(OP_EXPECTED)
@@ -129,7 +130,7 @@ Test(patchlets, descriptors_agree_with_the_labels)
 Test(patchlets, every_native_function_is_its_patchlet_and_ret)
 {
 	static const uint8_t *const fns[PV_OP_COUNT] = {
-#define FN(name, NAME, contract, shape, bench)                                 \
+#define FN(name, NAME, contract, shape, bench, batch)                          \
 	[PV_OP_##NAME] = (const uint8_t *)pv_native_##name##_fn,
 	    PV_OP_LIST(FN)
 #undef FN

@@ -71,7 +71,7 @@ static void boots_in_mode(const char *vmm, char *cmdline, const char *mode)
 
 /* Every op of the list, by name. */
 static const char *const op_names[] = {
-#define OP_NAME(name, NAME, contract, shape, bench) #name,
+#define OP_NAME(name, NAME, contract, shape, bench, batch) #name,
     PV_OP_LIST(OP_NAME)
 #undef OP_NAME
 };

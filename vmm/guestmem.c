@@ -48,6 +48,19 @@ bool vmm_guest_write(const struct vmm_mem *mem, uint64_t gpa, const void *src,
 	return true;
 }
 
+bool vmm_guest_write_u64(const struct vmm_mem *mem, uint64_t gpa,
+			 uint64_t value)
+{
+	void *p = guest_range(mem, gpa, sizeof(value));
+
+	if (!p || gpa % sizeof(value))
+		return false;
+	/* One aligned 8-byte store: another vCPU's page walk or load sees the
+	 * old value or the new one, never a mix. */
+	__atomic_store_n((uint64_t *)p, value, __ATOMIC_RELEASE);
+	return true;
+}
+
 void vmm_mem_alloc(struct vmm_mem *mem, uint64_t size)
 {
 	void *p = mmap(NULL, size, PROT_READ | PROT_WRITE,

@@ -192,7 +192,8 @@ static int handle_hypercall(struct vmm_run *r, struct vmm_vcpu *vcpu,
 			    .mem = &r->vm->mem,
 			    .console = &r->console,
 			    .tsc_khz = r->stats->tsc_khz,
-			    .sandbox_probe = r->opts->sandbox_probe};
+			    .sandbox_probe = r->opts->sandbox_probe,
+			    .mc_counts = stats->mc_entries};
 
 	stats->hc_last = nr;
 	if (vmm_hypercall_name(nr))
@@ -202,6 +203,8 @@ static int handle_hypercall(struct vmm_run *r, struct vmm_vcpu *vcpu,
 	vmm_hypercall(&hc);
 	if (hc.refused)
 		stats->refused_hypercalls++;
+	if (hc.mc_run)
+		stats->multicalls++;
 	if (hc.stop) { /* the reason, if any, is printed once: the run ends */
 		if (hc.why[0])
 			warnx("%s", hc.why);

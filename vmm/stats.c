@@ -54,6 +54,24 @@ static uint64_t quantile_ns(const struct vmm_stats *st, double q)
 	return st->hc_max_ns;
 }
 
+/* "stats: multicalls: M, E entries: set_pte=.. ..." (the exits saved are
+ * E - M: each entry would have been an exit of its own). */
+static void print_multicalls(const struct vmm_stats *st)
+{
+	uint64_t entries = 0;
+
+	for (unsigned i = 0; i < MINIVMM_HC_COUNT; i++)
+		entries += st->mc_entries[i];
+	fprintf(stderr, "stats: multicalls: %llu, %llu entries:",
+		(unsigned long long)st->multicalls,
+		(unsigned long long)entries);
+	for (unsigned i = 0; i < MINIVMM_HC_COUNT; i++)
+		if (st->mc_entries[i])
+			fprintf(stderr, " %s=%llu", vmm_hypercall_name(i),
+				(unsigned long long)st->mc_entries[i]);
+	fputc('\n', stderr);
+}
+
 void vmm_stats_print(const struct vmm_stats *st)
 {
 	uint64_t total = 0;
@@ -79,6 +97,7 @@ void vmm_stats_print(const struct vmm_stats *st)
 	fprintf(stderr, " unknown=%llu refused=%llu\n",
 		(unsigned long long)st->unknown_hypercalls,
 		(unsigned long long)st->refused_hypercalls);
+	print_multicalls(st);
 	if (st->hc_hist && st->hc_timed)
 		fprintf(stderr,
 			"stats: hypercall handling: %llu timed, median %llu "

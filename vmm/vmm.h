@@ -97,6 +97,13 @@ bool vmm_guest_read(const struct vmm_mem *mem, uint64_t gpa, uint64_t len,
 		    void *dst);
 bool vmm_guest_write(const struct vmm_mem *mem, uint64_t gpa, const void *src,
 		     uint64_t len);
+/*
+ * Store (value) at guest-physical (gpa) as one atomic 8-byte store, for a
+ * page-table entry the vCPUs may be walking: the same checks, and (gpa)
+ * must be 8-byte aligned. Returns false, touching nothing, if refused.
+ */
+bool vmm_guest_write_u64(const struct vmm_mem *mem, uint64_t gpa,
+			 uint64_t value);
 
 /*
  * Map (size) bytes of zeroed guest memory. Pages are only touched, and
@@ -336,8 +343,11 @@ struct vmm_hc {
 	bool sregs_dirty;	    /* sregs changed: write them back */
 	bool halt;		    /* sleep until an interrupt arrives */
 	bool flush_tlb;		    /* drop the vCPU's cached translations */
-	bool refused;		    /* an argument was refused (EINVAL) */
-	bool stop;		    /* the run ends, with (status) */
+	uint64_t result;	    /* the call's result: rax, or an entry's */
+	uint32_t mc_run;	    /* MULTICALL: the entries it ran */
+	uint64_t *mc_counts; /* MULTICALL: entries run, by number; or NULL */
+	bool refused;	     /* an argument was refused (EINVAL) */
+	bool stop;	     /* the run ends, with (status) */
 	int status;
 	char why[160]; /* with stop on a guest error: the reason */
 };
@@ -370,6 +380,8 @@ struct vmm_stats {
 	uint64_t hypercalls[MINIVMM_HC_COUNT];
 	uint64_t unknown_hypercalls; /* numbers past the table */
 	uint64_t refused_hypercalls; /* arguments refused with EINVAL */
+	uint64_t multicalls;	     /* MULTICALL exits that ran entries */
+	uint64_t mc_entries[MINIVMM_HC_COUNT]; /* their entries, by number */
 	/*
 	 * With --stats: how long minivmm held each hypercall, from KVM_RUN
 	 * returning to the next KVM_RUN, in VMM_HIST_NS buckets. NULL: off.

@@ -29,10 +29,11 @@ extern bench_fn bench_loop, bench_exit_null, PATHS(irq_pair);
 
 /* The six paths of each op the list marks for the benchmark. */
 #define BENCH_DECL_NOBENCH(name)
-#define BENCH_DECL_ARG_NONE(name)		       extern bench_fn PATHS(name);
-#define BENCH_DECL_ARG_FLAGS(name)		       extern bench_fn PATHS(name);
-#define BENCH_DECL_ARG_CR3(name)		       extern bench_fn PATHS(name);
-#define BENCH_DECL(name, NAME, contract, shape, bench) BENCH_DECL_##bench(name)
+#define BENCH_DECL_ARG_NONE(name)  extern bench_fn PATHS(name);
+#define BENCH_DECL_ARG_FLAGS(name) extern bench_fn PATHS(name);
+#define BENCH_DECL_ARG_CR3(name)   extern bench_fn PATHS(name);
+#define BENCH_DECL(name, NAME, contract, shape, bench, batch)                  \
+	BENCH_DECL_##bench(name)
 PV_OP_LIST(BENCH_DECL)
 #undef BENCH_DECL
 
@@ -49,10 +50,11 @@ static const struct bench_op {
 	bench_fn *paths[6];
 } bench_ops[] = {
 #define BENCH_ROW_NOBENCH(name)
-#define BENCH_ROW_ARG_NONE(name)		      {#name, ARG_NONE, {PATHS(name)}},
-#define BENCH_ROW_ARG_FLAGS(name)		      {#name, ARG_FLAGS, {PATHS(name)}},
-#define BENCH_ROW_ARG_CR3(name)			      {#name, ARG_CR3, {PATHS(name)}},
-#define BENCH_ROW(name, NAME, contract, shape, bench) BENCH_ROW_##bench(name)
+#define BENCH_ROW_ARG_NONE(name)  {#name, ARG_NONE, {PATHS(name)}},
+#define BENCH_ROW_ARG_FLAGS(name) {#name, ARG_FLAGS, {PATHS(name)}},
+#define BENCH_ROW_ARG_CR3(name)	  {#name, ARG_CR3, {PATHS(name)}},
+#define BENCH_ROW(name, NAME, contract, shape, bench, batch)                   \
+	BENCH_ROW_##bench(name)
     PV_OP_LIST(BENCH_ROW)
 #undef BENCH_ROW
 	{"irq_disable_enable", ARG_NONE, {PATHS(irq_pair)}},

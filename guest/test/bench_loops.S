@@ -106,7 +106,7 @@ BENCH_FN bench_hypercall_indirect_%1, {%3 bench_ops_hi}
 %endmacro
 
 ; Every op of the list the benchmark takes (bench column), and the pair.
-%macro BENCH_OP_ROW 5
+%macro BENCH_OP_ROW 6
 %ifnidn %5, NOBENCH
 BENCH_OP %1, {BENCH_INLINE %1, %4}, {BENCH_SITE %2, %3, %4,}
 %endif

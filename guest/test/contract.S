@@ -1,6 +1,7 @@
 ; SPDX-License-Identifier: MIT
-; contract.S: probes of the register contract. contract_OP(arg, out)
-; fills every general register with a canary (rdi with arg), runs one real
+; contract.S: probes of the register contract. contract_OP(arg, out, arg2)
+; fills every general register with a canary (rdi with arg, rsi with arg2:
+; a SET2 op's second argument, else the canary), runs one real
 ; pv-op site of OP (recorded in .pv_patch and patched like every other
 ; site, and switched live like them), then stores all sixteen registers
 ; and rsp before the site in *out, a struct contract_out, for C to compare
@@ -24,13 +25,13 @@ contract_%1:
         SAVE_CALLEE_SAVED
         mov [rsp], rsi              ; out, in SAVE_CALLEE_SAVED's spare slot
         mov [rsi + OUT_RSP], rsp
+        mov rsi, rdx                ; arg2
         mov rax, CANARY + 0
         mov rcx, CANARY + 1
         mov rdx, CANARY + 2
         mov rbx, CANARY + 3
         mov rbp, CANARY + 5
-        mov rsi, CANARY + 6
-        mov r8, CANARY + 8          ; rdi keeps the argument
+        mov r8, CANARY + 8          ; rdi and rsi keep the arguments
         mov r9, CANARY + 9
         mov r10, CANARY + 10
         mov r11, CANARY + 11
@@ -62,7 +63,7 @@ contract_%1:
 %endmacro
 
 ; contract_NAME for every op of the list, under its own contract.
-%macro OP_CONTRACT 5
+%macro OP_CONTRACT 6
 CONTRACT %1, PV_OP_%2, PV_CLOBBERS_%3
 %endmacro
 PV_FOR_EACH_OP OP_CONTRACT

@@ -4,7 +4,8 @@
  * tests share: the pvops self-test checks each op's site once, the live
  * switching stress test in every round, and test=unwind steps through a
  * site of each. For each op: the state it needs (prepare), the argument
- * it takes (arg), and the check of its result and effect.
+ * it takes (arg, and arg2 for a SET2 op), and the check of its result and
+ * effect.
  *
  * An op that reads something (shape GET) needs no entry: by default its
  * site must return what its own native function (pv_native_NAME_fn, the
@@ -23,7 +24,7 @@
 typedef uint64_t native_fn(uint64_t arg);
 
 static const char *const native_fns[PV_OP_COUNT] = {
-#define OP_NATIVE(name, NAME, contract, shape, bench)                          \
+#define OP_NATIVE(name, NAME, contract, shape, bench, batch)                   \
 	[PV_OP_##NAME] = pv_native_##name##_fn,
     PV_OP_LIST(OP_NATIVE)
 #undef OP_NATIVE
@@ -176,14 +177,60 @@ static bool memory_intact(unsigned op, uint64_t arg, uint64_t result, char *why,
 }
 
 /*
+ * set_pte: each CPU writes its own entry of a table no walk uses, with a
+ * value that changes every time: odd turns a present entry mapping a page
+ * of the image (a frame in RAM, as minivmm requires), even a non-present
+ * one whose other bits are arbitrary (no frame is checked there).
+ */
+#define PTE_P 0x1ull
+#define PTE_W 0x2ull
+
+static uint64_t pte_scratch[512]
+    __attribute__((aligned(4096), section(".data.pagetables"))) = {0};
+static uint64_t pte_turn[SMP_MAX_CPUS];
+
+static uint64_t pte_slot(void)
+{
+	unsigned cpu = smp_cpu();
+
+	pte_turn[cpu]++;
+	return (uintptr_t)&pte_scratch[cpu];
+}
+
+static uint64_t pte_value(void)
+{
+	uint64_t turn = pte_turn[smp_cpu()];
+
+	if (turn & 1)
+		return (uintptr_t)pte_scratch | PTE_P | PTE_W |
+		       (turn & 0x7f) << 52; /* bits the CPU ignores */
+	return turn << 32 | PTE_W;
+}
+
+static bool pte_is_arg2(unsigned op, uint64_t arg, uint64_t result, char *why,
+			size_t len)
+{
+	uint64_t want = pte_value(), got = *(volatile uint64_t *)arg;
+
+	(void)op;
+	(void)result;
+	if (got != want)
+		snprintf(why, len, "the entry at %#llx is %#llx, not %#llx",
+			 (unsigned long long)arg, (unsigned long long)got,
+			 (unsigned long long)want);
+	return got == want;
+}
+
+/*
  * The defaults by shape, then the entries of the ops that need more: the
  * later initializer of an op wins (hence -Woverride-init off here).
  */
 /* clang-format off */
 #define OP_DEFAULT_GET(NAME) [PV_OP_##NAME] = {.check = same_as_native},
 #define OP_DEFAULT_SET(NAME) [PV_OP_##NAME] = {.check = no_check},
+#define OP_DEFAULT_SET2(NAME) [PV_OP_##NAME] = {.check = no_check},
 #define OP_DEFAULT_DO(NAME)  [PV_OP_##NAME] = {.check = no_check},
-#define OP_DEFAULT(name, NAME, contract, shape, bench) OP_DEFAULT_##shape(NAME)
+#define OP_DEFAULT(name, NAME, contract, shape, bench, batch) OP_DEFAULT_##shape(NAME)
 
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Woverride-init"
@@ -197,6 +244,7 @@ const struct op_check op_checks[PV_OP_COUNT] = {
 	[PV_OP_WRITE_CR3] = {NULL, current_cr3, cr3_is_arg},
 	[PV_OP_FLUSH_TLB_ONE] = {NULL, mapped_address, memory_intact},
 	[PV_OP_WBINVD] = {NULL, NULL, memory_intact},
+	[PV_OP_SET_PTE] = {NULL, pte_slot, pte_is_arg2, pte_value},
 };
 /* clang-format on */
 #pragma GCC diagnostic pop
@@ -204,7 +252,14 @@ const struct op_check op_checks[PV_OP_COUNT] = {
 #undef OP_DEFAULT
 #undef OP_DEFAULT_GET
 #undef OP_DEFAULT_SET
+#undef OP_DEFAULT_SET2
 #undef OP_DEFAULT_DO
+
+uint64_t op_check_arg2(unsigned op, uint64_t otherwise)
+{
+	return op < PV_OP_COUNT && op_checks[op].arg2 ? op_checks[op].arg2()
+						      : otherwise;
+}
 
 /* Op (op) through its C site here (one per op, patched like all): rax. */
 static uint64_t call_site(unsigned op, uint64_t arg)
@@ -213,10 +268,13 @@ static uint64_t call_site(unsigned op, uint64_t arg)
 #define OP_CALL_SET(name)                                                      \
 	pv_##name(arg);                                                        \
 	return 0;
+#define OP_CALL_SET2(name)                                                     \
+	pv_##name(arg, op_check_arg2(op, 0));                                  \
+	return 0;
 #define OP_CALL_DO(name)                                                       \
 	pv_##name();                                                           \
 	return 0;
-#define OP_CALL(name, NAME, contract, shape, bench)                            \
+#define OP_CALL(name, NAME, contract, shape, bench, batch)                     \
 	case PV_OP_##NAME:                                                     \
 		OP_CALL_##shape(name)
 	switch (op) {
@@ -227,6 +285,7 @@ static uint64_t call_site(unsigned op, uint64_t arg)
 #undef OP_CALL
 #undef OP_CALL_GET
 #undef OP_CALL_SET
+#undef OP_CALL_SET2
 #undef OP_CALL_DO
 }
 
@@ -255,7 +314,7 @@ bool op_check_probe(unsigned op, char *why, size_t len)
 {
 	const struct op_check *c = &op_checks[op];
 	uint64_t arg = prepared_arg(c), result = 0;
-	uint16_t bad = contract_check(op, arg, &result);
+	uint16_t bad = contract_check(op, arg, op_check_arg2(op, 0), &result);
 	char what[96];
 
 	if (bad) {

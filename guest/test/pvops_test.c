@@ -163,8 +163,9 @@ static void check_safe_halt(void)
 }
 
 /*
- * write_cr3 really switches roots (a mapping only the second root has
- * becomes visible), flush_tlb_one makes a remap visible, and the page
+ * set_pte builds a second root's tables, write_cr3 really switches roots
+ * (a mapping only the second root has becomes visible), set_pte and
+ * flush_tlb_one make a remap visible, and the page
  * fault on that address after switching back reports it in CR2.
  */
 static void check_mmu_ops(void)
@@ -180,11 +181,17 @@ static void check_mmu_ops(void)
 			   (unsigned long long)hw_read_cr3());
 	*(volatile uint64_t *)PAGE_A = MAGIC_A;
 	*(volatile uint64_t *)PAGE_B = MAGIC_B;
-	alt_pml4[0] = root[0]; /* the kernel's identity map stays */
-	alt_pml4[1] = (uintptr_t)alt_pdpt | PTE_P | PTE_W;
-	alt_pdpt[0] = (uintptr_t)alt_pd | PTE_P | PTE_W;
-	alt_pd[0] = (uintptr_t)alt_pt | PTE_P | PTE_W;
-	alt_pt[0] = PAGE_A | PTE_P | PTE_W;
+	/* Each entry through set_pte (under hypercall, minivmm checks and
+	 * writes it); the kernel's identity map stays in slot 0. */
+	pv_set_pte((uintptr_t)&alt_pml4[0], root[0]);
+	pv_set_pte((uintptr_t)&alt_pml4[1],
+		   (uintptr_t)alt_pdpt | PTE_P | PTE_W);
+	pv_set_pte((uintptr_t)&alt_pdpt[0], (uintptr_t)alt_pd | PTE_P | PTE_W);
+	pv_set_pte((uintptr_t)&alt_pd[0], (uintptr_t)alt_pt | PTE_P | PTE_W);
+	pv_set_pte((uintptr_t)&alt_pt[0], PAGE_A | PTE_P | PTE_W);
+	if (alt_pt[0] != (PAGE_A | PTE_P | PTE_W))
+		guest_fail("set_pte: the entry is %#llx",
+			   (unsigned long long)alt_pt[0]);
 
 	pv_write_cr3((uintptr_t)alt_pml4);
 	if (hw_read_cr3() != (uintptr_t)alt_pml4 ||
@@ -192,7 +199,7 @@ static void check_mmu_ops(void)
 		guest_fail("write_cr3 did not switch to the second root");
 	if (*alt != MAGIC_A)
 		guest_fail("the second root's mapping is not in effect");
-	alt_pt[0] = PAGE_B | PTE_P | PTE_W;
+	pv_set_pte((uintptr_t)&alt_pt[0], PAGE_B | PTE_P | PTE_W);
 	pv_flush_tlb_one(ALT_VA);
 	if (*alt != MAGIC_B)
 		guest_fail("flush_tlb_one: the old translation is still used");

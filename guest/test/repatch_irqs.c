@@ -59,12 +59,15 @@ static void run_get_sites(const char *where)
 		failed(where, why);                                            \
 	__atomic_fetch_add(&irq.sites, 1, __ATOMIC_RELAXED);
 #define IRQ_SITE_SET(NAME)
+#define IRQ_SITE_SET2(NAME)
 #define IRQ_SITE_DO(NAME)
-#define IRQ_SITE(name, NAME, contract, shape, bench) IRQ_SITE_##shape(NAME)
+#define IRQ_SITE(name, NAME, contract, shape, bench, batch)                    \
+	IRQ_SITE_##shape(NAME)
 	PV_OP_LIST(IRQ_SITE)
 #undef IRQ_SITE
 #undef IRQ_SITE_GET
 #undef IRQ_SITE_SET
+#undef IRQ_SITE_SET2
 #undef IRQ_SITE_DO
 }
 

@@ -45,9 +45,11 @@ void ool_stray_write(void);
 uint64_t test_count(uint64_t fallback);
 
 /* ---- contract_check.c and contract.S: each op site's register contract */
-/* Run op's probe site with (arg): the registers it changed outside its
- * contract (0: none), and its rax in (*result) if not NULL. */
-uint16_t contract_check(unsigned op, uint64_t arg, uint64_t *result);
+/* Run op's probe site with (arg), and (arg2) if it is a SET2 op (the
+ * others ignore it): the registers it changed outside its contract (0:
+ * none), and its rax in (*result) if not NULL. */
+uint16_t contract_check(unsigned op, uint64_t arg, uint64_t arg2,
+			uint64_t *result);
 uint16_t contract_allowed(unsigned op);
 
 /* ---- op_checks.c: what every op of the list must do ---- */
@@ -58,6 +60,8 @@ struct op_check {
 	 * false, with what is wrong in (why). */
 	bool (*check)(unsigned op, uint64_t arg, uint64_t result, char *why,
 		      size_t len);
+	/* A SET2 op's second argument, computed after (arg); else NULL. */
+	uint64_t (*arg2)(void);
 };
 
 /* By op; a GET op's default is "what its native sequence returns". */
@@ -68,6 +72,9 @@ extern const struct op_check op_checks[PV_OP_COUNT];
 bool op_check_probe(unsigned op, char *why, size_t len);
 /* The same through op's C site (pv_NAME(), inline in op_checks.c). */
 bool op_check_site(unsigned op, char *why, size_t len);
+/* A SET2 op's second argument (op_checks[op].arg2), computed now; for any
+ * other op, (otherwise). */
+uint64_t op_check_arg2(unsigned op, uint64_t otherwise);
 
 /* ---- unwind_test.c: test=unwind ---- */
 /* Single-step a 3-deep chain around every op's site, unwinding at every

@@ -222,18 +222,21 @@ __attribute__((noinline)) static void uw_level3(void)
 	unsigned long flags = pv_save_fl();
 	uint64_t arg;
 
-#define UW_SITE_GET(name) sink += pv_##name();
-#define UW_SITE_SET(name) pv_##name(arg);
-#define UW_SITE_DO(name)  pv_##name();
-#define UW_SITE(name, NAME, contract, shape, bench)                            \
+#define UW_SITE_GET(name, NAME)	 sink += pv_##name();
+#define UW_SITE_SET(name, NAME)	 pv_##name(arg);
+#define UW_SITE_SET2(name, NAME) pv_##name(arg, op_check_arg2(PV_OP_##NAME, 0));
+#define UW_SITE_DO(name, NAME)	 pv_##name();
+#define UW_SITE(name, NAME, contract, shape, bench, batch)                     \
 	arg = uw_prepare(PV_OP_##NAME);                                        \
-	UW_SITE_##shape(name) sink += arg;                                     \
+	UW_SITE_##shape(name, NAME) sink += arg;                               \
 	arg = uw_prepare(PV_OP_##NAME);                                        \
-	sink += contract_check(PV_OP_##NAME, arg, NULL);
+	sink += contract_check(PV_OP_##NAME, arg,                              \
+			       op_check_arg2(PV_OP_##NAME, 0), NULL);
 	PV_OP_LIST(UW_SITE)
 #undef UW_SITE
 #undef UW_SITE_GET
 #undef UW_SITE_SET
+#undef UW_SITE_SET2
 #undef UW_SITE_DO
 	pv_restore_fl(flags);
 }

@@ -80,7 +80,7 @@ static uintptr_t target(const char *prefix, const char *op, const char *suffix)
 static void backend_of(enum variant v, const void *table, struct pv_backend *be)
 {
 	static const uint16_t contract[PV_OP_COUNT] = {
-#define PVC_CONTRACT(name, NAME, c, shape, bench)                              \
+#define PVC_CONTRACT(name, NAME, c, shape, bench, batch)                       \
 	[PV_OP_##NAME] = PV_CLOBBERS_##c,
 	    PV_OP_LIST(PVC_CONTRACT)
 #undef PVC_CONTRACT

@@ -103,6 +103,7 @@ GUEST_OBJS := $(GUEST_ASM:%.S=$(O)/%.o) $(GUEST_C:%.c=$(O)/%.o) \
 # The pvops engine built for the host (tests, host benchmark), with the
 # host helper that lays out sites in host memory.
 HOST_PVOPS_SRCS := pvops/patch.c pvops/insn.c pvops/patchdata.c pvops/live.c \
+	pvops/lazy.c \
 	pvops/hypercall_port.c pvops/host/pv_host.c
 
 # pvcheck, which every guest image must pass (docs/pvcheck.md).

@@ -71,6 +71,9 @@ const char *hv_name(const struct guest_hv_info *hv);
 /* True on minivmm with its port-I/O hypercalls. */
 bool hv_has_hypercalls(void);
 
+/* ---- lazy_cpu.c: lazy mode's per-CPU queues (pvops/lazy.h) ---- */
+void lazy_init(void);
+
 /* ---- hypercall.c: calling minivmm ---- */
 /* Hypercall (nr) with arguments (a0, a1); rax back. Only on minivmm. */
 uint64_t hv_hypercall(uint32_t nr, uint64_t a0, uint64_t a1);

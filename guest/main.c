@@ -39,6 +39,7 @@ NORETURN void guest_main(uint32_t start_info)
 
 	console_init();
 	hv = hv_detect();
+	lazy_init();
 	printf("minivmm guest: hypervisor %s, cmdline \"%s\"\n", hv_name(hv),
 	       cmdline_get());
 	traps_init();

@@ -11,6 +11,7 @@
  * instead.
  */
 #include "guest.h"
+#include "lazy.h"
 #include "pv_ops.h"
 
 #define IDT_VECTORS    256
@@ -152,7 +153,7 @@ static NORETURN void trap_fatal_nested(const struct trap_frame *f,
 	guest_exit(1);
 }
 
-void trap_handler(struct trap_frame *f)
+static void trap_dispatch(struct trap_frame *f)
 {
 	struct unwind_frame from = {
 	    .rip = f->rip, .rsp = f->rsp, .rbp = f->rbp, .exact = true};
@@ -188,4 +189,17 @@ void trap_handler(struct trap_frame *f)
 	unwind_print(&from);
 	guest_fail("exception %s at rip %#llx", trap_name(f),
 		   (unsigned long long)f->rip);
+}
+
+/*
+ * Every vector comes here from trap_entry.S. Lazy mode is flushed and
+ * paused around the handler (pvops/lazy.h): what the interrupted code
+ * queued is done before the handler reads anything, and the handler's
+ * own ops run at once.
+ */
+void trap_handler(struct trap_frame *f)
+{
+	pv_lazy_handler_enter();
+	trap_dispatch(f);
+	pv_lazy_handler_exit();
 }

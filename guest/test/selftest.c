@@ -146,6 +146,7 @@ static const struct {
     {"textwrite", false, text_stray_write},
     {"oolwrite", false, ool_stray_write},
     {"unwind", false, unwind_selftest},
+    {"lazyfail", false, lazy_refused},
     {"repatch", true, repatch_selftest},	/* test=repatch[,N] */
     {"switchrace", true, switch_race_selftest}, /* test=switchrace[,N] */
 };
@@ -173,7 +174,7 @@ static void selftest_forced(const struct hvm_start_info *si)
 	memcpy(shown, v, (size_t)n);
 	shown[n] = '\0';
 	guest_fail("test=%s: no such test (ud2, pf, spin, fail, nested, "
-		   "textwrite, oolwrite, unwind, repatch[,N], "
+		   "textwrite, oolwrite, unwind, lazyfail, repatch[,N], "
 		   "switchrace[,N])",
 		   shown);
 }

@@ -76,6 +76,10 @@ bool op_check_site(unsigned op, char *why, size_t len);
  * other op, (otherwise). */
 uint64_t op_check_arg2(unsigned op, uint64_t otherwise);
 
+/* ---- lazy_test.c: test=lazyfail ---- */
+/* Queue a set_pte minivmm refuses and leave: the flush must end the run. */
+void lazy_refused(void);
+
 /* ---- unwind_test.c: test=unwind ---- */
 /* Single-step a 3-deep chain around every op's site, unwinding at every
  * instruction; calls guest_fail() on the first wrong chain. */

@@ -77,8 +77,12 @@ void pv_lazy_enter(void)
 {
 	struct pv_lazy *q = env.queue();
 
-	if (q->depth++ == 0)
+	if (q->depth++ == 0) {
+		/* No op is on its way through a stub here: the handlers
+		 * before the section are no reason to flush in it. */
+		q->disturbed = false;
 		__atomic_fetch_add(&pv_lazy_cpus, 1, __ATOMIC_SEQ_CST);
+	}
 }
 
 void pv_lazy_leave(void)

@@ -275,6 +275,17 @@ Test(lazy, an_append_interrupted_by_a_handler_is_flushed_at_once)
 	cr_assert_eq(failures, 0);
 }
 
+/* A handler before a section is no reason to flush inside it. */
+Test(lazy, a_handler_before_a_section_does_not_disturb_it)
+{
+	handler();
+	pv_lazy_enter();
+	set_pte(0, 0x5003);
+	cr_assert_eq(pte(0), 0, "the first entry left at once");
+	pv_lazy_leave();
+	cr_assert_eq(exits, 1);
+}
+
 Test(lazy, sections_nest_and_each_leave_flushes)
 {
 	pv_lazy_enter();

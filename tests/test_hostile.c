@@ -31,6 +31,32 @@ static void hostile(const char *spec)
 	spawn_run(argv, &r);
 }
 
+/* The guest's count of MULTICALLs that ran entries, and of the entries
+ * run, equal minivmm's. */
+static void assert_multicalls_match(void)
+{
+	unsigned long long calls, entries, s_calls, s_entries;
+	const char *g = strstr(r.out, "hostile: "), *s;
+
+	for (; g; g = strstr(g + 1, "hostile: "))
+		if (sscanf(g,
+			   "hostile: %llu MULTICALLs ran entries, %llu "
+			   "entries run",
+			   &calls, &entries) == 2)
+			break;
+	cr_assert_not_null(g, "no MULTICALL tally from the guest:\n%s", r.out);
+	cr_assert_gt(calls, 0);
+	s = strstr(r.out, "stats: multicalls: ");
+	cr_assert_not_null(s, "no --stats:\n%s", r.out);
+	cr_assert_eq(sscanf(s, "stats: multicalls: %llu, %llu entries",
+			    &s_calls, &s_entries),
+		     2);
+	cr_assert_eq(s_calls, calls, "minivmm counted %llu MULTICALLs",
+		     s_calls);
+	cr_assert_eq(s_entries, entries, "minivmm counted %llu entries",
+		     s_entries);
+}
+
 /* The guest's tallies equal minivmm's counts. */
 static void assert_tallies_match(unsigned long long calls)
 {
@@ -56,6 +82,7 @@ static void assert_tallies_match(unsigned long long calls)
 		     s_unknown);
 	cr_assert_eq(s_refused, refused, "minivmm counted %llu refused",
 		     s_refused);
+	assert_multicalls_match();
 }
 
 TestSuite(hostile, .timeout = 180);

@@ -4,11 +4,12 @@
  * on the command line). COUNT hypercalls with random numbers and hostile
  * arguments: unknown numbers, buffers at, across and past the end of
  * memory, lengths that overflow, the NULL page, reserved bits, addresses
- * that are not canonical. Each answer is checked against the ABI, tallied,
- * and printed for the tests to compare with minivmm's --stats. Then END:
- * pass (default), or one of the things that end a run by the ABI: a write
- * to or a read from an unknown port, unbacked MMIO, a triple fault, an
- * exit status out of range.
+ * that are not canonical, page-table entries and frames out of memory,
+ * and MULTICALLs with every refusal of the ABI. Each answer is checked against
+ * the ABI, tallied, and printed for the tests to compare with minivmm's
+ * --stats. Then END: pass (default), or one of the things that end a run by the
+ * ABI: a write to or a read from an unknown port, unbacked MMIO, a triple
+ * fault, an exit status out of range.
  */
 #include "test.h"
 #include "minivmm_abi.h"
@@ -16,6 +17,7 @@
 
 struct tally {
 	uint64_t calls, unknown, refused, answered;
+	uint64_t multicalls, entries; /* as minivmm's --stats counts them */
 };
 
 static uint64_t rng_state;
@@ -81,12 +83,138 @@ static void bad_range(uint64_t mem, uint64_t *gpa, uint64_t *len)
 	}
 }
 
+/* set_pte: an entry misaligned, in page 0 or past the end, or a
+ * present entry whose frame lies past the end. */
+static void bad_set_pte(struct tally *t, uint64_t mem)
+{
+	uint64_t gpa = (1ull << 20) + (rnd() % 512) * 8, pte = 0x3;
+
+	switch (rnd() % 4) {
+	case 0:
+		gpa += rnd() % 7 + 1;
+		break;
+	case 1:
+		gpa = rnd() % MINIVMM_GUARD_BYTES;
+		break;
+	case 2:
+		gpa = mem - rnd() % 8 + (rnd() % (1ull << 30) & ~7ull);
+		break;
+	default:
+		pte = ((mem + rnd() % (1ull << 40)) & 0x000ffffffffff000ull) |
+		      0x1;
+		gpa = (uintptr_t)&rng_state & ~7ull; /* never written */
+		break;
+	}
+	expect(t, MINIVMM_HC_SET_PTE, gpa, pte, MINIVMM_EINVAL);
+}
+
+/*
+ * MULTICALL, each refusal of minivmm_abi.h: a count over the bound, an
+ * array that is misaligned or not in memory, or (k) good entries (null
+ * calls) and then a bad one, which must stop the call at index k with its
+ * own error and leave the entries after it pending; or all good.
+ */
+static struct minivmm_mc_entry mc[MINIVMM_MC_MAX + 8];
+
+static void multicall(struct tally *t, uint64_t mem)
+{
+	static const struct {
+		uint32_t nr, pad;
+		uint64_t arg0, error;
+		bool run; /* minivmm runs its handler, which refuses it */
+	} bad[] = {
+	    {MINIVMM_HC_MULTICALL, 0, 0, MINIVMM_EOPNOTSUPP, false},
+	    {MINIVMM_HC_READ_CR3, 0, 0, MINIVMM_EOPNOTSUPP, false},
+	    {MINIVMM_HC_EXIT, 0, 0, MINIVMM_EOPNOTSUPP, false},
+	    {MINIVMM_HC_CONSOLE_WRITE, 0, 0, MINIVMM_EOPNOTSUPP, false},
+	    {MINIVMM_HC_SAFE_HALT, 0, 0, MINIVMM_EOPNOTSUPP, false},
+	    {MINIVMM_HC_OWN_COUNT, 0, 0, MINIVMM_ENOSYS, false},
+	    {MINIVMM_HC_NULL, 1, 0, MINIVMM_EINVAL, false},
+	    {MINIVMM_HC_SET_PTE, 0, 1, MINIVMM_EINVAL, true}, /* misaligned */
+	};
+	unsigned k = (unsigned)(rnd() % 6), n, b;
+	uint64_t got;
+
+	for (unsigned i = 0; i < sizeof(mc) / sizeof(mc[0]); i++)
+		mc[i] = (struct minivmm_mc_entry){.nr = MINIVMM_HC_NULL,
+						  .result = MINIVMM_MC_PENDING};
+	switch (rnd() % 4) {
+	case 0:
+		expect(t, MINIVMM_HC_MULTICALL, (uintptr_t)mc,
+		       MINIVMM_MC_MAX + 1 + rnd() % 1000, MINIVMM_E2BIG);
+		t->refused++;
+		return;
+	case 1: /* misaligned, page 0, past or across the end, near 2^64 */
+		n = (unsigned)(rnd() % 8 + 1);
+		switch (rnd() % 5) {
+		case 0:
+			got = (uintptr_t)mc + rnd() % 7 + 1;
+			break;
+		case 1:
+			got = rnd() % MINIVMM_GUARD_BYTES & ~7ull;
+			break;
+		case 2:
+			got = mem + (rnd() % (1ull << 40) & ~7ull);
+			break;
+		case 3:
+			got = mem - (n - 1) * sizeof(mc[0]) - 8;
+			break;
+		default:
+			got = UINT64_MAX - (rnd() % 4096 | 7);
+			break;
+		}
+		expect(t, MINIVMM_HC_MULTICALL, got, n, MINIVMM_EINVAL);
+		return;
+	case 2:
+		b = (unsigned)(rnd() % (sizeof(bad) / sizeof(bad[0])));
+		n = k + 1 + (unsigned)(rnd() % 3);
+		mc[k] = (struct minivmm_mc_entry){
+		    .nr = bad[b].nr,
+		    .pad = bad[b].pad,
+		    .args = {bad[b].arg0 + 0x1000, 0x3},
+		    .result = MINIVMM_MC_PENDING};
+		got = expect(t, MINIVMM_HC_MULTICALL, (uintptr_t)mc, n, k);
+		(void)got;
+		t->refused++;
+		t->multicalls++;
+		t->entries += k + bad[b].run;
+		for (unsigned i = 0; i < n; i++) {
+			uint64_t want = i < k	 ? 0
+					: i == k ? bad[b].error
+						 : MINIVMM_MC_PENDING;
+
+			if (mc[i].result != want)
+				guest_fail("hostile: call %llu: MULTICALL "
+					   "entry %u of %u (bad: %u) holds "
+					   "%#llx, the ABI says %#llx",
+					   (unsigned long long)t->calls, i, n,
+					   bad[b].nr,
+					   (unsigned long long)mc[i].result,
+					   (unsigned long long)want);
+		}
+		return;
+	default:
+		n = k + 1;
+		expect(t, MINIVMM_HC_MULTICALL, (uintptr_t)mc, n, n);
+		t->answered++;
+		t->multicalls++;
+		t->entries += n;
+		return;
+	}
+}
+
 static void one_call(struct tally *t, uint64_t mem)
 {
 	uint64_t gpa, len, v;
 	uint32_t nr;
 
-	switch (rnd() % 8) {
+	switch (rnd() % 10) {
+	case 8:
+		bad_set_pte(t, mem);
+		return;
+	case 9:
+		multicall(t, mem);
+		return;
 	case 0: /* a number past the table */
 		nr = (uint32_t)(MINIVMM_HC_COUNT + rnd() % (UINT32_MAX - 64));
 		expect(t, nr, rnd(), rnd(), MINIVMM_ENOSYS);
@@ -221,6 +349,8 @@ static void hostile_run(const struct hvm_start_info *si)
 	       "(EINVAL), %llu answered\n",
 	       (unsigned long long)t.calls, (unsigned long long)t.unknown,
 	       (unsigned long long)t.refused, (unsigned long long)t.answered);
+	printf("hostile: %llu MULTICALLs ran entries, %llu entries run\n",
+	       (unsigned long long)t.multicalls, (unsigned long long)t.entries);
 	hostile_end(end);
 }
 /* Before the APIC and the other CPUs: nothing but the calls interrupts. */

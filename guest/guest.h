@@ -72,7 +72,10 @@ const char *hv_name(const struct guest_hv_info *hv);
 bool hv_has_hypercalls(void);
 
 /* ---- lazy_cpu.c: lazy mode's per-CPU queues (pvops/lazy.h) ---- */
+struct pv_lazy;
 void lazy_init(void);
+/* CPU (cpu)'s queue, for its statistics. */
+const struct pv_lazy *lazy_queue(unsigned cpu);
 
 /* ---- hypercall.c: calling minivmm ---- */
 /* Hypercall (nr) with arguments (a0, a1); rax back. Only on minivmm. */

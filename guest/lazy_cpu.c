@@ -15,6 +15,11 @@ static struct pv_lazy *this_queue(void)
 	return &queues[smp_cpu()];
 }
 
+const struct pv_lazy *lazy_queue(unsigned cpu)
+{
+	return cpu < SMP_MAX_CPUS ? &queues[cpu] : NULL;
+}
+
 static uint64_t identity(const void *p)
 {
 	return (uintptr_t)p; /* RAM is identity-mapped */

@@ -3,7 +3,8 @@
  * repatch_test.c: test=repatch[,N], the stress test of live switching.
  * CPUs 1.. run every op in a loop, each through a site of its own probe
  * (contract.S: a canary in every register, checked after) and through the
- * C wrappers, checking every result against the hardware, with their
+ * C wrappers, and a lazy section (lazy_round), checking every result
+ * against the hardware, with their
  * LAPIC timer firing every TICK_PERIOD so that they are often interrupted
  * inside a site, and NMIs and nested interrupts on top (repatch_irqs.c).
  * CPU 0 switches native <-> (hypercall, on minivmm) <-> unpatched N
@@ -14,6 +15,7 @@
  * (tests/test_repatch.c). docs/live-patching.md.
  */
 #include "test.h"
+#include "lazy.h"
 #include "live.h"
 #include "pv_backend.h"
 #include "pv_ops.h"
@@ -85,6 +87,51 @@ static void loiter(void)
 }
 
 /*
+ * A lazy section per round: this CPU's two entries written three times
+ * each, in order, then left. Whatever the switches did meanwhile, the
+ * last value of each must be there after the leave: an op queued under
+ * hypercall and flushed after a later one ran natively would leave an
+ * older value. (Values with the present bit clear: no frame to check.)
+ */
+#define LAZY_WRITES 6
+
+static uint64_t lazy_slots[SMP_MAX_CPUS][2] __attribute__((aligned(64)));
+static volatile uint64_t lazy_sections;
+
+static uint64_t lazy_value(uint64_t loops, unsigned i)
+{
+	return (loops << 8 | i) << 1;
+}
+
+static bool lazy_round(struct worker *w)
+{
+	uint64_t *slot = lazy_slots[smp_cpu()];
+
+	pv_lazy_enter();
+	for (unsigned i = 0; i < LAZY_WRITES; i++) {
+		pv_set_pte((uintptr_t)&slot[i & 1], lazy_value(w->loops, i));
+		pv_flush_tlb_one((uintptr_t)&slot[i & 1]);
+	}
+	pv_lazy_leave();
+	__atomic_fetch_add(&lazy_sections, 1, __ATOMIC_RELAXED);
+	for (unsigned k = 0; k < 2; k++) {
+		uint64_t want = lazy_value(w->loops, LAZY_WRITES - 2 + k);
+
+		if (*(volatile uint64_t *)&slot[k] != want) {
+			snprintf(w->why, sizeof(w->why),
+				 "lazy section: entry %u is %#llx after the "
+				 "leave, its last write %#llx",
+				 k, (unsigned long long)slot[k],
+				 (unsigned long long)want);
+			w->failed = true;
+			stop = true;
+			return false;
+		}
+	}
+	return true;
+}
+
+/*
  * One round of every op of the list, through its probe and its C site,
  * each prepared and checked by op_checks.c: a new op is in the round
  * without a line here. Interrupts are on at its start and end.
@@ -99,7 +146,7 @@ static bool one_round(struct worker *w)
 			return false;
 		}
 	pv_irq_enable();
-	return true;
+	return lazy_round(w);
 }
 
 static void repatch_worker(void *arg)
@@ -154,6 +201,28 @@ static uint64_t workers_stop(uint64_t done)
 void repatch_workers_stop(void)
 {
 	(void)workers_stop(0);
+}
+
+/* The workers' lazy sections, from every CPU's queue. */
+static void repatch_lazy_report(void)
+{
+	uint64_t queued = 0, calls = 0, by_handler = 0, after_handler = 0;
+
+	for (unsigned c = 0; c < smp_ncpus(); c++) {
+		const struct pv_lazy *q = lazy_queue(c);
+
+		queued += q->queued;
+		calls += q->multicalls;
+		by_handler += q->flushes[PV_LAZY_HANDLER];
+		after_handler += q->flushes[PV_LAZY_SYNC];
+	}
+	printf("repatch: %llu lazy sections, each entry's last write there "
+	       "after the leave; %llu ops queued, %llu MULTICALLs (%llu "
+	       "flushes on a handler's entry, %llu at the first append after "
+	       "one)\n",
+	       (unsigned long long)lazy_sections, (unsigned long long)queued,
+	       (unsigned long long)calls, (unsigned long long)by_handler,
+	       (unsigned long long)after_handler);
 }
 
 void repatch_selftest(void)
@@ -223,8 +292,9 @@ void repatch_selftest(void)
 	printf("repatch: retries: %u of the %u runs found every site they "
 	       "had still occupied (one sync each); %llu cycles of pauses "
 	       "for CPUs to leave; at most %u runs in one switch\n",
-	       st->idle_rounds, st->rounds,
-	       (unsigned long long)st->wait_cycles, st->most_rounds);
+	       st->idle_rounds, st->rounds, (unsigned long long)st->wait_cycles,
+	       st->most_rounds);
+	repatch_lazy_report();
 	smp_stacks_recorded(&stacks, &cut);
 	printf("repatch: %llu stacks recorded in syncs, %llu cut short\n",
 	       (unsigned long long)stacks, (unsigned long long)cut);

@@ -3,8 +3,10 @@
 # bench.sh: the host side of `make bench`. Boots the benchmark guest in
 # minivmm (every op on every path, one boot; then live switching with two
 # vCPUs: IPI round trip, sync, switch cost), times launches of minivmm
-# and QEMU microvm, counts syscalls per hypercall with strace, measures
-# the patch engine on the host, then writes build/bench.json, prints the
+# and QEMU microvm, counts syscalls per hypercall with strace, runs the
+# map/unmap workload per N and mode (what lazy mode's batching buys),
+# measures the patch engine on the host, then writes build/bench.json,
+# prints the
 # table and draws build/bench.svg; a copy of the latest table, chart and
 # JSON goes to docs/bench/ with --publish. usage: bench/bench.sh BUILD_DIR,
 # then bench/bench.sh --publish BUILD_DIR
@@ -122,6 +124,62 @@ i1=$(irs "$HCLOOP")
 echo "hypercall.host_insns_per_hypercall=$(awk -v a="$i0" -v b="$i1" \
 	-v n="$HCLOOP" 'BEGIN { printf "%.1f", (b - a) / n }')" >> "$facts"
 
+# The map/unmap workload (guest/test/map_bench.c): one boot per N and
+# mode, and one per pvops mode with no workload. minivmm's own counters
+# give the exits exactly: the set_pte, flush_tlb_one and MULTICALL exits
+# of the run, less those of the run without the workload, over the ops
+# the workload added. Host time per exit: that run's median handling.
+MAP_NS=${MAP_NS:-1 8 64 512}
+echo "bench: map/unmap workload, N = $MAP_NS: native, hypercall, hypercall+lazy"
+# map_run CMDLINE: "EXITS OPS HOST_NS", the guest's BENCH map line to the log
+map_run() {
+	local out
+	if ! out=$("$O/minivmm" --stats --timeout 900 --cmdline "$1" \
+		"$O/guest.elf" 2>&1); then
+		echo "$out" >&2
+		echo "bench: the map workload failed: $1" >&2
+		exit 1
+	fi
+	grep '^BENCH map ' <<<"$out" >> "$log"
+	awk '/^stats: hypercalls:/ {
+		for (i = 1; i <= NF; i++) {
+			split($i, kv, "=")
+			if (kv[1] == "multicall" || kv[1] == "set_pte" ||
+			    kv[1] == "flush_tlb_one")
+				exits += kv[2]
+		}
+	}
+	/^BENCH map / {
+		for (i = 1; i <= NF; i++) {
+			split($i, kv, "=")
+			if (kv[1] == "ops")
+				ops = kv[2]
+		}
+	}
+	/^stats: hypercall handling:/ {
+		for (i = 1; i <= NF; i++)
+			if ($i == "median")
+				ns = $(i + 1)
+	}
+	END { print exits + 0, ops + 0, ns + 0 }' <<<"$out"
+}
+for pv in native hypercall; do
+	read -r e0 o0 _ < <(map_run "pvops=$pv bench.map=0")
+	for lazy in "" " bench.lazy"; do
+		[ "$pv" = native ] && [ -n "$lazy" ] && continue
+		key=$pv${lazy:+_lazy}
+		for n in $MAP_NS; do
+			read -r e o ns < <(map_run "pvops=$pv bench.map=$n$lazy")
+			awk -v k="map.$key.$n" -v e="$e" -v e0="$e0" -v o="$o" \
+				-v o0="$o0" -v ns="$ns" 'BEGIN {
+				printf "%s.exits_per_op=%.6f\n", k, (e - e0) / (o - o0)
+				printf "%s.exits=%d\n", k, e - e0
+				printf "%s.ops=%d\n", k, o - o0
+				printf "%s.host_ns_per_exit=%s\n", k, ns }' >> "$facts"
+		done
+	done
+done
+
 echo "bench: the patch engine on the host"
 "$O/bench/patch_bench" | sed 's/^/patch./' >> "$facts"
 
@@ -129,6 +187,7 @@ echo
 "$O/bench/report" "$facts" "$log" "$O/bench.json" "$O/bench.dat" | \
 	tee "$O/bench.txt"
 gnuplot -c bench/plot.gp "$O/bench.dat" "$O/bench.svg" \
-	"pvops: cycles per call by path ($kvm KVM, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//'))"
+	"pvops: cycles per call by path ($kvm KVM, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//'))" \
+	"$O/bench.dat.map"
 
 echo "bench: wrote $O/bench.json, $O/bench.svg"

@@ -13,6 +13,7 @@
 #include "guest.h"
 #include "lazy.h"
 #include "pv_ops.h"
+#include "x86.h"
 
 #define IDT_VECTORS    256
 #define GATE_INTERRUPT 0x8e /* present, DPL 0, 64-bit interrupt gate */
@@ -195,11 +196,17 @@ static void trap_dispatch(struct trap_frame *f)
  * Every vector comes here from trap_entry.S. Lazy mode is flushed and
  * paused around the handler (pvops/lazy.h): what the interrupted code
  * queued is done before the handler reads anything, and the handler's
- * own ops run at once.
+ * own ops run at once. Except a single-step #DB (TF set in the stepped
+ * code): stepping watches code run, one trap per instruction, and must
+ * not turn every queued op into an exit of its own.
  */
 void trap_handler(struct trap_frame *f)
 {
-	pv_lazy_handler_enter();
+	bool step = f->vector == TRAP_DB && (f->rflags & X86_EFLAGS_TF);
+
+	if (!step)
+		pv_lazy_handler_enter();
 	trap_dispatch(f);
-	pv_lazy_handler_exit();
+	if (!step)
+		pv_lazy_handler_exit();
 }

@@ -13,7 +13,9 @@
  *   - a queue is flushed on leave, when it is full, before any NOBATCH op
  *     (read_cr3 after a queued write_cr3, safe_halt, ...), on entry to
  *     every interrupt, exception and NMI handler (which run with lazy mode
- *     paused), and so in every rendezvous of a live switch (its IPI is
+ *     paused; a single-step #DB is no handler here: stepping through a
+ *     section must not change it), and so in every rendezvous of a live
+ *     switch (its IPI is
  *     an interrupt); an op being queued when a handler came is flushed
  *     before it returns;
  *   - memory read through a mapping a queued set_pte changes, or the

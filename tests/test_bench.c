@@ -125,6 +125,8 @@ static char *report_of(const char *log_text, const char *facts_text)
 	unlink(facts);
 	unlink(json);
 	unlink(dat);
+	snprintf(dat, sizeof(dat), "%s.dat.map", log);
+	unlink(dat);
 	return body;
 }
 
@@ -307,5 +309,48 @@ Test(bench, report_computes_each_value_from_the_log)
 	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++)
 		cr_assert_not_null(strstr(body, want[i]), "no %s in:\n%s",
 				   want[i], body);
+	free(body);
+}
+
+/* The map/unmap workload: cycles and instructions per op from the guest's
+ * lines, exits per op from bench.sh's facts, the goal judged per N. */
+Test(bench, report_computes_the_map_workload)
+{
+	char *body;
+	static const char *const want[] = {
+	    /* median 19200 over 2 iterations of 192 ops: 50 per op */
+	    "{\"n\": 64, \"mode\": \"hypercall+lazy\", \"cycles_per_op\": "
+	    "50.00, \"guest_insns_per_op\": 100.00, \"exits_per_op\": "
+	    "0.015625, \"exits\": 3.00, \"ops\": 192.00, "
+	    "\"host_ns_per_exit\": 5000.00}",
+	    "{\"n\": 64, \"mode\": \"hypercall\", \"cycles_per_op\": 1000.00, "
+	    "\"guest_insns_per_op\": 20.00, \"exits_per_op\": 1.000000",
+	};
+
+	body = report_of(
+	    "BENCH loop iters=100 insns=0 cycles=1000,1000,1000 "
+	    "loop=1000,1000,1000\n"
+	    "BENCH op=save_fl path=inline iters=100 insns=2 "
+	    "cycles=2000,2100,2200 loop=1000,1000,1000\n"
+	    "BENCH map n=64 mode=hypercall iters=2 ops_per_iter=192 "
+	    "insns=3840 ops=400 multicalls=0 cycles=384000,390000,380000\n"
+	    "BENCH map n=64 mode=hypercall+lazy iters=2 ops_per_iter=192 "
+	    "insns=19200 ops=400 multicalls=3 cycles=19000,19200,19400\n",
+	    "machine.cpu=Test CPU\n"
+	    "map.hypercall.64.exits_per_op=1.000000\n"
+	    "map.hypercall.64.exits=192\nmap.hypercall.64.ops=192\n"
+	    "map.hypercall.64.host_ns_per_exit=400\n"
+	    "map.hypercall_lazy.64.exits_per_op=0.015625\n"
+	    "map.hypercall_lazy.64.exits=3\nmap.hypercall_lazy.64.ops=192\n"
+	    "map.hypercall_lazy.64.host_ns_per_exit=5000\n");
+	cr_assert_eq(r.status, 0, "%s", r.out);
+	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++)
+		cr_assert_not_null(strstr(body, want[i]), "no %s in:\n%s",
+				   want[i], body);
+	cr_assert_not_null(strstr(r.out, "goal, N=64: hypercall+lazy 0.0156 "
+					 "exits per op (<= 0.0312: met), "
+					 "0.050 of hypercall's cycles per op "
+					 "(<= 0.1: met)"),
+			   "%s", r.out);
 	free(body);
 }

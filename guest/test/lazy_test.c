@@ -15,21 +15,15 @@
 #include "pv_backend.h"
 #include "x86.h"
 
-#define PTE_P	0x1ull
-#define PTE_W	0x2ull
 #define LAZY_VA (2ull << 39) /* PML4 slot 2: this test's own mappings */
 #define PAGES	4
 #define MAGIC	0x1a2f00000000000ull
 
 /* The tables that map LAZY_VA, and the frames they map. */
-static uint64_t lazy_pdpt[512]
-    __attribute__((aligned(4096), section(".data.pagetables"))) = {0};
-static uint64_t lazy_pd[512]
-    __attribute__((aligned(4096), section(".data.pagetables"))) = {0};
-static uint64_t lazy_pt[512]
-    __attribute__((aligned(4096), section(".data.pagetables"))) = {0};
-static uint64_t lazy_root[512]
-    __attribute__((aligned(4096), section(".data.pagetables"))) = {0};
+TEST_PAGE_TABLE(lazy_pdpt);
+TEST_PAGE_TABLE(lazy_pd);
+TEST_PAGE_TABLE(lazy_pt);
+TEST_PAGE_TABLE(lazy_root);
 static uint64_t frames[PAGES][512] __attribute__((aligned(4096)));
 
 static bool batching; /* hypercall mode: BATCH ops wait in the queue */
@@ -52,7 +46,7 @@ static uint64_t entry(unsigned i)
 
 static uint64_t maps(unsigned frame)
 {
-	return (uintptr_t)frames[frame] | PTE_P | PTE_W;
+	return (uintptr_t)frames[frame] | TEST_PTE_P | TEST_PTE_W;
 }
 
 static uint64_t at(unsigned page)
@@ -94,15 +88,9 @@ static void expect_flushes(const char *what, enum pv_lazy_why why,
 /* PML4 slot 2 of the running root maps LAZY_VA: set once, at once. */
 static void map_slot(void)
 {
-	uint64_t *root = (uint64_t *)(pv_read_cr3() & ~0xfffull);
-
 	for (unsigned i = 0; i < PAGES; i++)
 		frames[i][0] = MAGIC + i;
-	pv_set_pte((uintptr_t)&lazy_pd[0], (uintptr_t)lazy_pt | PTE_P | PTE_W);
-	pv_set_pte((uintptr_t)&lazy_pdpt[0],
-		   (uintptr_t)lazy_pd | PTE_P | PTE_W);
-	pv_set_pte((uintptr_t)&root[2], (uintptr_t)lazy_pdpt | PTE_P | PTE_W);
-	pv_flush_tlb_one(LAZY_VA);
+	test_map_slot(2, lazy_pdpt, lazy_pd, lazy_pt);
 }
 
 /* Map, leave, touch, unmap: the queue holds them until the leave. */
@@ -294,7 +282,7 @@ void lazy_refused(void)
 		guest_fail("test=lazyfail needs pvops=hypercall");
 	pv_lazy_enter();
 	pv_set_pte((uintptr_t)&lazy_pt[0], maps(0));
-	pv_set_pte((uintptr_t)&lazy_pt[1], (1ull << 51) | PTE_P);
+	pv_set_pte((uintptr_t)&lazy_pt[1], (1ull << 51) | TEST_PTE_P);
 	pv_lazy_leave();
 	guest_fail("test=lazyfail: the refused entry went unnoticed");
 }

@@ -15,8 +15,6 @@
 #include "pv_backend.h"
 #include "x86.h"
 
-#define PTE_P	    0x1ull
-#define PTE_W	    0x2ull
 #define MAP_VA	    (3ull << 39) /* PML4 slot 3: the workload's own */
 #define MAP_MAX	    512		 /* one page table */
 #define FRAMES	    64		 /* page i maps frame i % FRAMES */
@@ -24,12 +22,9 @@
 #define OPS_PER_REP 6144u /* at least: iterations = this / 3N */
 #define STEP_MAX_N  64	  /* single-stepping 3 * 512 ops takes too long */
 
-static uint64_t map_pdpt[512]
-    __attribute__((aligned(4096), section(".data.pagetables"))) = {0};
-static uint64_t map_pd[512]
-    __attribute__((aligned(4096), section(".data.pagetables"))) = {0};
-static uint64_t map_pt[512]
-    __attribute__((aligned(4096), section(".data.pagetables"))) = {0};
+TEST_PAGE_TABLE(map_pdpt);
+TEST_PAGE_TABLE(map_pd);
+TEST_PAGE_TABLE(map_pt);
 static uint64_t frames[FRAMES][512] __attribute__((aligned(4096)));
 static uint64_t ops; /* every op the workload ran */
 static volatile uint64_t db_count;
@@ -47,7 +42,8 @@ static void maps(unsigned n, bool lazy)
 		pv_lazy_enter();
 	for (unsigned i = 0; i < n; i++)
 		pv_set_pte((uintptr_t)&map_pt[i],
-			   (uintptr_t)frames[i % FRAMES] | PTE_P | PTE_W);
+			   (uintptr_t)frames[i % FRAMES] | TEST_PTE_P |
+			       TEST_PTE_W);
 	if (lazy)
 		pv_lazy_leave();
 }
@@ -112,11 +108,8 @@ static void map_bench_run(const struct hvm_start_info *si)
 	mc = q->multicalls;
 	flags = pv_irq_save(); /* no tick flushes a queue */
 	root = (uint64_t *)(pv_read_cr3() & ~0xfffull);
-	pv_set_pte((uintptr_t)&map_pd[0], (uintptr_t)map_pt | PTE_P | PTE_W);
-	pv_set_pte((uintptr_t)&map_pdpt[0], (uintptr_t)map_pd | PTE_P | PTE_W);
-	pv_set_pte((uintptr_t)&root[3], (uintptr_t)map_pdpt | PTE_P | PTE_W);
-	pv_flush_tlb_one(MAP_VA);
-	ops = 4; /* the three entries above and the flush */
+	test_map_slot(3, map_pdpt, map_pd, map_pt);
+	ops = 4; /* its three entries and its flush */
 	iters = n ? OPS_PER_REP / (3 * n) + 1 : 0;
 	if (n)
 		iteration((unsigned)n, lazy); /* warm up */

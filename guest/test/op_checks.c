@@ -182,11 +182,8 @@ static bool memory_intact(unsigned op, uint64_t arg, uint64_t result, char *why,
  * of the image (a frame in RAM, as minivmm requires), even a non-present
  * one whose other bits are arbitrary (no frame is checked there).
  */
-#define PTE_P 0x1ull
-#define PTE_W 0x2ull
 
-static uint64_t pte_scratch[512]
-    __attribute__((aligned(4096), section(".data.pagetables"))) = {0};
+TEST_PAGE_TABLE(pte_scratch);
 static uint64_t pte_turn[SMP_MAX_CPUS];
 
 static uint64_t pte_slot(void)
@@ -202,9 +199,9 @@ static uint64_t pte_value(void)
 	uint64_t turn = pte_turn[smp_cpu()];
 
 	if (turn & 1)
-		return (uintptr_t)pte_scratch | PTE_P | PTE_W |
+		return (uintptr_t)pte_scratch | TEST_PTE_P | TEST_PTE_W |
 		       (turn & 0x7f) << 52; /* bits the CPU ignores */
-	return turn << 32 | PTE_W;
+	return turn << 32 | TEST_PTE_W;
 }
 
 static bool pte_is_arg2(unsigned op, uint64_t arg, uint64_t result, char *why,

@@ -12,8 +12,6 @@
 #include "pv_feature.h"
 #include "x86.h"
 
-#define PTE_P	       0x1ull
-#define PTE_W	       0x2ull
 #define ALT_VA	       (1ull << 39) /* PML4 slot 1: mapped in the alt root only */
 #define MAGIC_A	       0xa11ce0000000000aull
 #define MAGIC_B	       0xb0b000000000000bull
@@ -29,14 +27,10 @@ extern const struct pv_patch_site __pv_patch_bench_start[],
 extern char reloc_scratch[];
 
 /* The second root and its tables: zero in the image, no clearing. */
-static uint64_t alt_pml4[512]
-    __attribute__((aligned(4096), section(".data.pagetables"))) = {0};
-static uint64_t alt_pdpt[512]
-    __attribute__((aligned(4096), section(".data.pagetables"))) = {0};
-static uint64_t alt_pd[512]
-    __attribute__((aligned(4096), section(".data.pagetables"))) = {0};
-static uint64_t alt_pt[512]
-    __attribute__((aligned(4096), section(".data.pagetables"))) = {0};
+TEST_PAGE_TABLE(alt_pml4);
+TEST_PAGE_TABLE(alt_pdpt);
+TEST_PAGE_TABLE(alt_pd);
+TEST_PAGE_TABLE(alt_pt);
 
 /*
  * The two frames the remap test maps at ALT_VA: pages of the kernel's own
@@ -185,11 +179,13 @@ static void check_mmu_ops(void)
 	 * writes it); the kernel's identity map stays in slot 0. */
 	pv_set_pte((uintptr_t)&alt_pml4[0], root[0]);
 	pv_set_pte((uintptr_t)&alt_pml4[1],
-		   (uintptr_t)alt_pdpt | PTE_P | PTE_W);
-	pv_set_pte((uintptr_t)&alt_pdpt[0], (uintptr_t)alt_pd | PTE_P | PTE_W);
-	pv_set_pte((uintptr_t)&alt_pd[0], (uintptr_t)alt_pt | PTE_P | PTE_W);
-	pv_set_pte((uintptr_t)&alt_pt[0], PAGE_A | PTE_P | PTE_W);
-	if (alt_pt[0] != (PAGE_A | PTE_P | PTE_W))
+		   (uintptr_t)alt_pdpt | TEST_PTE_P | TEST_PTE_W);
+	pv_set_pte((uintptr_t)&alt_pdpt[0],
+		   (uintptr_t)alt_pd | TEST_PTE_P | TEST_PTE_W);
+	pv_set_pte((uintptr_t)&alt_pd[0],
+		   (uintptr_t)alt_pt | TEST_PTE_P | TEST_PTE_W);
+	pv_set_pte((uintptr_t)&alt_pt[0], PAGE_A | TEST_PTE_P | TEST_PTE_W);
+	if (alt_pt[0] != (PAGE_A | TEST_PTE_P | TEST_PTE_W))
 		guest_fail("set_pte: the entry is %#llx",
 			   (unsigned long long)alt_pt[0]);
 
@@ -199,7 +195,7 @@ static void check_mmu_ops(void)
 		guest_fail("write_cr3 did not switch to the second root");
 	if (*alt != MAGIC_A)
 		guest_fail("the second root's mapping is not in effect");
-	pv_set_pte((uintptr_t)&alt_pt[0], PAGE_B | PTE_P | PTE_W);
+	pv_set_pte((uintptr_t)&alt_pt[0], PAGE_B | TEST_PTE_P | TEST_PTE_W);
 	pv_flush_tlb_one(ALT_VA);
 	if (*alt != MAGIC_B)
 		guest_fail("flush_tlb_one: the old translation is still used");

@@ -11,6 +11,18 @@
 
 #include "guest.h"
 
+/* ---- test_pages.c: page tables of the tests' own ---- */
+#define TEST_PTE_P 0x1ull /* present */
+#define TEST_PTE_W 0x2ull /* writable */
+/* A page-table page, zero in the image (no clearing needed). */
+#define TEST_PAGE_TABLE(name)                                                  \
+	static uint64_t name[512]                                              \
+	    __attribute__((aligned(4096), section(".data.pagetables")))
+/* Entry (slot) of the running root's PML4 points to (pdpt), its entry 0
+ * to (pd), its entry 0 to (pt): virtual slot << 39 maps through (pt).
+ * Written with set_pte, at once (no lazy section open). */
+void test_map_slot(unsigned slot, uint64_t *pdpt, uint64_t *pd, uint64_t *pt);
+
 /* ---- faults.S: instructions that fault on purpose, with labels ---- */
 /* Read 8 bytes at (addr); fault_read_insn is the load, fault_read_resume
  * the instruction after it. */

@@ -147,6 +147,8 @@ static uint64_t queue(struct pv_lazy *q, uint32_t nr, uint64_t a0, uint64_t a1)
 	if (n == PV_LAZY_MAX) {
 		flush(q, PV_LAZY_FULL);
 		n = q->n;
+		if (n == PV_LAZY_MAX) /* refused, and env.failed returned */
+			return env.hypercall(nr, a0, a1);
 	}
 	q->e[n] = (struct minivmm_mc_entry){
 	    .nr = nr, .args = {a0, a1}, .result = MINIVMM_MC_PENDING};

@@ -320,6 +320,20 @@ Test(lazy, a_refused_entry_is_reported)
 	cr_assert_eq(pte(2), 0);
 }
 
+/* A full queue whose flush was refused (a kernel whose report returns)
+ * is not written past its end: the next op runs at once. */
+Test(lazy, a_full_queue_whose_flush_failed_is_not_overrun)
+{
+	pv_lazy_enter();
+	set_pte(0, (1ull << 51) | 1);
+	for (unsigned i = 1; i < PV_LAZY_MAX; i++)
+		set_pte(1, 0x5003);
+	set_pte(2, 0x6003);
+	cr_assert_eq(failures, 1);
+	cr_assert_eq(guest.q.n, PV_LAZY_MAX);
+	cr_assert_eq(pte(2), 0x6003, "the op after the refusal waited");
+}
+
 /* Only BATCH ops queue: every other number runs at once. */
 Test(lazy, only_batch_ops_are_queued)
 {

@@ -22,23 +22,22 @@ extern pv_patch_hypercall_port
 extern pv_lazy_cpus
 extern pv_lazy_hypercall
 
-; HYPERCALL_STUB name, number
+; HYPERCALL_STUB name, number. The slow path is a tail jump to a label
+; of its own, with the stack as the call left it: code after the ret that
+; only the branch reaches would have no unwind rule (pvcheck refuses it).
 %macro HYPERCALL_STUB 2
 global %1
 %1:
+        mov eax, %2
         cmp dword [rel pv_lazy_cpus], 0
-        jne %%lazy
+        jne pv_hc_lazy
         push rdx
 PV_CALLBACK_SITE pv_patch_hypercall_port
         mov edx, strict dword 0     ; the port, written at boot
 PV_CALLBACK_SITE_END
-        mov eax, %2
         out dx, eax
         pop rdx
         ret
-%%lazy:
-        mov eax, %2
-        jmp pv_hc_lazy
 %endmacro
 
 ; One stub per op of the list (pv_hc_NAME), and the null call.

@@ -264,6 +264,24 @@ Test(pvcheck, a_call_below_the_site_depth_is_refused)
 }
 
 /* A global label reached with a deeper stack needs an UNWIND_HINT. */
+Test(pvcheck, code_only_a_branch_reaches_is_refused)
+{
+	pvcheck("--list-unwind", BUILD_DIR "/tests/pvcheck/branch_only.elf");
+	cr_assert_eq(r.status, 1, "%s", r.out);
+	cr_assert_not_null(strstr(r.out, "unwind: the jump at stub+0x2 lands "
+					 "on stub.slow+0, which has no unwind "
+					 "rule"),
+			   "%s", r.out);
+	cr_assert_null(strstr(r.out, "unwind table:"), "%s", r.out);
+}
+
+Test(pvcheck, a_tail_jump_to_a_label_of_its_own_is_accepted)
+{
+	pvcheck("--list-unwind", BUILD_DIR "/tests/pvcheck/ok_tail_jump.elf");
+	cr_assert_eq(r.status, 0, "%s", r.out);
+	cr_assert_not_null(strstr(r.out, "unwind table:"), "%s", r.out);
+}
+
 Test(pvcheck, a_label_the_unwinder_cannot_follow_is_refused)
 {
 	pvcheck("--list-unwind", BUILD_DIR "/tests/pvcheck/hint_needed.elf");

@@ -243,6 +243,15 @@ void pvc_hints_free(void);
  */
 bool pvc_code_rows(const struct pvc_image *img, pvc_emit_row *emit);
 
+/* A jump or conditional jump the assembly follower met, with a rule in
+ * force: its target must have a rule too (unwind.c checks), or a
+ * backtrace from there would stop early. */
+struct pvc_branch {
+	uint64_t from, to;
+};
+/* The branches of the last pvc_code_rows(); valid until the next. */
+size_t pvc_code_branches(const struct pvc_branch **out);
+
 /* ---- unwind.c: the unwind table (include/pv_unwind.h) ---- */
 
 /* What an unwinder needs at one offset of a proven site. */

@@ -106,6 +106,38 @@ static struct pvc_row *row_at(uint64_t ip)
 	return lo ? &rows[lo - 1] : NULL;
 }
 
+/*
+ * Every branch the assembly follower met must land where the rows have a
+ * rule: code after a ret or jmp that only a branch reaches gets none from
+ * a follower that goes straight on, and a CPU stopped there would have a
+ * backtrace that stops at once (the live switch then counts its stack as
+ * cut). The fix is in the code: put it where the flow reaches it, or make
+ * the branch a tail jump to a label of its own.
+ */
+static bool branch_targets_have_rules(const struct pvc_image *img)
+{
+	const struct pvc_branch *b;
+	size_t n = pvc_code_branches(&b);
+	bool ok = true;
+
+	for (size_t i = 0; i < n; i++) {
+		const struct pvc_row *r = row_at(b[i].to);
+		char from[96], to[96];
+
+		if (r && r->type != PV_UW_UNDEF)
+			continue;
+		pvc_where(img, b[i].from, from, sizeof(from));
+		pvc_where(img, b[i].to, to, sizeof(to));
+		pvc_violation("unwind: the jump at %s lands on %s, which has "
+			      "no unwind rule: code only a branch reaches; "
+			      "put it where the flow goes on, or jump to a "
+			      "label of its own",
+			      from, to);
+		ok = false;
+	}
+	return ok;
+}
+
 static void sort_rows(void)
 {
 	qsort(rows, nrows, sizeof(*rows), row_by_ip);
@@ -311,6 +343,7 @@ bool pvc_unwind_build(const struct pvc_image *img, uint8_t **blob, size_t *len)
 	ok = pvc_code_rows(img, add_row);
 	sort_rows();
 	compact();
+	ok = branch_targets_have_rules(img) && ok;
 	ok = add_site_rows(img) && ok;
 	sort_rows();
 	compact();

@@ -7,7 +7,10 @@
  *   - assembly: rsp followed from each global label (a function entry:
  *     the return address at [rsp]) as objtool does, instruction by
  *     instruction; an UNWIND_HINT (guest/unwind_hint.inc) says what it
- *     cannot know (32-bit code, exception stubs, a trap frame).
+ *     cannot know (32-bit code, exception stubs, a trap frame). The
+ *     follower goes straight on, not along branches: it keeps each
+ *     jump's target for unwind.c, which refuses a target that only a
+ *     branch reaches (code after a ret or jmp with no label or hint).
  * The rows go to the caller's emit function (unwind.c keeps them).
  */
 #include <dwarf.h>
@@ -277,6 +280,39 @@ static void step(const cs_insn *in, struct pvc_row *r)
 		*r = (struct pvc_row){.ip = r->ip, .type = PV_UW_UNDEF};
 }
 
+static struct pvc_branch *branches;
+static size_t nbranches, branches_cap;
+
+size_t pvc_code_branches(const struct pvc_branch **out)
+{
+	*out = branches;
+	return nbranches;
+}
+
+/* (in) jumps to a fixed address (jmp or jcc rel): keep it. */
+static void note_branch(const cs_insn *in)
+{
+	const cs_x86 *x = &in->detail->x86;
+	bool jump = false;
+
+	for (unsigned g = 0; g < in->detail->groups_count; g++)
+		jump |= in->detail->groups[g] == CS_GRP_JUMP;
+	if (!jump || x->op_count != 1 || x->operands[0].type != X86_OP_IMM)
+		return;
+	if (nbranches == branches_cap) {
+		size_t cap = branches_cap ? 2 * branches_cap : 256;
+		struct pvc_branch *grown =
+		    realloc(branches, cap * sizeof(*branches));
+
+		if (!grown)
+			exit(2);
+		branches = grown;
+		branches_cap = cap;
+	}
+	branches[nbranches++] =
+	    (struct pvc_branch){in->address, (uint64_t)x->operands[0].imm};
+}
+
 /*
  * Follow one instruction of assembly at (*addr), which no CFI covers: its
  * row, then the rule after it. (*r) is the rule flowing in and out.
@@ -313,6 +349,8 @@ static void follow_insn(const struct pvc_image *img, pvc_emit_row *emit,
 		(*addr)++;
 		return;
 	}
+	if (r->type != PV_UW_UNDEF && r->type != PV_UW_END)
+		note_branch(in);
 	step(in, r);
 	*addr += in->size;
 	cs_free(in, 1);
@@ -325,6 +363,7 @@ bool pvc_code_rows(const struct pvc_image *img, pvc_emit_row *emit)
 	struct pvc_section sec;
 	bool ok = true;
 
+	nbranches = 0;
 	for (unsigned s = 0; pvc_exec_section(img, s, &sec); s++) {
 		uint64_t addr = pvc_addr(img, sec.start);
 		uint64_t end = pvc_addr(img, sec.end);

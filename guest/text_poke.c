@@ -9,7 +9,9 @@
  * read-only data and the unwind table read-only, the data, BSS and
  * stacks writable, none of them executable; the out-of-line copies of
  * live patching read-only and executable. Memory outside the image keeps
- * what entry.S gave it. CR0.WP is on (entry.S), so a
+ * what entry.S gave it. Its entries go through the set_pte op (before
+ * boot patching: the native store, reached through pv_ops). CR0.WP is on
+ * (entry.S), so a
  * write to text faults even at CPL 0; traps.c says so in its report
  * (text_fault_why).
  *
@@ -26,6 +28,7 @@
  */
 #include "guest.h"
 #include "patch.h"
+#include "pv_ops.h"
 #include "x86.h"
 
 #define PAGE	 4096ull
@@ -118,13 +121,17 @@ void text_protect(void)
 		for (unsigned i = 0; i < 512; i++) {
 			uintptr_t a = big + i * PAGE;
 
-			kernel_pt[k][i] = a | page_rights(a);
+			pv_set_pte((uintptr_t)&kernel_pt[k][i],
+				   a | page_rights(a));
 		}
-		*pde = (uintptr_t)kernel_pt[k] | PTE_P | PTE_W;
+		pv_set_pte((uintptr_t)pde,
+			   (uintptr_t)kernel_pt[k] | PTE_P | PTE_W);
 	}
-	poke_pd[0] = (uintptr_t)poke_pt | PTE_P | PTE_W;
-	poke_pdpt[0] = (uintptr_t)poke_pd | PTE_P | PTE_W;
-	pml4[POKE_PML4] = (uintptr_t)poke_pdpt | PTE_P | PTE_W;
+	pv_set_pte((uintptr_t)&poke_pd[0], (uintptr_t)poke_pt | PTE_P | PTE_W);
+	pv_set_pte((uintptr_t)&poke_pdpt[0],
+		   (uintptr_t)poke_pd | PTE_P | PTE_W);
+	pv_set_pte((uintptr_t)&pml4[POKE_PML4],
+		   (uintptr_t)poke_pdpt | PTE_P | PTE_W);
 	text_reload_cr3();
 	protected = true;
 }

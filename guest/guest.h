@@ -289,6 +289,8 @@ void smp_stacks_recorded(uint64_t *recorded, uint64_t *incomplete);
  * not step from, and why (an enum unwind_stop). */
 struct unwind_frame;
 void smp_first_cut(struct unwind_frame *at, int *why);
+/* The most bytes of its stack CPU (cpu) has used so far. */
+size_t smp_stack_high_water(unsigned cpu);
 /* Rendezvous begun so far (it grows as each one opens). */
 uint64_t smp_rendezvous_count(void);
 /* Run fn(arg) on AP (cpu), which must be idle. */

@@ -72,6 +72,30 @@ void smp_stacks_recorded(uint64_t *recorded, uint64_t *incomplete)
 	*incomplete = rv.cut;
 }
 
+/*
+ * The most of its stack CPU (cpu) ever used: the stacks start zero (a
+ * NOLOAD section) and grow down, so the lowest byte that is not zero
+ * marks the deepest point reached. AP n's stack is the n-th of
+ * ap_stacks; CPU 0's is entry.S's boot stack, the other part of the
+ * .stack section (before or after them, as the link put it).
+ */
+size_t smp_stack_high_water(unsigned cpu)
+{
+	extern char __stack_start[];
+	const char *boot = &ap_stacks[0] == &__stack_start[0]
+			       ? ap_stacks + (SMP_MAX_CPUS - 1) * SMP_STACK_SIZE
+			       : __stack_start;
+	const char *lo =
+	    cpu ? ap_stacks + (size_t)(cpu - 1) * SMP_STACK_SIZE : boot;
+	size_t i = 0;
+
+	if (cpu >= SMP_MAX_CPUS)
+		return 0;
+	while (i < SMP_STACK_SIZE && !lo[i])
+		i++;
+	return SMP_STACK_SIZE - i;
+}
+
 void smp_first_cut(struct unwind_frame *at, int *why)
 {
 	*at = rv.first_cut;

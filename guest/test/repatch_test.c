@@ -313,6 +313,10 @@ void repatch_selftest(void)
 			   "site",
 			   (unsigned long long)cut);
 	}
-	printf("smp: %llu spurious rendezvous IPIs\n",
+	printf("smp: %llu spurious rendezvous IPIs; stack high water:",
 	       (unsigned long long)smp_spurious_ipis());
+	for (unsigned c = 0; c < ncpus; c++)
+		printf(" CPU %u %llu", c,
+		       (unsigned long long)smp_stack_high_water(c));
+	printf(" of %u bytes\n", SMP_STACK_SIZE);
 }

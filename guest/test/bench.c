@@ -127,14 +127,36 @@ static bool count_step(struct trap_frame *f)
 	return true;
 }
 
+uint64_t test_step_count(void (*fn)(void *), void *arg)
+{
+	trap_fn old = trap_set_handler(TRAP_DB, count_step);
+
+	db_count = 0;
+	step_on();
+	fn(arg);
+	step_off();
+	trap_set_handler(TRAP_DB, old);
+	return db_count;
+}
+
+struct loop_call {
+	bench_fn *fn;
+	uint64_t iters, arg;
+};
+
+static void run_loop(void *p)
+{
+	const struct loop_call *c = p;
+
+	c->fn(c->iters, c->arg);
+}
+
 /* Single-step (fn) for (iters) iterations; the #DB count. */
 static uint64_t steps(bench_fn *fn, uint64_t iters, uint64_t arg)
 {
-	db_count = 0;
-	step_on();
-	fn(iters, arg);
-	step_off();
-	return db_count;
+	struct loop_call c = {fn, iters, arg};
+
+	return test_step_count(run_loop, &c);
 }
 
 /*
@@ -147,10 +169,8 @@ static uint64_t count_insns(bench_fn *fn, uint64_t arg)
 {
 	uint64_t body, loop;
 
-	trap_set_handler(TRAP_DB, count_step);
 	body = steps(fn, 2, arg) - steps(fn, 1, arg);
 	loop = steps(bench_loop, 2, 0) - steps(bench_loop, 1, 0);
-	trap_set_handler(TRAP_DB, NULL);
 	pv_irq_disable();
 	return body - loop;
 }

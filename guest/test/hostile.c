@@ -133,7 +133,7 @@ static void multicall(struct tally *t, uint64_t mem)
 	    {MINIVMM_HC_SET_PTE, 0, 1, MINIVMM_EINVAL, true}, /* misaligned */
 	};
 	unsigned k = (unsigned)(rnd() % 6), n, b;
-	uint64_t got;
+	uint64_t gpa;
 
 	for (unsigned i = 0; i < sizeof(mc) / sizeof(mc[0]); i++)
 		mc[i] = (struct minivmm_mc_entry){.nr = MINIVMM_HC_NULL,
@@ -148,22 +148,22 @@ static void multicall(struct tally *t, uint64_t mem)
 		n = (unsigned)(rnd() % 8 + 1);
 		switch (rnd() % 5) {
 		case 0:
-			got = (uintptr_t)mc + rnd() % 7 + 1;
+			gpa = (uintptr_t)mc + rnd() % 7 + 1;
 			break;
 		case 1:
-			got = rnd() % MINIVMM_GUARD_BYTES & ~7ull;
+			gpa = rnd() % MINIVMM_GUARD_BYTES & ~7ull;
 			break;
 		case 2:
-			got = mem + (rnd() % (1ull << 40) & ~7ull);
+			gpa = mem + (rnd() % (1ull << 40) & ~7ull);
 			break;
 		case 3:
-			got = mem - (n - 1) * sizeof(mc[0]) - 8;
+			gpa = mem - (n - 1) * sizeof(mc[0]) - 8;
 			break;
 		default:
-			got = UINT64_MAX - (rnd() % 4096 | 7);
+			gpa = UINT64_MAX - (rnd() % 4096 | 7);
 			break;
 		}
-		expect(t, MINIVMM_HC_MULTICALL, got, n, MINIVMM_EINVAL);
+		expect(t, MINIVMM_HC_MULTICALL, gpa, n, MINIVMM_EINVAL);
 		return;
 	case 2:
 		b = (unsigned)(rnd() % (sizeof(bad) / sizeof(bad[0])));
@@ -173,8 +173,7 @@ static void multicall(struct tally *t, uint64_t mem)
 		    .pad = bad[b].pad,
 		    .args = {bad[b].arg0 + 0x1000, 0x3},
 		    .result = MINIVMM_MC_PENDING};
-		got = expect(t, MINIVMM_HC_MULTICALL, (uintptr_t)mc, n, k);
-		(void)got;
+		expect(t, MINIVMM_HC_MULTICALL, (uintptr_t)mc, n, k);
 		t->refused++;
 		t->multicalls++;
 		t->entries += k + bad[b].run;

@@ -27,15 +27,6 @@ TEST_PAGE_TABLE(map_pd);
 TEST_PAGE_TABLE(map_pt);
 static uint64_t frames[FRAMES][512] __attribute__((aligned(4096)));
 static uint64_t ops; /* every op the workload ran */
-static volatile uint64_t db_count;
-
-static bool count_step(struct trap_frame *f)
-{
-	(void)f;
-	db_count++;
-	return true;
-}
-
 static void maps(unsigned n, bool lazy)
 {
 	if (lazy)
@@ -79,15 +70,16 @@ static void iteration(unsigned n, bool lazy)
 	ops += 3ull * n;
 }
 
-static uint64_t step_iteration(unsigned n, bool lazy)
+struct map_args {
+	unsigned n;
+	bool lazy;
+};
+
+static void stepped_iteration(void *p)
 {
-	trap_set_handler(TRAP_DB, count_step);
-	db_count = 0;
-	step_on();
-	iteration(n, lazy);
-	step_off();
-	trap_set_handler(TRAP_DB, NULL);
-	return db_count;
+	const struct map_args *a = p;
+
+	iteration(a->n, a->lazy);
 }
 
 static void map_bench_run(const struct hvm_start_info *si)
@@ -113,11 +105,9 @@ static void map_bench_run(const struct hvm_start_info *si)
 	iters = n ? OPS_PER_REP / (3 * n) + 1 : 0;
 	if (n)
 		iteration((unsigned)n, lazy); /* warm up */
-	if (n && n <= STEP_MAX_N) {
-		uint64_t one = step_iteration((unsigned)n, lazy);
-
-		insns = one;
-	}
+	if (n && n <= STEP_MAX_N)
+		insns = test_step_count(stepped_iteration,
+					&(struct map_args){(unsigned)n, lazy});
 	for (int r = 0; r < MAP_REPS; r++) {
 		uint64_t t0 = rdtsc();
 
@@ -133,8 +123,7 @@ static void map_bench_run(const struct hvm_start_info *si)
 	       "insns=%llu ops=%llu multicalls=%llu cycles=",
 	       (unsigned long long)n, pv_mode_name(paravirt_mode()),
 	       lazy ? "+lazy" : "", (unsigned long long)iters,
-	       (unsigned long long)(3 * n),
-	       (unsigned long long)(n <= STEP_MAX_N ? insns : 0),
+	       (unsigned long long)(3 * n), (unsigned long long)insns,
 	       (unsigned long long)ops,
 	       (unsigned long long)(q->multicalls - mc));
 	for (int r = 0; r < MAP_REPS; r++)

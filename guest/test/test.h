@@ -37,6 +37,10 @@ extern const char fault_write_insn[], fault_write_resume[];
 /* A ret: where a call into memory that must not run resumes. */
 extern const char fault_exec_resume[];
 
+/* ---- bench.c: counting instructions ---- */
+/* Run fn(arg) single-stepped: the instructions it executed (#DB traps). */
+uint64_t test_step_count(void (*fn)(void *), void *arg);
+
 /* ---- bench_loops.S: single-stepping ---- */
 /* Set RFLAGS.TF: every instruction after it raises #DB, until step_off. */
 void step_on(void);

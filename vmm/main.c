@@ -2,7 +2,8 @@
 /*
  * main.c: minivmm's start-up order: options, guest memory, the PVH image,
  * start_info and the ACPI tables, then KVM, the BSP's entry state, the
- * vCPU threads, the timeout, the seccomp sandbox, and the exit loops. The guest
+ * vCPU threads, the debugger (--gdb), the timeout, the seccomp sandbox,
+ * and the exit loops. The guest
  * image is validated before /dev/kvm is even opened; nothing is set up after
  * the sandbox.
  */
@@ -47,9 +48,15 @@ int main(int argc, char **argv)
 	if (opts.stats)
 		stats.hc_hist = vmm_stats_histogram();
 	vmm_run_prepare(&vm, &opts, &stats);
+	if (opts.gdb_on)
+		vmm_gdb_start(&vm, &opts.gdb);
 	vmm_timeout_arm(opts.timeout);
-	if (!opts.no_sandbox)
-		vmm_sandbox_install(&vm);
+	if (!opts.no_sandbox) {
+		struct vmm_sandbox_io io = {0};
+
+		vmm_gdb_sandbox_io(&io);
+		vmm_sandbox_install(&vm, &io);
+	}
 	status = vmm_run();
 	if (opts.stats)
 		vmm_stats_print(&stats);

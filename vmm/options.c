@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "gdb.h"
 #include "vmm.h"
 
 #define VMM_VERSION	"0.1.0"
@@ -33,6 +34,9 @@ static void usage(FILE *f)
 	    "(exit 124)\n"
 	    "  -s, --stats           print exit and hypercall counts at "
 	    "exit\n"
+	    "      --gdb ADDR        wait for gdb on 127.0.0.1:PORT or "
+	    "unix:PATH\n"
+	    "                        before the first instruction\n"
 	    "      --no-sandbox      no seccomp filter (for debugging)\n"
 	    "      --sandbox-probe   let the guest try forbidden syscalls "
 	    "(tests only)\n"
@@ -146,6 +150,7 @@ int vmm_parse_args(int argc, char **argv, struct vmm_opts *o)
 	    {"stats", no_argument, NULL, 's'},
 	    {"no-sandbox", no_argument, NULL, 'S'},
 	    {"sandbox-probe", no_argument, NULL, 'P'},
+	    {"gdb", required_argument, NULL, 'g'},
 	    {"help", no_argument, NULL, 'h'},
 	    {"version", no_argument, NULL, 'V'},
 	    {NULL, 0, NULL, 0},
@@ -200,6 +205,17 @@ int vmm_parse_args(int argc, char **argv, struct vmm_opts *o)
 		case 'P':
 			o->sandbox_probe = true;
 			break;
+		case 'g': {
+			char why[160];
+
+			if (!gdb_addr_parse(optarg, &o->gdb, why,
+					    sizeof(why))) {
+				fprintf(stderr, "%s: %s\n", prog, why);
+				return VMM_STATUS_USAGE;
+			}
+			o->gdb_on = true;
+			break;
+		}
 		case 'h':
 			usage(stdout);
 			return printed();

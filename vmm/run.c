@@ -109,6 +109,16 @@ static bool stopped(struct vmm_run *r)
 	       VMM_CONTINUE;
 }
 
+void vmm_run_stop(int status)
+{
+	stop(&the_run, status);
+}
+
+bool vmm_run_ending(void)
+{
+	return stopped(&the_run) || the_run.timed_out;
+}
+
 /* A monotonic clock in ns; the vDSO answers it, so no syscall. */
 static uint64_t now_ns(void)
 {
@@ -500,12 +510,30 @@ static int handle_exit(struct vmm_run *r, struct vmm_vcpu *vcpu)
 	return status;
 }
 
+/* An exit that is the debugger's (--gdb): a debug exit, or a breakpoint
+ * that is an I/O exit. Counted, handed to the stub; true if it was. */
+static bool gdb_exit(struct vmm_run *r, struct vmm_vcpu *vcpu)
+{
+	uint32_t reason = vcpu->run->exit_reason;
+
+	if (reason == KVM_EXIT_DEBUG)
+		vmm_gdb_debug_exit(vcpu);
+	else if (reason != KVM_EXIT_IO || !vmm_gdb_io_exit(vcpu))
+		return false;
+	pthread_mutex_lock(&r->exit_lock);
+	r->stats->exits[reason]++;
+	pthread_mutex_unlock(&r->exit_lock);
+	return true;
+}
+
 /* Run (vcpu) until some vCPU ends the run. */
 static void vcpu_loop(struct vmm_run *r, struct vmm_vcpu *vcpu)
 {
 	while (!stopped(r)) {
 		int status;
 
+		if (vmm_gdb_active())
+			vmm_gdb_park(vcpu);
 		/* EAGAIN: an AP's first KVM_RUN after INIT, on this host. */
 		if (ioctl(vcpu->fd, KVM_RUN, 0) < 0) {
 			if (errno != EINTR && errno != EAGAIN)
@@ -520,6 +548,8 @@ static void vcpu_loop(struct vmm_run *r, struct vmm_vcpu *vcpu)
 			}
 			continue;
 		}
+		if (vmm_gdb_active() && gdb_exit(r, vcpu))
+			continue;
 		pthread_mutex_lock(&r->exit_lock);
 		status = stopped(r) ? VMM_CONTINUE : handle_exit(r, vcpu);
 		if (status != VMM_CONTINUE)
@@ -586,5 +616,6 @@ int vmm_run(void)
 	    status != VMM_STATUS_TIMEOUT)
 		status = output_failed(&r->console);
 	pthread_mutex_unlock(&r->exit_lock);
+	vmm_gdb_finish(status);
 	return status;
 }

@@ -3,13 +3,13 @@
  * sandbox.c: the seccomp filter (libseccomp) minivmm installs once the VM
  * is set up, before the first KVM_RUN, on every thread (TSYNC). From then
  * on it may only run the vCPUs and read or write their registers (ioctl
- * on a vCPU fd, with the request checked), write to stdout and stderr,
- * wait for them to take more (poll), read the clock, take the exit lock
- * (futex), kick another vCPU thread (tgkill), return from a signal and
- * exit. openat fails with
- * EPERM (so a probe can see the sandbox and report it); any other syscall
- * is a violation: SIGSYS, a message naming the syscall, exit status
- * VMM_STATUS_SANDBOX.
+ * on a vCPU fd, with the request checked), write to stdout and stderr
+ * (with --gdb also read and write the debugger's connection and the
+ * stub's wake-up pipe, and use the guest-debug ioctls), wait for them to take
+ * more (poll), read the clock, take the exit lock (futex), kick another vCPU
+ * thread (tgkill), return from a signal and exit. openat fails with EPERM (so a
+ * probe can see the sandbox and report it); any other syscall is a violation:
+ * SIGSYS, a message naming the syscall, exit status VMM_STATUS_SANDBOX.
  */
 #include <err.h>
 #include <errno.h>
@@ -30,6 +30,14 @@
 static const unsigned long vcpu_ioctls[] = {
     KVM_RUN,	   KVM_GET_REGS,     KVM_SET_REGS,     KVM_GET_SREGS,
     KVM_SET_SREGS, KVM_GET_MP_STATE, KVM_SET_MP_STATE,
+};
+
+/* And with --gdb, the stub's: guest debugging, the FPU registers, and
+ * handing an int3 or #DB back to the guest. */
+static const unsigned long debug_ioctls[] = {
+    KVM_SET_GUEST_DEBUG, KVM_GET_FPU,	    KVM_SET_FPU,
+    KVM_GET_DEBUGREGS,	 KVM_SET_DEBUGREGS, KVM_GET_VCPU_EVENTS,
+    KVM_SET_VCPU_EVENTS,
 };
 
 /*
@@ -155,7 +163,32 @@ static void load_filter(void)
 		err(VMM_STATUS_HOST, "seccomp: load the filter");
 }
 
-void vmm_sandbox_install(const struct vmm_vm *vm)
+static void allow_vcpu_ioctls(scmp_filter_ctx ctx, const struct vmm_vm *vm,
+			      const unsigned long *reqs, size_t n)
+{
+	for (unsigned c = 0; c < vm->ncpus; c++)
+		for (size_t i = 0; i < n; i++) {
+			struct scmp_arg_cmp a[] = {
+			    SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)vm->vcpus[c].fd),
+			    SCMP_A1(SCMP_CMP_EQ, reqs[i]),
+			};
+
+			allow(ctx, SCMP_SYS(ioctl), 2, a);
+		}
+}
+
+/* read(2) or write(2) (nr) on each of (fds). */
+static void allow_fds(scmp_filter_ctx ctx, int nr, const int *fds, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++) {
+		struct scmp_arg_cmp a[] = {SCMP_A0(SCMP_CMP_EQ, fds[i])};
+
+		allow(ctx, nr, 1, a);
+	}
+}
+
+void vmm_sandbox_install(const struct vmm_vm *vm,
+			 const struct vmm_sandbox_io *io)
 {
 	struct sigaction sa = {.sa_sigaction = on_sigsys,
 			       .sa_flags = SA_SIGINFO};
@@ -176,16 +209,19 @@ void vmm_sandbox_install(const struct vmm_vm *vm)
 		err(VMM_STATUS_HOST, "sigaction (SIGSYS)");
 
 	/* (libseccomp refuses rules that repeat the default action.) */
-	for (unsigned c = 0; other != SCMP_ACT_ALLOW && c < vm->ncpus; c++)
-		for (unsigned i = 0;
-		     i < sizeof(vcpu_ioctls) / sizeof(vcpu_ioctls[0]); i++) {
-			struct scmp_arg_cmp a[] = {
-			    SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)vm->vcpus[c].fd),
-			    SCMP_A1(SCMP_CMP_EQ, vcpu_ioctls[i]),
-			};
-
-			allow(ctx, SCMP_SYS(ioctl), 2, a);
+	if (other != SCMP_ACT_ALLOW) {
+		allow_vcpu_ioctls(ctx, vm, vcpu_ioctls,
+				  sizeof(vcpu_ioctls) / sizeof(vcpu_ioctls[0]));
+		if (io && io->debug_ioctls)
+			allow_vcpu_ioctls(ctx, vm, debug_ioctls,
+					  sizeof(debug_ioctls) /
+					      sizeof(debug_ioctls[0]));
+		if (io) {
+			allow_fds(ctx, SCMP_SYS(read), io->read_fds, io->nread);
+			allow_fds(ctx, SCMP_SYS(write), io->write_fds,
+				  io->nwrite);
 		}
+	}
 	for (int fd = 1; other != SCMP_ACT_ALLOW && fd <= 2; fd++) {
 		struct scmp_arg_cmp a[] = {SCMP_A0(SCMP_CMP_EQ, fd)};
 

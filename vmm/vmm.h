@@ -14,6 +14,7 @@
 
 #include <linux/kvm.h>
 
+#include "gdb.h"
 #include "minivmm_abi.h"
 
 /* Exit statuses of minivmm (docs/running.md lists them with examples). */
@@ -31,6 +32,7 @@ enum vmm_status {
 	VMM_STATUS_FAIL_ENTRY = 84,   /* KVM_EXIT_FAIL_ENTRY */
 	VMM_STATUS_UNKNOWN_EXIT = 85, /* an exit reason minivmm does not know */
 	VMM_STATUS_HYPERCALL = 86,    /* a hypercall with a bad argument */
+	VMM_STATUS_KILLED = 87,	      /* gdb killed the guest (--gdb) */
 	VMM_STATUS_SANDBOX = 88,      /* a syscall the sandbox forbids */
 	VMM_STATUS_TIMEOUT = 124,     /* --timeout expired */
 };
@@ -61,6 +63,8 @@ struct vmm_opts {
 	bool stats;		/* --stats: print exit counts at exit */
 	bool no_sandbox;	/* --no-sandbox: no seccomp filter */
 	bool sandbox_probe;	/* --sandbox-probe: the test-only hypercall */
+	bool gdb_on;		/* --gdb given */
+	struct gdb_addr gdb;	 /* --gdb ADDR */
 };
 
 /*
@@ -364,11 +368,20 @@ const char *vmm_hypercall_name(uint32_t nr);
 
 /* ---- sandbox.c: the seccomp filter ---- */
 
+/* What the sandbox lets through besides the run loop's own: --gdb's. */
+struct vmm_sandbox_io {
+	int read_fds[4], write_fds[4]; /* read(2) and write(2) on these */
+	unsigned nread, nwrite;
+	bool debug_ioctls; /* the stub's vCPU ioctls (guest debug, FPU...) */
+};
+
 /*
- * Allow from now on only what the run loop needs (docs/security.md). Call
- * after every other setup step, timer included, before vmm_run().
+ * Allow from now on only what the run loop needs (docs/security.md), and
+ * what (io) adds (may be NULL). Call after every other setup step, timer
+ * and debugger included, before vmm_run().
  */
-void vmm_sandbox_install(const struct vmm_vm *vm);
+void vmm_sandbox_install(const struct vmm_vm *vm,
+			 const struct vmm_sandbox_io *io);
 
 /* ---- stats.c: --stats ---- */
 
@@ -423,5 +436,48 @@ void vmm_timeout_arm(double seconds);
  * exit status.
  */
 int vmm_run(void);
+
+/* End the run with (status), unless it has ended: every vCPU stops. */
+void vmm_run_stop(int status);
+
+/* True once the run is ending: a status was reached, or --timeout. */
+bool vmm_run_ending(void);
+
+/* ---- gdb_stub.c: the GDB remote stub (--gdb; gdb.h has its parts) ---- */
+
+/*
+ * Probe what this host's KVM delivers (gdb_probe.c), listen on (addr)
+ * and wait for gdb's one connection, then start the stub's thread with
+ * every vCPU held before its first instruction. Call after
+ * vmm_run_prepare() and before the sandbox.
+ */
+void vmm_gdb_start(struct vmm_vm *vm, const struct gdb_addr *addr);
+
+/* True while a debugger is attached: the vCPU loops call the two below. */
+bool vmm_gdb_active(void);
+
+/* At the top of (vcpu)'s loop: wait while the debugger holds it. */
+void vmm_gdb_park(struct vmm_vcpu *vcpu);
+
+/*
+ * (vcpu) exited with KVM_EXIT_DEBUG: a stop for gdb (the VM stops and
+ * this returns when gdb resumes it) or an int3 or #DB of the guest's
+ * own, handed back to it. Call without the exit lock.
+ */
+void vmm_gdb_debug_exit(struct vmm_vcpu *vcpu);
+
+/*
+ * (vcpu) exited with port I/O: true if it was an `out dx, al` breakpoint
+ * (the stub's Z0 where int3 does not exit: gdb_stub.c), which is then a
+ * stop for gdb, as above; false for the guest's own I/O. Call without
+ * the exit lock.
+ */
+bool vmm_gdb_io_exit(struct vmm_vcpu *vcpu);
+
+/* The run ended with (status): tell gdb ("W"), end the session. */
+void vmm_gdb_finish(int status);
+
+/* Add the stub's file descriptors and ioctls to (io), for the sandbox. */
+void vmm_gdb_sandbox_io(struct vmm_sandbox_io *io);
 
 #endif /* VMM_H */

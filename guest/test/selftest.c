@@ -5,7 +5,7 @@
  * failures a test asks for on the command line (test=ud2|pf|spin|fail|
  * nested|textwrite|oolwrite) to prove that failures are seen, and the long
  * self-tests: test=unwind (unwind_test.c), test=repatch[,N] (repatch_test.c),
- * test=switchrace[,N] (switch_race.c). An unknown name fails the run.
+ * test=switchrace[,N] (switch_race.c), test=gdb (gdb_test.c). An unknown name fails the run.
  */
 #include "test.h"
 #include "minivmm_abi.h"
@@ -147,6 +147,7 @@ static const struct {
     {"oolwrite", false, ool_stray_write},
     {"unwind", false, unwind_selftest},
     {"lazyfail", false, lazy_refused},
+    {"gdb", false, gdb_selftest},
     {"repatch", true, repatch_selftest},	/* test=repatch[,N] */
     {"switchrace", true, switch_race_selftest}, /* test=switchrace[,N] */
 };
@@ -174,7 +175,7 @@ static void selftest_forced(const struct hvm_start_info *si)
 	memcpy(shown, v, (size_t)n);
 	shown[n] = '\0';
 	guest_fail("test=%s: no such test (ud2, pf, spin, fail, nested, "
-		   "textwrite, oolwrite, unwind, lazyfail, repatch[,N], "
+		   "textwrite, oolwrite, unwind, lazyfail, gdb, repatch[,N], "
 		   "switchrace[,N])",
 		   shown);
 }

@@ -55,6 +55,16 @@ void text_selftest(void);
 void text_stray_write(void);
 void ool_stray_write(void);
 
+/* ---- gdb_test.c: test=gdb, for the debugger's tests ---- */
+/* Step-through and watch targets, then spin until gdb writes
+ * gdb_release (tests/test_gdb.c). */
+void gdb_selftest(void);
+/* The patched save_fl site gdb steps through; the watched variable; the
+ * one gdb writes. Global, so gdb finds them by name. */
+unsigned long gdb_save_fl(void);
+extern volatile uint64_t gdb_watched;
+extern volatile uint32_t gdb_release;
+
 /* ---- test_args.c: a test= word's argument ---- */
 /* test=NAME,N: N; (fallback) without ",N". Fails the run if N is no
  * number. */

@@ -1,0 +1,58 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# gdb_session.sh: one debugging session, for tests/test_gdb.c: start
+# minivmm with the guest waiting for gdb at ADDR, run the real gdb in batch
+# mode with the guest's symbols and the commands given, and, if TEXT is not
+# empty, press Ctrl-C (SIGINT to gdb) once minivmm's output shows TEXT.
+# Prints gdb's output, then minivmm's, then both exit statuses.
+# usage: gdb_session.sh BUILD ADDR CPUS CMDLINE TEXT [GDB_COMMAND...]
+set -u
+
+build=$1 addr=$2 cpus=$3 cmdline=$4 when=$5
+shift 5
+dir=$(mktemp -d)
+trap 'rm -rf "$dir"' EXIT
+
+"$build/minivmm" --timeout 300 --cpus "$cpus" --cmdline "$cmdline" \
+	--gdb "$addr" "$build/guest.elf" > "$dir/minivmm.log" 2>&1 &
+vmm=$!
+# minivmm listens before it says so.
+i=0
+while ! grep -q "waiting for gdb" "$dir/minivmm.log" && [ $i -lt 600 ] &&
+	kill -0 $vmm 2>/dev/null; do
+	sleep 0.1
+	i=$((i + 1))
+done
+
+case $addr in
+unix:*) target=${addr#unix:} ;;
+*) target=$addr ;;
+esac
+# One -ex per command, in order.
+for c in "$@"; do
+	set -- "$@" -ex "$c"
+	shift
+done
+timeout 240 gdb -batch -nx -ex "set pagination off" -ex "set confirm off" \
+	-ex "file $build/guest.elf" -ex "target remote $target" "$@" \
+	> "$dir/gdb.log" 2>&1 &
+gdb=$!
+if [ -n "$when" ]; then
+	i=0
+	while ! grep -q "$when" "$dir/minivmm.log" && [ $i -lt 1200 ] &&
+		kill -0 $gdb 2>/dev/null; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	sleep 0.5
+	kill -INT $gdb 2>/dev/null
+fi
+wait $gdb
+gdb_status=$?
+wait $vmm
+vmm_status=$?
+echo "=== gdb"
+cat "$dir/gdb.log"
+echo "=== minivmm"
+cat "$dir/minivmm.log"
+echo "=== status: gdb $gdb_status, minivmm $vmm_status"

@@ -84,10 +84,11 @@ NASMFLAGS := -f elf64 -g -F dwarf -I$(O)/include/ -Ipvops/ -Iguest/ -Iguest/test
 
 # ---- sources ----
 # minivmm, and the part of it the host tests and fuzzers link directly
-# (everything but the KVM side: main.c, kvm.c, cpu_x86_64.c, run.c).
+# (everything but the KVM side: main.c, kvm.c, cpu_x86_64.c, run.c and
+# the gdb stub's gdb_stub.c and gdb_probe.c).
 VMM_SRCS := $(wildcard vmm/*.c)
 VMM_LIB_SRCS := $(filter-out vmm/main.c vmm/kvm.c vmm/cpu_x86_64.c \
-	vmm/run.c,$(VMM_SRCS))
+	vmm/run.c vmm/gdb_stub.c vmm/gdb_probe.c,$(VMM_SRCS))
 
 # The guest: the kernel (guest/), its self-tests, benchmarks and hostile
 # mode (guest/test/), the pvops framework and the patchlets.
@@ -300,7 +301,7 @@ $(PVCHECK): $(call host_objs,$(wildcard tools/pvcheck/*.c) pvops/patch.c \
 
 # ---- fuzzing: libFuzzer harnesses (clang), with ASan and UBSan ----
 FUZZ_SECONDS ?= 60
-FUZZERS := loader hypercall cmdline
+FUZZERS := loader hypercall cmdline gdb
 # (clang counts libseccomp's SCMP_A0() initializers as missing fields)
 FUZZ_CFLAGS := -std=c11 -Wpedantic -D_GNU_SOURCE -g -O1 -Wall -Wextra \
 	-Werror -Wno-missing-field-initializers -Iinclude -Ivmm \

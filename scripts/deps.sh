@@ -16,6 +16,7 @@ need_cmd make make
 need_cmd ld binutils
 need_cmd git git
 need_cmd nasm nasm
+need_cmd gdb gdb
 need_cmd qemu-system-x86_64 qemu-system-x86
 need_file /usr/share/qemu/bios-microvm.bin qemu-system-data
 need_file /usr/include/criterion/criterion.h libcriterion-dev

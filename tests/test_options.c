@@ -135,3 +135,37 @@ Test(options, cpus)
 	}
 	cr_assert_eq(parse(&o, 2, ok + 2), -1, "default");
 }
+
+Test(options, gdb_listens_on_loopback_or_a_unix_socket_only)
+{
+	char *tcp[] = {"minivmm", "--gdb", "127.0.0.1:1234", "g.elf", NULL};
+	char *unx[] = {"minivmm", "--gdb", "unix:/tmp/s", "g.elf", NULL};
+	char *bad[] = {"0.0.0.0:1234",	  "localhost:1234", "127.0.0.1:0",
+		       "127.0.0.1:65536", "127.0.0.1:",	    "127.0.0.1:1x",
+		       "unix:",		  ":1234",	    "1234"};
+	struct vmm_opts o;
+
+	cr_assert_eq(parse(&o, 4, tcp), -1);
+	cr_assert(o.gdb_on);
+	cr_assert_not(o.gdb.is_unix);
+	cr_assert_eq(o.gdb.port, 1234);
+	cr_assert_eq(parse(&o, 4, unx), -1);
+	cr_assert(o.gdb.is_unix);
+	cr_assert_str_eq(o.gdb.path, "/tmp/s");
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		char *argv[] = {"minivmm", "--gdb", bad[i], "g.elf", NULL};
+
+		cr_assert_eq(parse(&o, 4, argv), VMM_STATUS_USAGE, "%s",
+			     bad[i]);
+	}
+	{
+		char path[200];
+		char *argv[] = {"minivmm", "--gdb", path, "g.elf", NULL};
+
+		memset(path, 'a', sizeof(path) - 1);
+		memcpy(path, "unix:", 5);
+		path[sizeof(path) - 1] = '\0';
+		cr_assert_eq(parse(&o, 4, argv), VMM_STATUS_USAGE,
+			     "a path longer than sun_path");
+	}
+}

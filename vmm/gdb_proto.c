@@ -207,7 +207,7 @@ static bool breakpoint(struct gdb_session *s, struct reply *r, const char *p,
 	if (!gdb_hex_number(&p, &type) || *p++ != ',' ||
 	    !addr_len(&p, &addr, &kind))
 		return error(r, "bad Z packet");
-	if (*p && *p != ';') /* conditions (";X...") are not taken */
+	if (*p) /* conditions (";X...") are not offered, so not taken */
 		return error(r, "bad Z packet");
 	if (type > GDB_BP_ACCESS)
 		return true; /* unsupported: the empty reply */

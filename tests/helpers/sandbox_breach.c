@@ -37,7 +37,7 @@ int main(int argc, char **argv)
 	if (strcmp(argv[1], "thread-socket") == 0 &&
 	    pthread_create(&t, NULL, late_socket, NULL) != 0)
 		return 2;
-	vmm_sandbox_install(&vm);
+	vmm_sandbox_install(&vm, NULL);
 	if (strcmp(argv[1], "socket") == 0) {
 		(void)socket(AF_UNIX, SOCK_STREAM, 0);
 	} else if (strcmp(argv[1], "thread-socket") == 0) {

@@ -1,8 +1,8 @@
 # SPDX-License-Identifier: MIT
 # Makefile: builds minivmm (vmm/), the guest kernel (guest/ with pvops/ and
 # patchdata/), the tests and the benchmark tools, and runs them. Output goes
-# to $(O) (default build/); quiet unless V=1. Targets: all run qemu qemu-gdb
-# check bench clean. SMP=N gives run (minivmm --cpus) and qemu (-smp) N
+# to $(O) (default build/); quiet unless V=1. Targets: all run gdb qemu
+# qemu-gdb check bench clean. SMP=N gives run (minivmm --cpus) and qemu (-smp) N
 # CPUs; CMDLINE is the guest's command line. The first build installs missing packages
 # (scripts/deps.sh). Without /dev/kvm, what needs KVM runs in a nested
 # KVM machine (NESTED, below).
@@ -116,7 +116,7 @@ TEST_SRCS := $(wildcard tests/*.c)
 
 DEPS_OK := $(O)/.deps-ok
 
-.PHONY: all run qemu qemu-gdb check check-paths check-nested check-one \
+.PHONY: all run gdb qemu qemu-gdb check check-paths check-nested check-one \
 	check-sanitized check-unit bench fuzz clean
 all: $(O)/minivmm $(O)/guest.elf
 
@@ -335,6 +335,16 @@ qemu: $(O)/guest.elf
 	$(if $(filter kvm,$(QEMU_ACCEL)),$(KVM_RUN)) scripts/run-qemu.sh \
 		--accel $(QEMU_ACCEL) --timeout $(TIMEOUT) --smp $(SMP) \
 		$(O)/guest.elf "$(CMDLINE)"
+
+# The guest in minivmm waiting for gdb, and gdb attached (scripts/gdb.sh,
+# docs/running.md). GDB_X=FILE: gdb's commands, first. Nested, where there
+# is no terminal, gdb runs a file in batch mode: by default the one that
+# stops in a patched site, with CMDLINE=test=gdb.
+GDB_X ?= $(if $(filter 1,$(NESTED)),scripts/gdb-patched-site.gdb)
+GDB_CMDLINE := $(if $(CMDLINE),$(CMDLINE),$(if $(GDB_X),test=gdb))
+gdb: $(O)/minivmm $(O)/guest.elf
+	$(call IN_KVM,minivmm and gdb)
+	$(KVM_RUN) scripts/gdb.sh $(O) $(SMP) "$(GDB_CMDLINE)" $(GDB_X)
 
 qemu-gdb: $(O)/guest.elf
 	@echo "QEMU waits for gdb: gdb -ex 'target remote :1234' $(O)/guest.elf"

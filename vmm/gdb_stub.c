@@ -584,9 +584,9 @@ bool vmm_gdb_io_exit(struct vmm_vcpu *vcpu)
 	uint64_t rip;
 	const uint8_t *p;
 
-	if (!stub.nsw || stub.trap != TRAP_OUT ||
-	    run->io.direction != KVM_EXIT_IO_OUT || run->io.size != 1 ||
-	    run->io.count != 1)
+	if (!__atomic_load_n(&stub.nsw, __ATOMIC_RELAXED) ||
+	    stub.trap != TRAP_OUT || run->io.direction != KVM_EXIT_IO_OUT ||
+	    run->io.size != 1 || run->io.count != 1)
 		return false;
 	if (vcpu->sync_regs) {
 		rip = run->s.regs.regs.rip;

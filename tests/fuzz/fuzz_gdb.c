@@ -34,8 +34,7 @@ static const char *set(void *ctx, unsigned cpu, const struct gdb_cpu *in,
 	return NULL;
 }
 
-static size_t rd(void *ctx, unsigned cpu, uint64_t addr, void *buf,
-		 size_t len)
+static size_t rd(void *ctx, unsigned cpu, uint64_t addr, void *buf, size_t len)
 {
 	(void)ctx;
 	(void)cpu;
@@ -49,8 +48,8 @@ static size_t rd(void *ctx, unsigned cpu, uint64_t addr, void *buf,
 	return len;
 }
 
-static const char *wr(void *ctx, unsigned cpu, uint64_t addr,
-		      const void *buf, size_t len)
+static const char *wr(void *ctx, unsigned cpu, uint64_t addr, const void *buf,
+		      size_t len)
 {
 	(void)ctx;
 	(void)cpu;

@@ -165,3 +165,41 @@ Test(gdb, two_vcpus_two_threads_and_ctrl_c_in_a_spin)
 	assert_has("RESULT: pass");
 	assert_has("status: gdb 0, minivmm 0");
 }
+
+Test(gdb, hbreak_where_the_host_fires_it_else_refused_with_the_reason)
+{
+	bool hw;
+
+	SKIP_WITHOUT_KVM();
+	session(sock(), "1", "test=gdb", "",
+		(char *[]){"hbreak gdb_selftest", "continue",
+			   "info registers rip", "kill", NULL});
+	hw = strstr(r.out, "hardware breakpoints yes") != NULL;
+	printf("gdb: hardware breakpoints %s on this host\n",
+	       hw ? "fire" : "do not fire");
+	if (hw) {
+		assert_has("Hardware assisted breakpoint 1, gdb_selftest ()");
+		assert_has("<gdb_selftest>");
+	} else {
+		assert_has("Cannot insert hardware breakpoint 1");
+		assert_has("minivmm: gdb: Z1,");
+		assert_has("hardware breakpoints do not fire on this host");
+	}
+	assert_has("status: gdb 0, minivmm 87");
+}
+
+Test(gdb, the_guests_own_live_switch_runs_under_the_debugger)
+{
+	SKIP_WITHOUT_KVM();
+	/* The live switch writes trap bytes of its own (int3 by default)
+	 * into sites on both vCPUs; with a breakpoint armed, those must
+	 * still reach the guest, as must its own single steps. */
+	session(sock(), "2", "test=repatch,20", "",
+		(char *[]){"break guest_main", "continue", "delete",
+			   "break guest_fail", "continue", NULL});
+	assert_has("Breakpoint 1, guest_main (");
+	assert_has("repatch: 20 switches");
+	assert_has("RESULT: pass");
+	assert_has("[Inferior 1 (Remote target) exited normally]");
+	assert_has("status: gdb 0, minivmm 0");
+}

@@ -495,3 +495,50 @@ Test(gdb_proto, detach_kill_and_the_unknown)
 		     GDB_REPLY);
 	cr_assert_eq(reply_len, 0);
 }
+
+/* ---- the debug registers ---- */
+
+Test(gdb_hwbp, four_slots_then_a_clear_refusal)
+{
+	struct gdb_hw_slots hw = {0};
+	uint64_t dr[GDB_HW_SLOTS];
+
+	cr_assert_null(gdb_hw_change(&hw, true, GDB_BP_HW, 0x101000, 1));
+	cr_assert_null(gdb_hw_change(&hw, true, GDB_BP_WRITE, 0x2000, 8));
+	cr_assert_null(gdb_hw_change(&hw, true, GDB_BP_READ, 0x2010, 4));
+	cr_assert_null(gdb_hw_change(&hw, true, GDB_BP_ACCESS, 0x2022, 2));
+	cr_assert_str_eq(gdb_hw_change(&hw, true, GDB_BP_HW, 0x101004, 1),
+			 "all 4 debug registers are in use");
+	/* The same one again takes no slot of its own. */
+	cr_assert_null(gdb_hw_change(&hw, true, GDB_BP_HW, 0x101000, 1));
+	/* DR7: L0..L3; R/W 00, 01, 11, 11; LEN 00, 10 (8), 11 (4), 01 (2). */
+	cr_assert_eq(gdb_hw_dr7(&hw, dr), 0x55 | (0x0ull << 16) |
+					      (0x9ull << 20) | (0xfull << 24) |
+					      (0x7ull << 28));
+	cr_assert_eq(dr[0], 0x101000);
+	cr_assert_eq(dr[3], 0x2022);
+	cr_assert_eq(gdb_hw_hit(&hw, 0x4), 2);
+	cr_assert_eq(gdb_hw_hit(&hw, 0x4000), -1, "BS alone is no slot");
+	cr_assert_null(gdb_hw_change(&hw, false, GDB_BP_WRITE, 0x2000, 8));
+	cr_assert_eq(gdb_hw_hit(&hw, 0x2), -1, "a freed slot is not hit");
+	cr_assert_eq(gdb_hw_dr7(&hw, dr) & 0xc, 0, "L1 off");
+	cr_assert_eq(dr[1], 0);
+	cr_assert_null(gdb_hw_change(&hw, true, GDB_BP_HW, 0x101004, 1));
+	cr_assert_eq(hw.bp[1].addr, 0x101004, "the freed slot reused");
+}
+
+Test(gdb_hwbp, sizes_and_alignment)
+{
+	struct gdb_hw_slots hw = {0};
+
+	cr_assert_not_null(gdb_hw_change(&hw, true, GDB_BP_WRITE, 0x2000, 3));
+	cr_assert_not_null(gdb_hw_change(&hw, true, GDB_BP_WRITE, 0x2000, 16));
+	cr_assert_not_null(gdb_hw_change(&hw, true, GDB_BP_WRITE, 0x2004, 8));
+	cr_assert_not_null(gdb_hw_change(&hw, true, GDB_BP_ACCESS, 0x2001, 2));
+	cr_assert_not_null(gdb_hw_change(&hw, true, GDB_BP_SW, 0x2000, 1));
+	/* An execution breakpoint's kind is ignored: one byte. */
+	cr_assert_null(gdb_hw_change(&hw, true, GDB_BP_HW, 0x101003, 0));
+	cr_assert_eq(hw.bp[0].len, 1);
+	cr_assert_null(gdb_hw_change(&hw, false, GDB_BP_HW, 0x999, 1),
+		       "removing what is not there");
+}

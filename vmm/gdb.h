@@ -3,7 +3,8 @@
  * gdb.h: the GDB remote stub's internal interfaces, one section per file:
  * the packet framing (gdb_packet.c), the register layout and target
  * description (gdb_regs.c), the protocol (gdb_proto.c, which knows the
- * target only through struct gdb_target_ops), the socket (gdb_socket.c),
+ * target only through struct gdb_target_ops), the debug registers
+ * (gdb_hwbp.c), the socket (gdb_socket.c),
  * and what the host's KVM can do (gdb_probe.c). The KVM side is
  * gdb_stub.c; what the rest of minivmm calls is in vmm.h. The peer is not
  * trusted: every length and number it sends is checked (docs/running.md,
@@ -185,6 +186,35 @@ enum gdb_verdict gdb_handle_packet(struct gdb_session *s, const char *pkt,
  * "swbreak:;" or "watch:ADDR;", may be "") into s->stop_reply. */
 void gdb_set_stop(struct gdb_session *s, unsigned cpu, int sig,
 		  const char *why);
+
+/* ---- gdb_hwbp.c: the debug registers (Z1..Z4) ---- */
+
+#define GDB_HW_SLOTS 4 /* DR0..DR3 */
+
+struct gdb_hw_bp {
+	bool used;
+	enum gdb_bp_type type; /* GDB_BP_HW .. GDB_BP_ACCESS */
+	uint64_t addr;
+	unsigned len; /* 1, 2, 4 or 8; 1 for execution */
+};
+
+struct gdb_hw_slots {
+	struct gdb_hw_bp bp[GDB_HW_SLOTS];
+};
+
+/*
+ * Insert or remove the breakpoint (type, addr, len): NULL, or why not
+ * (all four in use, a watchpoint not 1, 2, 4 or 8 aligned bytes).
+ * Removing one that is not there is not an error.
+ */
+const char *gdb_hw_change(struct gdb_hw_slots *s, bool insert,
+			  enum gdb_bp_type type, uint64_t addr, uint64_t len);
+
+/* The DR7 that arms (s), with the addresses in dr[0..3]. */
+uint64_t gdb_hw_dr7(const struct gdb_hw_slots *s, uint64_t dr[GDB_HW_SLOTS]);
+
+/* The slot a debug exit's (dr6) names, or -1. */
+int gdb_hw_hit(const struct gdb_hw_slots *s, uint64_t dr6);
 
 /* ---- gdb_socket.c: where gdb connects ---- */
 

@@ -29,7 +29,6 @@
 #include "vmm.h"
 
 #define STUB_SW_MAX 64 /* int3 breakpoints at once */
-#define STUB_HW_MAX 4  /* DR0..DR3 */
 #define DR6_BS	    (1u << 14)
 #define TRAP_INT3   0xcc /* int3 */
 #define TRAP_OUT    0xee /* out dx, al */
@@ -38,13 +37,6 @@ struct sw_bp {
 	bool used;
 	uint64_t addr, gpa; /* where gdb put it, and the byte in memory */
 	uint8_t orig;	    /* the byte the int3 replaced */
-};
-
-struct hw_bp {
-	bool used;
-	enum gdb_bp_type type;
-	uint64_t addr;
-	unsigned len;
 };
 
 /* A stop a vCPU reached: gdb's signal and the reason's text. */
@@ -75,7 +67,7 @@ static struct stub {
 	unsigned stop_cpu;
 	struct stop_event stop;
 	struct sw_bp sw[STUB_SW_MAX];
-	struct hw_bp hw[STUB_HW_MAX];
+	struct gdb_hw_slots hw;
 	struct gdb_session session;
 	struct gdb_rx rx;
 	char reply[GDB_PACKET_MAX + 1];
@@ -269,7 +261,6 @@ static void sw_remove(struct sw_bp *bp)
 static const char *hw_change(bool insert, enum gdb_bp_type type, uint64_t addr,
 			     uint64_t len)
 {
-	struct hw_bp *free_bp = NULL;
 	bool exec = type == GDB_BP_HW;
 
 	if (exec ? !stub.caps.hw_bp : !stub.caps.hw_watch)
@@ -278,28 +269,7 @@ static const char *hw_change(bool insert, enum gdb_bp_type type, uint64_t addr,
 			    : "hardware watchpoints do not fire on this host "
 			      "(the debug-register probe failed): set "
 			      "can-use-hw-watchpoints 0";
-	if (exec)
-		len = 1;
-	if ((len != 1 && len != 2 && len != 4 && len != 8) || addr % len)
-		return "a watchpoint covers 1, 2, 4 or 8 aligned bytes";
-	for (unsigned i = 0; i < STUB_HW_MAX; i++) {
-		struct hw_bp *bp = &stub.hw[i];
-
-		if (bp->used && bp->type == type && bp->addr == addr &&
-		    bp->len == len) {
-			if (!insert)
-				bp->used = false;
-			return NULL;
-		}
-		if (!bp->used && !free_bp)
-			free_bp = bp;
-	}
-	if (!insert)
-		return NULL;
-	if (!free_bp)
-		return "all 4 debug registers are in use";
-	*free_bp = (struct hw_bp){true, type, addr, (unsigned)len};
-	return NULL;
+	return gdb_hw_change(&stub.hw, insert, type, addr, len);
 }
 
 static const char *breakpoint(void *ctx, unsigned cpu, bool insert,
@@ -331,24 +301,15 @@ static const struct gdb_target_ops stub_ops = {
 static void set_guest_debug(unsigned cpu, bool step)
 {
 	struct kvm_guest_debug dbg = {0};
-	static const uint64_t len_bits[9] = {0, 0, 1, 0, 3, 0, 0, 0, 2};
+	uint64_t dr[GDB_HW_SLOTS];
 
 	if (stub.nsw && stub.trap == TRAP_INT3)
 		dbg.control |= KVM_GUESTDBG_USE_SW_BP;
-	for (unsigned i = 0; i < STUB_HW_MAX; i++) {
-		const struct hw_bp *bp = &stub.hw[i];
-		uint64_t rw = bp->type == GDB_BP_HW	 ? 0
-			      : bp->type == GDB_BP_WRITE ? 1
-							 : 3;
-
-		if (!bp->used)
-			continue;
+	dbg.arch.debugreg[7] = gdb_hw_dr7(&stub.hw, dr);
+	for (unsigned i = 0; i < GDB_HW_SLOTS; i++)
+		dbg.arch.debugreg[i] = dr[i];
+	if (dbg.arch.debugreg[7])
 		dbg.control |= KVM_GUESTDBG_USE_HW_BP;
-		dbg.arch.debugreg[i] = bp->addr;
-		dbg.arch.debugreg[7] |= (1ull << (2 * i)) |
-					(rw << (16 + 4 * i)) |
-					(len_bits[bp->len] << (18 + 4 * i));
-	}
 	if (step)
 		dbg.control |= KVM_GUESTDBG_SINGLESTEP | KVM_GUESTDBG_BLOCKIRQ;
 	if (dbg.control)
@@ -472,7 +433,7 @@ static void detach(const char *why)
 	for (unsigned i = 0; i < STUB_SW_MAX; i++)
 		if (stub.sw[i].used)
 			sw_remove(&stub.sw[i]);
-	memset(stub.hw, 0, sizeof(stub.hw));
+	memset(&stub.hw, 0, sizeof(stub.hw));
 	for (unsigned i = 0; i < stub.vm->ncpus; i++) {
 		set_guest_debug(i, false);
 		stub.may_run[i] = true;
@@ -513,6 +474,7 @@ static void reinject(struct vmm_vcpu *vcpu, uint32_t nr, uint64_t dr6)
 static bool classify(struct vmm_vcpu *vcpu, struct stop_event *ev)
 {
 	const struct kvm_debug_exit_arch *d = &vcpu->run->debug.arch;
+	int slot;
 
 	ev->sig = 5; /* SIGTRAP */
 	ev->why[0] = '\0';
@@ -521,13 +483,12 @@ static bool classify(struct vmm_vcpu *vcpu, struct stop_event *ev)
 		       snprintf(ev->why, sizeof(ev->why), "swbreak:;") > 0;
 	if (d->exception != 1)
 		return false;
-	for (unsigned i = 0; i < STUB_HW_MAX; i++) {
-		const struct hw_bp *bp = &stub.hw[i];
+	slot = gdb_hw_hit(&stub.hw, d->dr6);
+	if (slot >= 0) {
 		static const char *const kind[] = {
 		    "", "hwbreak:", "watch:", "rwatch:", "awatch:"};
+		const struct gdb_hw_bp *bp = &stub.hw.bp[slot];
 
-		if (!bp->used || !(d->dr6 & (1u << i)))
-			continue;
 		if (bp->type == GDB_BP_HW)
 			snprintf(ev->why, sizeof(ev->why), "hwbreak:;");
 		else

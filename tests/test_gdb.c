@@ -58,11 +58,14 @@ Test(gdb, break_continue_backtrace_variable_detach)
 {
 	SKIP_WITHOUT_KVM();
 	session(sock(), "1", "test=gdb", "",
-		(char *[]){"break guest_main", "continue", "bt",
+		(char *[]){"break guest_main", "continue", "bt", "next",
 			   "print gdb_release", "set var gdb_release = 0x600d",
 			   "print/x gdb_release", "detach", NULL});
 	assert_has("Breakpoint 1, guest_main (");
 	assert_has("#0  guest_main (");
+	/* next: a source line, over the calls in it (gdb's own stepping
+	 * and a breakpoint at the return address). */
+	assert_has("\tcmdline_init(si->cmdline_paddr");
 	assert_has("$1 = 0\n");
 	assert_has("$2 = 0x600d\n");
 	assert_has("[Inferior 1 (Remote target) detached]");

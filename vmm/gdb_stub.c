@@ -584,9 +584,19 @@ static bool on_packet(void)
 			      stub.reply, &len);
 	if (v != GDB_RESUME && (v != GDB_KILL || len))
 		send_packet(stub.reply, len);
-	if (len > 2 && stub.reply[0] == 'E' && stub.reply[1] == '.')
-		fprintf(stderr, "minivmm: gdb: %s: %s\n", stub.rx.buf,
-			stub.reply + 2);
+	if (len > 2 && stub.reply[0] == 'E' && stub.reply[1] == '.') {
+		char shown[41]; /* the packet is the peer's: printable only */
+		size_t n = 0;
+
+		for (; n < stub.rx.len && n < sizeof(shown) - 1; n++)
+			shown[n] =
+			    stub.rx.buf[n] >= 0x20 && stub.rx.buf[n] < 0x7f
+				? stub.rx.buf[n]
+				: '?';
+		shown[n] = '\0';
+		fprintf(stderr, "minivmm: gdb: %s%s: %s\n", shown,
+			stub.rx.len > n ? "..." : "", stub.reply + 2);
+	}
 	switch (v) {
 	case GDB_RESUME:
 		resume();

@@ -335,6 +335,14 @@ Test(gdb_proto, register_refusals)
 	cr_assert_eq(strncmp(reply, "E.", 2), 0);
 	pkt("P12=10000000"); /* the same value: fine (G writes all) */
 	cr_assert_str_eq(reply, "OK");
+	pkt("P20=7f030000"); /* fctrl */
+	cr_assert_str_eq(reply, "OK");
+	cr_assert_eq(fake.cpu[0].fpu.fcw, 0x37f);
+	cr_assert_eq(fake.set_what, 4);
+	pkt("P22=00000000"); /* ftag: derived from fxsave's abridged tags */
+	cr_assert_eq(strncmp(reply, "E.", 2), 0);
+	pkt("P22=ffff0000"); /* all empty: what it is */
+	cr_assert_str_eq(reply, "OK");
 	pkt("G00");
 	cr_assert_eq(strncmp(reply, "E.", 2), 0, "short G");
 	cr_assert_eq(fake.cpu[0].regs.rip, 0x1122334455667788ull);

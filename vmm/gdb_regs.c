@@ -21,6 +21,7 @@
 	"<reg name=\"" name "\" bitsize=\"64\" type=\"int64\" "                \
 	"group=\"system\"/>"
 
+/* clang-format off: one register a line reads better than its packing */
 const char gdb_target_xml[] =
     "<?xml version=\"1.0\"?><!DOCTYPE target SYSTEM \"gdb-target.dtd\">"
     "<target><architecture>i386:x86-64</architecture>"
@@ -192,6 +193,7 @@ const char gdb_target_xml[] =
 									       SYS("cr4") SYS(
 										   "cr8")
 										   SYS("efer") "</feature></target>";
+/* clang-format on */
 
 size_t gdb_target_xml_len(void)
 {
@@ -204,7 +206,6 @@ enum {
 	REG_XMM0 = 40,
 	REG_MXCSR = 56,
 	REG_FS_BASE = 57,
-	REG_CR0 = 59,
 };
 
 unsigned gdb_reg_size(unsigned n)
@@ -287,32 +288,54 @@ static uint32_t fpu_word(const struct kvm_fpu *f, unsigned i)
 	}
 }
 
+/*
+ * Where register (n) is kept in (c) as gdb shows it, and the part of the
+ * state it is in (1 regs, 2 sregs, 4 fpu); NULL for eflags, the
+ * selectors and the x87 control words, which are converted.
+ */
+static void *reg_place(struct gdb_cpu *c, unsigned n, unsigned *part)
+{
+	*part = n <= GDB_REG_RIP ? 1 : n >= REG_FS_BASE ? 2 : 4;
+	if (n <= GDB_REG_RIP)
+		return gpr(&c->regs, n);
+	if (n >= REG_ST0 && n < REG_FCTRL)
+		return c->fpu.fpr[n - REG_ST0];
+	if (n >= REG_XMM0 && n < REG_MXCSR)
+		return c->fpu.xmm[n - REG_XMM0];
+	if (n == REG_MXCSR)
+		return &c->fpu.mxcsr;
+	if (n >= REG_FS_BASE && n < GDB_REG_COUNT)
+		return sysreg(&c->sregs, n);
+	return NULL;
+}
+
+/* The 32-bit value of one of the converted registers. */
+static uint32_t reg_word(const struct gdb_cpu *c, unsigned n)
+{
+	if (n == GDB_REG_EFLAGS)
+		return (uint32_t)c->regs.rflags;
+	if (n < REG_ST0) {
+		struct kvm_sregs s = c->sregs;
+
+		return seg(&s, n)->selector;
+	}
+	return fpu_word(&c->fpu, n - REG_FCTRL);
+}
+
 bool gdb_reg_get(const struct gdb_cpu *cpu, unsigned n, uint8_t *buf)
 {
-	struct gdb_cpu *c = (struct gdb_cpu *)(uintptr_t)cpu; /* read only */
+	struct gdb_cpu c = *cpu; /* reg_place hands out writable places */
+	unsigned part;
+	const void *p = reg_place(&c, n, &part);
 	uint32_t v32;
 
-	if (n <= GDB_REG_RIP) {
-		memcpy(buf, gpr(&c->regs, n), 8);
-	} else if (n == GDB_REG_EFLAGS) {
-		v32 = (uint32_t)c->regs.rflags;
-		memcpy(buf, &v32, 4);
-	} else if (n < REG_ST0) {
-		v32 = seg(&c->sregs, n)->selector;
-		memcpy(buf, &v32, 4);
-	} else if (n < REG_FCTRL) {
-		memcpy(buf, c->fpu.fpr[n - REG_ST0], 10);
-	} else if (n < REG_XMM0) {
-		v32 = fpu_word(&c->fpu, n - REG_FCTRL);
-		memcpy(buf, &v32, 4);
-	} else if (n < REG_MXCSR) {
-		memcpy(buf, c->fpu.xmm[n - REG_XMM0], 16);
-	} else if (n == REG_MXCSR) {
-		memcpy(buf, &c->fpu.mxcsr, 4);
-	} else if (n < GDB_REG_COUNT) {
-		memcpy(buf, sysreg(&c->sregs, n), 8);
-	} else {
+	if (n >= GDB_REG_COUNT)
 		return false;
+	if (p) {
+		memcpy(buf, p, gdb_reg_size(n));
+	} else {
+		v32 = reg_word(&c, n);
+		memcpy(buf, &v32, 4);
 	}
 	return true;
 }
@@ -320,49 +343,34 @@ bool gdb_reg_get(const struct gdb_cpu *cpu, unsigned n, uint8_t *buf)
 bool gdb_reg_set(struct gdb_cpu *cpu, unsigned n, const uint8_t *buf,
 		 unsigned *what)
 {
+	unsigned part;
+	void *p = reg_place(cpu, n, &part);
 	uint32_t v32;
 
-	if (n <= GDB_REG_RIP) {
-		memcpy(gpr(&cpu->regs, n), buf, 8);
-		*what |= 1;
-	} else if (n == GDB_REG_EFLAGS) {
-		memcpy(&v32, buf, 4);
+	if (n >= GDB_REG_COUNT)
+		return false;
+	if (p) {
+		memcpy(p, buf, gdb_reg_size(n));
+		*what |= part;
+		return true;
+	}
+	memcpy(&v32, buf, 4);
+	if (n == GDB_REG_EFLAGS) {
 		cpu->regs.rflags = v32 | 2; /* bit 1 is always set */
 		*what |= 1;
-	} else if (n < REG_ST0) {
-		memcpy(&v32, buf, 4);
-		/* Shown, not written: the same value is fine (G sends all). */
-		return v32 == seg(&cpu->sregs, n)->selector;
-	} else if (n < REG_FCTRL) {
-		memcpy(cpu->fpu.fpr[n - REG_ST0], buf, 10);
-		*what |= 4;
-	} else if (n < REG_XMM0) {
-		memcpy(&v32, buf, 4);
-		switch (n - REG_FCTRL) {
-		case 0:
+	} else if (n == REG_FCTRL || n == REG_FCTRL + 1 || n == REG_FCTRL + 7) {
+		if (n == REG_FCTRL)
 			cpu->fpu.fcw = (uint16_t)v32;
-			break;
-		case 1:
+		else if (n == REG_FCTRL + 1)
 			cpu->fpu.fsw = (uint16_t)v32;
-			break;
-		case 7:
+		else
 			cpu->fpu.last_opcode = (uint16_t)v32;
-			break;
-		default: /* derived or not kept: only the same value */
-			return v32 == fpu_word(&cpu->fpu, n - REG_FCTRL);
-		}
 		*what |= 4;
-	} else if (n < REG_MXCSR) {
-		memcpy(cpu->fpu.xmm[n - REG_XMM0], buf, 16);
-		*what |= 4;
-	} else if (n == REG_MXCSR) {
-		memcpy(&cpu->fpu.mxcsr, buf, 4);
-		*what |= 4;
-	} else if (n < GDB_REG_COUNT) {
-		memcpy(sysreg(&cpu->sregs, n), buf, 8);
-		*what |= 2;
 	} else {
-		return false;
+		/* The selectors, and the x87 words that are derived or not
+		 * kept: shown, not written; the same value is fine (G sends
+		 * every register back). */
+		return v32 == reg_word(cpu, n);
 	}
 	return true;
 }

@@ -13,16 +13,20 @@ shift 5
 dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
 
+# Wait (at most TENTHS tenths of a second) until FILE shows TEXT, or PID
+# is gone.
+wait_for() {
+	i=0
+	while ! grep -q "$2" "$1" && [ $i -lt "$4" ] && kill -0 "$3" 2>/dev/null; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+}
+
 "$build/minivmm" --timeout 300 --cpus "$cpus" --cmdline "$cmdline" \
 	--gdb "$addr" "$build/guest.elf" > "$dir/minivmm.log" 2>&1 &
 vmm=$!
-# minivmm listens before it says so.
-i=0
-while ! grep -q "waiting for gdb" "$dir/minivmm.log" && [ $i -lt 600 ] &&
-	kill -0 $vmm 2>/dev/null; do
-	sleep 0.1
-	i=$((i + 1))
-done
+wait_for "$dir/minivmm.log" "waiting for gdb" $vmm 600 # it listens first
 
 case $addr in
 unix:*) target=${addr#unix:} ;;
@@ -38,12 +42,7 @@ timeout 240 gdb -batch -nx -ex "set pagination off" -ex "set confirm off" \
 	> "$dir/gdb.log" 2>&1 &
 gdb=$!
 if [ -n "$when" ]; then
-	i=0
-	while ! grep -q "$when" "$dir/minivmm.log" && [ $i -lt 1200 ] &&
-		kill -0 $gdb 2>/dev/null; do
-		sleep 0.1
-		i=$((i + 1))
-	done
+	wait_for "$dir/minivmm.log" "$when" $gdb 1200
 	sleep 0.5
 	kill -INT $gdb 2>/dev/null
 fi

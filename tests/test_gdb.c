@@ -12,6 +12,7 @@
  */
 #include <criterion/criterion.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -167,6 +168,22 @@ Test(gdb, two_vcpus_two_threads_and_ctrl_c_in_a_spin)
 	assert_has("smp: 2 CPUs online");
 	assert_has("RESULT: pass");
 	assert_has("status: gdb 0, minivmm 0");
+}
+
+Test(gdb, gdb_gone_while_the_guest_runs_is_a_detach)
+{
+	SKIP_WITHOUT_KVM();
+	/* gdb dies (SIGKILL from a shell it started) while the guest spins:
+	 * minivmm stops every vCPU, takes its breakpoint out and lets the
+	 * guest run on, here into --timeout. */
+	setenv("GDB_SESSION_TIMEOUT", "20", 1);
+	session(sock(), "1", "test=gdb", "",
+		(char *[]){"break gdb_selftest", "continue", "break guest_fail",
+			   "continue &", "shell sleep 2; kill -9 $PPID", NULL});
+	unsetenv("GDB_SESSION_TIMEOUT");
+	assert_has("minivmm: gdb connection closed: the guest runs on");
+	assert_has("guest still running after --timeout 20 s");
+	assert_has("status: gdb 137, minivmm 124");
 }
 
 Test(gdb, hbreak_where_the_host_fires_it_else_refused_with_the_reason)

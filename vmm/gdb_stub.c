@@ -427,9 +427,16 @@ static void resume(void)
 	pthread_cond_broadcast(&stub.cv);
 }
 
-/* Detach: the guest's bytes back, debugging off, every vCPU free. */
+/* Detach: the guest's bytes back, debugging off, every vCPU free; under
+ * the lock. A vCPU's debug state is only changed while it is parked
+ * (KVM_SET_GUEST_DEBUG would wait for a running one to exit). */
 static void detach(const char *why)
 {
+	if (stub.running) { /* gdb went away while the guest ran */
+		pause_all(NULL);
+		if (!wait_all_parked())
+			return; /* the run is ending anyway */
+	}
 	for (unsigned i = 0; i < STUB_SW_MAX; i++)
 		if (stub.sw[i].used)
 			sw_remove(&stub.sw[i]);
@@ -441,6 +448,7 @@ static void detach(const char *why)
 	}
 	fprintf(stderr, "minivmm: gdb %s: the guest runs on\n", why);
 	__atomic_store_n(&stub.active, false, __ATOMIC_RELEASE);
+	stub.running = false;
 	stub.paused = false;
 	pthread_cond_broadcast(&stub.cv);
 }

@@ -4,7 +4,8 @@
 # minivmm with the guest waiting for gdb at ADDR, run the real gdb in batch
 # mode with the guest's symbols and the commands given, and, if TEXT is not
 # empty, press Ctrl-C (SIGINT to gdb) once minivmm's output shows TEXT.
-# Prints gdb's output, then minivmm's, then both exit statuses.
+# Prints gdb's output, then minivmm's, then both exit statuses. minivmm's
+# --timeout is $GDB_SESSION_TIMEOUT, 300 s by default.
 # usage: gdb_session.sh BUILD ADDR CPUS CMDLINE TEXT [GDB_COMMAND...]
 set -u
 
@@ -23,7 +24,7 @@ wait_for() {
 	done
 }
 
-"$build/minivmm" --timeout 300 --cpus "$cpus" --cmdline "$cmdline" \
+"$build/minivmm" --timeout "${GDB_SESSION_TIMEOUT:-300}" --cpus "$cpus" --cmdline "$cmdline" \
 	--gdb "$addr" "$build/guest.elf" > "$dir/minivmm.log" 2>&1 &
 vmm=$!
 wait_for "$dir/minivmm.log" "waiting for gdb" $vmm 600 # it listens first

@@ -20,6 +20,8 @@
 #define PROBE_MEM  0x10000
 #define PROBE_CODE 0x1000
 #define PROBE_DATA 0x2000
+#define PROBE_HALT                                                             \
+	0x1100 /* hlt: where a #DB or #BP the host let through lands */
 
 /* nop; nop; int3; nop; mov [0x2000], al; hlt (16-bit code). */
 static const uint8_t probe_code[] = {0x90, 0x90, 0xcc, 0x90,
@@ -64,8 +66,17 @@ static bool probe_setup(struct probe *p, int kvm_fd, void *mem)
 	    .userspace_addr = (uint64_t)(uintptr_t)mem};
 	struct kvm_sregs sregs;
 	int size = ioctl(kvm_fd, KVM_GET_VCPU_MMAP_SIZE, 0);
+	uint8_t *m = mem;
 
-	memcpy((uint8_t *)mem + PROBE_CODE, probe_code, sizeof(probe_code));
+	memcpy(m + PROBE_CODE, probe_code, sizeof(probe_code));
+	/* A debug exit that does not come must not leave the vCPU running
+	 * whatever it finds: the real-mode vectors 1 (#DB) and 3 (#BP) go
+	 * to a hlt, which exits (the probe VM has no in-kernel LAPIC). */
+	m[PROBE_HALT] = 0xf4;
+	for (unsigned v = 1; v <= 3; v += 2) {
+		m[4 * v] = PROBE_HALT & 0xff; /* offset, then segment 0 */
+		m[4 * v + 1] = PROBE_HALT >> 8;
+	}
 	p->vm = ioctl(kvm_fd, KVM_CREATE_VM, 0);
 	if (p->vm < 0 || size <= 0 ||
 	    ioctl(p->vm, KVM_SET_USER_MEMORY_REGION, &region) < 0)

@@ -21,178 +21,47 @@
 	"<reg name=\"" name "\" bitsize=\"64\" type=\"int64\" "                \
 	"group=\"system\"/>"
 
-/* clang-format off: one register a line reads better than its packing */
+/* One register a line reads better than what clang-format makes of it. */
+/* clang-format off */
 const char gdb_target_xml[] =
     "<?xml version=\"1.0\"?><!DOCTYPE target SYSTEM \"gdb-target.dtd\">"
     "<target><architecture>i386:x86-64</architecture>"
-    "<feature name=\"org.gnu.gdb.i386.core\">" GPR("rax") GPR("rbx") GPR("rcx")
-	GPR("rdx") GPR("rsi") GPR(
-	    "rdi") "<reg name=\"rbp\" bitsize=\"64\" type=\"data_ptr\"/>"
-		   "<reg name=\"rsp\" bitsize=\"64\" type=\"data_ptr\"/>" GPR(
-		       "r8") GPR("r9") GPR("r10") GPR("r11") GPR("r12")
-		       GPR("r13") GPR("r14") GPR(
-			   "r15") "<reg name=\"rip\" bitsize=\"64\" "
-				  "type=\"code_ptr\"/>"
-				  "<reg name=\"eflags\" bitsize=\"32\" "
-				  "type=\"int32\"/>" SEG("cs") SEG("ss") SEG(
-				      "ds") SEG("es") SEG("fs") SEG("gs")
-				      ST("0") ST("1") ST("2") ST("3") ST(
-					  "4") ST("5") ST("6") ST("7")
-					  FPC("fctrl") FPC("fstat") FPC(
-					      "ftag") FPC("fiseg") FPC("fioff")
-					      FPC("foseg") FPC("fooff") FPC(
-						  "fop") "</feature><feature "
-							 "name=\"org.gnu.gdb."
-							 "i386.sse\">"
-							 "<vector id=\"v4f\" "
-							 "type=\"ieee_single\" "
-							 "count=\"4\"/>"
-							 "<vector id=\"v2d\" "
-							 "type=\"ieee_double\" "
-							 "count=\"2\"/>"
-							 "<vector id=\"v16i8\" "
-							 "type=\"int8\" "
-							 "count=\"16\"/>"
-							 "<vector id=\"v8i16\" "
-							 "type=\"int16\" "
-							 "count=\"8\"/>"
-							 "<vector id=\"v4i32\" "
-							 "type=\"int32\" "
-							 "count=\"4\"/>"
-							 "<vector id=\"v2i64\" "
-							 "type=\"int64\" "
-							 "count=\"2\"/>"
-							 "<union "
-							 "id=\"vec128\"><field "
-							 "name=\"v4_float\" "
-							 "type=\"v4f\"/>"
-							 "<field "
-							 "name=\"v2_double\" "
-							 "type=\"v2d\"/>"
-							 "<field "
-							 "name=\"v16_int8\" "
-							 "type=\"v16i8\"/>"
-							 "<field "
-							 "name=\"v8_int16\" "
-							 "type=\"v8i16\"/>"
-							 "<field "
-							 "name=\"v4_int32\" "
-							 "type=\"v4i32\"/>"
-							 "<field "
-							 "name=\"v2_int64\" "
-							 "type=\"v2i64\"/>"
-							 "<field "
-							 "name=\"uint128\" "
-							 "type=\"uint128\"/></"
-							 "union>" XMM("0") XMM("1") XMM(
-							     "2") XMM("3") XMM("4") XMM("5")
-							     XMM("6") XMM("7") XMM("8") XMM(
-								 "9") XMM("10") XMM("11") XMM("12") XMM("13")
-								 XMM("14") XMM(
-								     "15") "<re"
-									   "g "
-									   "nam"
-									   "e="
-									   "\"m"
-									   "xcs"
-									   "r\""
-									   " bi"
-									   "tsi"
-									   "ze="
-									   "\"3"
-									   "2\""
-									   " ty"
-									   "pe="
-									   "\"i"
-									   "nt"
-									   "\" "
-									   "gro"
-									   "up="
-									   "\"v"
-									   "ect"
-									   "or"
-									   "\"/"
-									   ">"
-									   "</"
-									   "fea"
-									   "tur"
-									   "e><"
-									   "fea"
-									   "tur"
-									   "e "
-									   "nam"
-									   "e="
-									   "\"o"
-									   "rg."
-									   "gnu"
-									   ".gd"
-									   "b."
-									   "i38"
-									   "6."
-									   "seg"
-									   "men"
-									   "ts"
-									   "\">"
-									   "<re"
-									   "g "
-									   "nam"
-									   "e="
-									   "\"f"
-									   "s_"
-									   "bas"
-									   "e\""
-									   " bi"
-									   "tsi"
-									   "ze="
-									   "\"6"
-									   "4\""
-									   " ty"
-									   "pe="
-									   "\"i"
-									   "nt"
-									   "\"/"
-									   ">"
-									   "<re"
-									   "g "
-									   "nam"
-									   "e="
-									   "\"g"
-									   "s_"
-									   "bas"
-									   "e\""
-									   " bi"
-									   "tsi"
-									   "ze="
-									   "\"6"
-									   "4\""
-									   " ty"
-									   "pe="
-									   "\"i"
-									   "nt"
-									   "\"/"
-									   ">"
-									   "</"
-									   "fea"
-									   "tur"
-									   "e><"
-									   "fea"
-									   "tur"
-									   "e "
-									   "nam"
-									   "e="
-									   "\"o"
-									   "rg."
-									   "min"
-									   "ivm"
-									   "m."
-									   "x86"
-									   ".sy"
-									   "s\""
-									   ">" SYS("cr0") SYS(
-									       "cr2") SYS("cr3")
-									       SYS("cr4") SYS(
-										   "cr8")
-										   SYS("efer") "</feature></target>";
+    "<feature name=\"org.gnu.gdb.i386.core\">"
+    GPR("rax") GPR("rbx") GPR("rcx") GPR("rdx") GPR("rsi") GPR("rdi")
+    "<reg name=\"rbp\" bitsize=\"64\" type=\"data_ptr\"/>"
+    "<reg name=\"rsp\" bitsize=\"64\" type=\"data_ptr\"/>"
+    GPR("r8") GPR("r9") GPR("r10") GPR("r11") GPR("r12") GPR("r13")
+    GPR("r14") GPR("r15")
+    "<reg name=\"rip\" bitsize=\"64\" type=\"code_ptr\"/>"
+    "<reg name=\"eflags\" bitsize=\"32\" type=\"int32\"/>"
+    SEG("cs") SEG("ss") SEG("ds") SEG("es") SEG("fs") SEG("gs")
+    ST("0") ST("1") ST("2") ST("3") ST("4") ST("5") ST("6") ST("7")
+    FPC("fctrl") FPC("fstat") FPC("ftag") FPC("fiseg") FPC("fioff")
+    FPC("foseg") FPC("fooff") FPC("fop")
+    "</feature><feature name=\"org.gnu.gdb.i386.sse\">"
+    "<vector id=\"v4f\" type=\"ieee_single\" count=\"4\"/>"
+    "<vector id=\"v2d\" type=\"ieee_double\" count=\"2\"/>"
+    "<vector id=\"v16i8\" type=\"int8\" count=\"16\"/>"
+    "<vector id=\"v8i16\" type=\"int16\" count=\"8\"/>"
+    "<vector id=\"v4i32\" type=\"int32\" count=\"4\"/>"
+    "<vector id=\"v2i64\" type=\"int64\" count=\"2\"/>"
+    "<union id=\"vec128\"><field name=\"v4_float\" type=\"v4f\"/>"
+    "<field name=\"v2_double\" type=\"v2d\"/>"
+    "<field name=\"v16_int8\" type=\"v16i8\"/>"
+    "<field name=\"v8_int16\" type=\"v8i16\"/>"
+    "<field name=\"v4_int32\" type=\"v4i32\"/>"
+    "<field name=\"v2_int64\" type=\"v2i64\"/>"
+    "<field name=\"uint128\" type=\"uint128\"/></union>"
+    XMM("0") XMM("1") XMM("2") XMM("3") XMM("4") XMM("5") XMM("6")
+    XMM("7") XMM("8") XMM("9") XMM("10") XMM("11") XMM("12") XMM("13")
+    XMM("14") XMM("15")
+    "<reg name=\"mxcsr\" bitsize=\"32\" type=\"int\" group=\"vector\"/>"
+    "</feature><feature name=\"org.gnu.gdb.i386.segments\">"
+    "<reg name=\"fs_base\" bitsize=\"64\" type=\"int\"/>"
+    "<reg name=\"gs_base\" bitsize=\"64\" type=\"int\"/>"
+    "</feature><feature name=\"org.minivmm.x86.sys\">"
+    SYS("cr0") SYS("cr2") SYS("cr3") SYS("cr4") SYS("cr8") SYS("efer")
+    "</feature></target>";
 /* clang-format on */
 
 size_t gdb_target_xml_len(void)

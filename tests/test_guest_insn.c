@@ -232,18 +232,28 @@ Test(guest_insn, rex_is_dec_outside_long_mode)
 
 /* ---- vmm_io_not_plain(): the hypercall and debug-exit ports' check ---- */
 
-static const char *plain_check(const uint8_t *code, size_t n, bool out,
-			       unsigned size, uint16_t port, unsigned count,
-			       uint64_t rax, uint64_t data)
+/* The check on (code) placed so that rip is (at) bytes into it. */
+static const char *io_check(const uint8_t *code, size_t n, size_t at, bool out,
+			    unsigned size, uint16_t port, unsigned count,
+			    uint64_t rax, uint64_t data)
 {
 	static const uint64_t rip = 0x7f0000201100ull;
 	struct kvm_regs regs = {.rip = rip, .rax = rax, .rdx = port};
 	struct vmm_io_exit exit = {
 	    .out = out, .size = size, .port = port, .count = count};
+	uint8_t *page = backing + 0x100000;
 
-	memcpy(backing + 0x100000 + (rip & 0xfff), code, n);
+	memset(page + (rip & 0xfff) - 32, 0, 64);
+	memcpy(page + (rip & 0xfff) - at, code, n);
 	return vmm_io_not_plain(&mem, &regs, &sregs, &exit,
 				(const uint8_t *)&data);
+}
+
+static const char *plain_check(const uint8_t *code, size_t n, bool out,
+			       unsigned size, uint16_t port, unsigned count,
+			       uint64_t rax, uint64_t data)
+{
+	return io_check(code, n, 0, out, size, port, count, rax, data);
 }
 
 Test(guest_insn, a_plain_out_passes_and_everything_else_is_named)
@@ -271,4 +281,34 @@ Test(guest_insn, a_plain_out_passes_and_everything_else_is_named)
 	/* an in: its data is not yet the accumulator's */
 	cr_assert_null(
 	    plain_check((const uint8_t[]){0xed}, 1, false, 4, 0xb00, 1, 7, 8));
+}
+
+/* kvm_pvm emulates every out: the exit comes with rip past it. */
+Test(guest_insn, an_emulated_out_ends_at_rip)
+{
+	static const uint8_t out_dx_eax_hlt[] = {0xef, 0xf4};
+	static const uint8_t out_dx_ax_hlt[] = {0x66, 0xef, 0xf4};
+	static const uint8_t out_imm_al_hlt[] = {0xe6, 0xf4, 0xf4};
+	static const uint8_t outsd_hlt[] = {0x6f, 0xf4};
+	static const uint8_t out_then_outsd[] = {0xef, 0x6f};
+	static const uint8_t out_then_rep_outsd[] = {0xef, 0xf3, 0x6f};
+	const char *why;
+
+	long_mode();
+	cr_assert_null(io_check(out_dx_eax_hlt, 2, 1, true, 4, 0xb00, 1, 7, 7));
+	cr_assert_null(io_check(out_dx_ax_hlt, 3, 2, true, 2, 0xb00, 1, 7, 7));
+	cr_assert_null(io_check(out_imm_al_hlt, 3, 2, true, 1, 0xf4, 1, 7, 7));
+	why = io_check(out_dx_eax_hlt, 2, 1, true, 4, 0xb00, 1, 7, 8);
+	cr_assert(why && strstr(why, "no in/out"), "other data: %s", why);
+	why = io_check(out_imm_al_hlt, 3, 2, true, 1, 0xf5, 1, 7, 7);
+	cr_assert(why && strstr(why, "no in/out"), "another port: %s", why);
+	/* an emulated outs, rip past it */
+	why = io_check(outsd_hlt, 2, 1, true, 4, 0xb00, 1, 7, 7);
+	cr_assert(why && strstr(why, "no in/out"), "%s", why);
+	/* an out just before an outs or a rep outs at rip: the exit may be
+	 * the string instruction's */
+	why = io_check(out_then_outsd, 2, 1, true, 4, 0xb00, 1, 7, 7);
+	cr_assert(why && strstr(why, "a string instruction"), "%s", why);
+	why = io_check(out_then_rep_outsd, 3, 1, true, 4, 0xb00, 1, 7, 7);
+	cr_assert(why && strstr(why, "a string instruction"), "%s", why);
 }

@@ -61,10 +61,10 @@ static void assert_stress(unsigned long switches, unsigned long cpus,
 			  const char *trap)
 {
 	struct summary s;
-	const char *stacks, *irqs, *retries;
+	const char *stacks, *irqs, *retries, *handled;
 	unsigned long idle, runs;
 	unsigned long recorded, cut, nmis, on_patcher, parked, handler_sites;
-	unsigned long nested, nested_met;
+	unsigned long nested, nested_met, in_handler;
 
 	cr_assert_eq(r.status, 0, "status %d:\n%s", r.status, r.out);
 	cr_assert_eq(spawn_count_lines(&r, "RESULT: pass"), 1, "%s", r.out);
@@ -85,8 +85,11 @@ static void assert_stress(unsigned long switches, unsigned long cpus,
 	cr_assert_eq(s.syncs, 3 * (s.runs - idle) + idle,
 		     "%lu syncs in %lu runs, %lu of them idle", s.syncs, s.runs,
 		     idle);
-	/* A run beyond one per switch is a retry, each for a deferral. */
-	cr_assert(s.runs >= s.switches && s.runs <= s.switches + s.deferrals,
+	/* A run per switch and one for the switch back to the boot mode
+	 * (none if the last switch ended there); a run beyond those is a
+	 * retry, each for a deferral. */
+	cr_assert(s.runs >= s.switches &&
+		      s.runs <= s.switches + 1 + s.deferrals,
 		  "%lu runs for %lu switches, %lu deferrals", s.runs,
 		  s.switches, s.deferrals);
 	cr_assert_gt(s.deferrals, 0, "the deferral path was never taken:\n%s",
@@ -116,7 +119,20 @@ static void assert_stress(unsigned long switches, unsigned long cpus,
 	cr_assert_gt(on_patcher, 0, "%s", r.out);
 	cr_assert_gt(nmis, on_patcher, "%s", r.out);
 	cr_assert_gt(handler_sites, 0, "%s", r.out);
-	cr_assert_gt(nested, 0, "%s", r.out);
+	/* Where the host delivers no interrupt at the iret back into a
+	 * site (kvm_pvm), the waits take the IPI in their trap handler,
+	 * and no tick can land inside a site either: no nested case. */
+	handled = line_with(" took its IPI in the trap handler");
+	cr_assert(handled && sscanf(handled, "repatch: %lu of the waits",
+				    &in_handler) == 1,
+		  "no trap handler line:\n%s", r.out);
+	if (!in_handler)
+		cr_assert_gt(nested, 0, "%s", r.out);
+	else
+		printf("repatch: this host delivers no interrupt at the iret "
+		       "into a site: %lu IPIs taken in the trap handler, "
+		       "nested interrupts inside a site not tested\n",
+		       in_handler);
 	/* Each sync records every CPU's stack (the patching CPU's own
 	 * too), each to its end. */
 	cr_assert_eq(recorded, s.syncs * cpus, "%s", r.out);

@@ -244,6 +244,7 @@ struct gdb_host_caps {
 	bool hw_bp;    /* a debug-register execution breakpoint exits */
 	bool hw_watch; /* a debug-register write watchpoint exits */
 	bool step;     /* KVM_GUESTDBG_SINGLESTEP exits after one instruction */
+	bool out_rip_past; /* an out's I/O exit has rip past it, not on it */
 };
 
 /*

@@ -8,7 +8,10 @@
  * registers worked. So with --gdb, minivmm runs a throw-away VM (one vCPU,
  * real mode, eight bytes of code) through a single-step, an int3, an
  * execution breakpoint and a write watchpoint, and the stub uses only
- * what exited as it must (gdb_stub.c says what it does instead).
+ * what exited as it must (gdb_stub.c says what it does instead). One
+ * more run tells where rip is when an out exits (kvm_pvm emulates every
+ * out and has rip past it already): the stub's `out dx, al` breakpoints
+ * need to know.
  */
 #include <string.h>
 #include <sys/ioctl.h>
@@ -23,9 +26,11 @@
 #define PROBE_HALT                                                             \
 	0x1100 /* hlt: where a #DB or #BP the host let through lands */
 
-/* nop; nop; int3; nop; mov [0x2000], al; hlt (16-bit code). */
-static const uint8_t probe_code[] = {0x90, 0x90, 0xcc, 0x90,
-				     0xa2, 0x00, 0x20, 0xf4};
+/* nop; nop; int3; nop; mov [0x2000], al; hlt; out dx, al; hlt (16-bit
+ * code). */
+static const uint8_t probe_code[] = {0x90, 0x90, 0xcc, 0x90, 0xa2,
+				     0x00, 0x20, 0xf4, 0xee, 0xf4};
+#define PROBE_OUT (PROBE_CODE + 8)
 
 struct probe {
 	int vm, vcpu;
@@ -99,23 +104,49 @@ static bool probe_setup(struct probe *p, int kvm_fd, void *mem)
 	return ioctl(p->vcpu, KVM_SET_SREGS, &sregs) == 0;
 }
 
+static void probe_teardown(struct probe *p, int kvm_fd)
+{
+	int size = ioctl(kvm_fd, KVM_GET_VCPU_MMAP_SIZE, 0);
+
+	if (p->run)
+		munmap(p->run, (size_t)size);
+	if (p->vcpu >= 0)
+		close(p->vcpu);
+	if (p->vm >= 0)
+		close(p->vm);
+}
+
 /* One probe in a VM of its own: nothing carries over between probes. */
 static bool probe_vm(int kvm_fd, void *mem, uint64_t rip,
 		     const struct kvm_guest_debug *dbg, uint32_t exception,
 		     uint64_t pc, uint64_t dr6_bit)
 {
 	struct probe p = {-1, -1, NULL};
-	int size = ioctl(kvm_fd, KVM_GET_VCPU_MMAP_SIZE, 0);
 	bool ok = probe_setup(&p, kvm_fd, mem) &&
 		  probe_one(&p, rip, dbg, exception, pc, dr6_bit);
 
-	if (p.run)
-		munmap(p.run, (size_t)size);
-	if (p.vcpu >= 0)
-		close(p.vcpu);
-	if (p.vm >= 0)
-		close(p.vm);
+	probe_teardown(&p, kvm_fd);
 	return ok;
+}
+
+/*
+ * Where rip is when `out dx, al` exits: on the out (KVM's fast path) or
+ * past it (an out KVM emulated, as kvm_pvm does every one). True: past.
+ */
+static bool probe_out_rip_past(int kvm_fd, void *mem)
+{
+	struct probe p = {-1, -1, NULL};
+	struct kvm_regs regs = {.rip = PROBE_OUT, .rflags = 2, .rdx = 0x80};
+	bool past = false;
+
+	if (probe_setup(&p, kvm_fd, mem) &&
+	    ioctl(p.vcpu, KVM_SET_REGS, &regs) == 0 &&
+	    ioctl(p.vcpu, KVM_RUN, 0) == 0 &&
+	    p.run->exit_reason == KVM_EXIT_IO &&
+	    ioctl(p.vcpu, KVM_GET_REGS, &regs) == 0)
+		past = regs.rip == PROBE_OUT + 1;
+	probe_teardown(&p, kvm_fd);
+	return past;
 }
 
 void gdb_probe_host(int kvm_fd, struct gdb_host_caps *caps)
@@ -145,5 +176,6 @@ void gdb_probe_host(int kvm_fd, struct gdb_host_caps *caps)
 	    probe_vm(kvm_fd, mem, PROBE_CODE, &hw, 1, PROBE_CODE + 1, 1);
 	caps->hw_watch =
 	    probe_vm(kvm_fd, mem, PROBE_CODE + 3, &watch, 1, PROBE_CODE + 7, 1);
+	caps->out_rip_past = probe_out_rip_past(kvm_fd, mem);
 	munmap(mem, PROBE_MEM);
 }

@@ -48,7 +48,8 @@ struct stop_event {
 
 static struct stub {
 	struct vmm_vm *vm;
-	int conn;    /* the one connection */
+	int conn;	/* the one connection */
+	bool thread_up; /* the stub's thread has started */
 	int pid;     /* for tgkill: getpid() is a syscall the sandbox refuses */
 	int wake[2]; /* a vCPU stopped, or the run ended: wake the thread */
 	struct gdb_host_caps caps;
@@ -564,6 +565,8 @@ bool vmm_gdb_io_exit(struct vmm_vcpu *vcpu)
 			err(VMM_STATUS_HOST, "KVM: ioctl (GET_REGS) failed");
 		rip = regs.rip;
 	}
+	if (stub.caps.out_rip_past)
+		rip--; /* KVM emulated the out */
 	pthread_mutex_lock(&stub.lock);
 	bp = stub.active ? sw_at(rip) : NULL;
 	p = bp ? vmm_mem_ptr(&stub.vm->mem, bp->gpa, 1) : NULL;
@@ -666,6 +669,7 @@ static void *stub_thread(void *arg)
 	uint8_t buf[4096];
 
 	(void)arg;
+	__atomic_store_n(&stub.thread_up, true, __ATOMIC_RELEASE);
 	pthread_mutex_lock(&stub.lock);
 	wait_all_parked(); /* before the first instruction */
 	pthread_mutex_unlock(&stub.lock);
@@ -717,10 +721,12 @@ void vmm_gdb_start(struct vmm_vm *vm, const struct gdb_addr *addr)
 	fprintf(
 	    stderr,
 	    "minivmm: gdb: this host's KVM: single-step %s; breakpoints "
-	    "%s; hardware breakpoints %s, hardware watchpoints %s\n",
+	    "%s; hardware breakpoints %s, hardware watchpoints %s; an out "
+	    "exits with rip %s it\n",
 	    stub.caps.step ? "yes" : "no",
 	    stub.caps.sw_bp ? "int3" : "out dx, al (int3 does not exit here)",
-	    stub.caps.hw_bp ? "yes" : "no", stub.caps.hw_watch ? "yes" : "no");
+	    stub.caps.hw_bp ? "yes" : "no", stub.caps.hw_watch ? "yes" : "no",
+	    stub.caps.out_rip_past ? "past" : "on");
 	if (pipe2(stub.wake, O_CLOEXEC | O_NONBLOCK) < 0)
 		err(VMM_STATUS_HOST, "gdb: pipe2");
 	gdb_session_init(&stub.session, &stub_ops, NULL, vm->ncpus);
@@ -734,6 +740,10 @@ void vmm_gdb_start(struct vmm_vm *vm, const struct gdb_addr *addr)
 		err(VMM_STATUS_HOST, "pthread_create (gdb)");
 	}
 	pthread_detach(t);
+	/* A new thread's first syscalls (glibc's rseq) are not in the
+	 * sandbox's filter, which goes on next: wait until it runs. */
+	while (!__atomic_load_n(&stub.thread_up, __ATOMIC_ACQUIRE))
+		__builtin_ia32_pause();
 }
 
 void vmm_gdb_finish(int status)

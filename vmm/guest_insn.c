@@ -179,19 +179,56 @@ int vmm_insn_decode_io(const struct vmm_mem *mem, const struct kvm_sregs *sregs,
 		io->out = b & 2;
 		io->size = !(b & 1) ? 1 : o16 ? 2 : 4;
 		io->port = (b & 0xfc) == 0xe4 ? code[i + 1] : -1;
+		io->len = i + 1 + ((b & 0xfc) == 0xe4);
 		return 1;
 	}
 	return -1; /* unreadable, or prefixes only */
 }
 
+/* Whether (io) is the plain in/out the exit (exit, data) reports. */
+static bool io_matches(const struct vmm_io_insn *io, const struct kvm_regs *r,
+		       const struct vmm_io_exit *exit, const uint8_t *data)
+{
+	uint64_t acc = 0;
+
+	if (io->string || io->out != exit->out || io->size != exit->size ||
+	    (io->port >= 0 ? (unsigned)io->port : (r->rdx & 0xffff)) !=
+		exit->port)
+		return false;
+	memcpy(&acc, &r->rax, io->size);
+	return !io->out || memcmp(&acc, data, io->size) == 0;
+}
+
 /*
- * Why a port I/O exit is not the plain in/out at rip that it must be for
- * the hypercall and debug-exit ports, or NULL if it is. KVM reports ins
- * and outs like in and out, and where it emulates them (AMD) a single
- * outs exits with rip already past it: so the instruction at rip must be
- * an in/out of this direction, size and port, and an out's data must be
- * its accumulator. Anything else is string I/O, or an exit whose
- * instruction cannot be told, and both are refused.
+ * Whether a plain in/out that matches the exit ends exactly at rip: the
+ * exit of one that KVM emulated (kvm_pvm emulates every out). Each start
+ * up to 15 bytes back is tried, since prefixes are part of it. This never
+ * takes an emulated string instruction for a plain one: the last byte of
+ * an ins/outs is its opcode (0x6c-0x6f), where a plain in/out ends with
+ * 0xec-0xef or its port byte, and no port the check guards is 0x6c-0x6f.
+ */
+static bool plain_io_ends_at(const struct vmm_mem *mem,
+			     const struct kvm_regs *r,
+			     const struct kvm_sregs *sr,
+			     const struct vmm_io_exit *exit,
+			     const uint8_t *data)
+{
+	struct vmm_io_insn io;
+
+	for (unsigned back = 1; back <= X86_INSN_MAX && back <= r->rip; back++)
+		if (vmm_insn_decode_io(mem, sr, r->rip - back, &io) == 1 &&
+		    io.len == back && io_matches(&io, r, exit, data))
+			return true;
+	return false;
+}
+
+/*
+ * Why a port I/O exit is not a plain in/out, for the hypercall and
+ * debug-exit ports, or NULL if it is (vmm.h). The instruction at rip
+ * decides first; if it is not the exit's, the one that ends at rip may
+ * be (an emulated out), unless a string instruction is at rip: then the
+ * exit may be that one's, part way through a rep. The reasons name what
+ * was at rip.
  */
 const char *vmm_io_not_plain(const struct vmm_mem *mem,
 			     const struct kvm_regs *r,
@@ -200,11 +237,18 @@ const char *vmm_io_not_plain(const struct vmm_mem *mem,
 			     const uint8_t *data)
 {
 	struct vmm_io_insn io;
-	uint64_t acc = 0;
+	int at;
 
 	if (exit->count != 1)
 		return "more than one transfer (rep ins/outs)";
-	switch (vmm_insn_decode_io(mem, sr, r->rip, &io)) {
+	at = vmm_insn_decode_io(mem, sr, r->rip, &io);
+	if (at == 1 && io_matches(&io, r, exit, data))
+		return NULL;
+	if (at == 1 && io.string)
+		return "a string instruction (ins/outs)";
+	if (plain_io_ends_at(mem, r, sr, exit, data))
+		return NULL;
+	switch (at) {
 	case -1:
 		return "an instruction that cannot be read";
 	case 0:
@@ -212,15 +256,9 @@ const char *vmm_io_not_plain(const struct vmm_mem *mem,
 	default:
 		break;
 	}
-	if (io.string)
-		return "a string instruction (ins/outs)";
 	if (io.out != exit->out || io.size != exit->size ||
 	    (io.port >= 0 ? (unsigned)io.port : (r->rdx & 0xffff)) !=
 		exit->port)
 		return "another in/out, so an outs that KVM emulated ends";
-	memcpy(&acc, &r->rax, io.size);
-	if (io.out && memcmp(&acc, data, io.size) != 0)
-		return "an out of other data, so an outs that KVM emulated "
-		       "ends";
-	return NULL;
+	return "an out of other data, so an outs that KVM emulated ends";
 }

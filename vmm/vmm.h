@@ -64,7 +64,7 @@ struct vmm_opts {
 	bool no_sandbox;	/* --no-sandbox: no seccomp filter */
 	bool sandbox_probe;	/* --sandbox-probe: the test-only hypercall */
 	bool gdb_on;		/* --gdb given */
-	struct gdb_addr gdb;	 /* --gdb ADDR */
+	struct gdb_addr gdb;	/* --gdb ADDR */
 };
 
 /*
@@ -152,6 +152,7 @@ struct vmm_io_insn {
 	bool out;      /* out or outs */
 	unsigned size; /* bytes a transfer: 1, 2 or 4 */
 	int port;      /* the immediate port, or -1: the port is in dx */
+	unsigned len;  /* bytes of the instruction, prefixes included */
 };
 
 /*
@@ -171,11 +172,13 @@ struct vmm_io_exit {
 
 /*
  * Why the port I/O exit (exit), with (data) and the vCPU's registers (r,
- * sr), is not the plain in/out at rip that the hypercall and debug-exit
- * ports require, or NULL if it is. KVM reports ins and outs like in and
- * out, and where it emulates them (AMD) a single outs exits with rip
- * already past it: so the instruction at rip must be an in/out of this
- * direction, size and port, and an out's data must be its accumulator.
+ * sr), is not a plain in/out that the hypercall and debug-exit ports
+ * require, or NULL if it is. KVM reports ins and outs like in and out.
+ * Where KVM takes an out on its fast path, rip is still on it; where it
+ * emulates the instruction (an outs on AMD, every out on kvm_pvm), rip is
+ * already past it. So a plain in/out of this direction, size and port,
+ * with the exit's data in an out's accumulator, must start at rip or end
+ * there, and no string instruction may be at rip.
  */
 const char *vmm_io_not_plain(const struct vmm_mem *mem,
 			     const struct kvm_regs *r,

@@ -524,10 +524,22 @@ void vmm_gdb_debug_exit(struct vmm_vcpu *vcpu)
 	pthread_mutex_unlock(&stub.lock);
 }
 
+/* Finish an I/O exit (and write back the registers an exit handler
+ * changed) with a KVM_RUN that runs nothing (immediate_exit; the vCPU
+ * parks next, which clears it). */
+static void finish_io(struct vmm_vcpu *vcpu)
+{
+	vcpu->run->immediate_exit = 1;
+	if (ioctl(vcpu->fd, KVM_RUN, 0) == 0 || errno != EINTR)
+		errx(VMM_STATUS_HOST, "gdb: finishing an I/O exit: KVM_RUN "
+				      "did not return EINTR");
+	vcpu->run->kvm_dirty_regs = 0; /* written back by that KVM_RUN */
+}
+
 /*
- * The port I/O exit of `out dx, al` at a breakpoint: KVM has not finished
- * it (it would step past the out on the next KVM_RUN), so finish it now
- * with a KVM_RUN that runs nothing (immediate_exit), then put rip back on
+ * The port I/O exit of `out dx, al` at a breakpoint: KVM may not have
+ * finished it (it would step past the out on the next KVM_RUN), so finish it
+ * now with a KVM_RUN that runs nothing (immediate_exit), then put rip back on
  * the breakpoint, where the guest is to go on from.
  */
 static void trap_rewind(struct vmm_vcpu *vcpu, uint64_t bp_addr)
@@ -535,15 +547,26 @@ static void trap_rewind(struct vmm_vcpu *vcpu, uint64_t bp_addr)
 	struct kvm_regs regs;
 
 	vcpu->run->kvm_dirty_regs = 0;
-	vcpu->run->immediate_exit = 1;
-	if (ioctl(vcpu->fd, KVM_RUN, 0) == 0 || errno != EINTR)
-		errx(VMM_STATUS_HOST, "gdb: finishing a breakpoint's I/O exit: "
-				      "KVM_RUN did not return EINTR");
+	finish_io(vcpu);
 	if (ioctl(vcpu->fd, KVM_GET_REGS, &regs) < 0)
 		err(VMM_STATUS_HOST, "KVM: ioctl (GET_REGS) failed");
 	regs.rip = bp_addr;
 	if (ioctl(vcpu->fd, KVM_SET_REGS, &regs) < 0)
 		err(VMM_STATUS_HOST, "KVM: ioctl (SET_REGS) failed");
+}
+
+void vmm_gdb_after_io(struct vmm_vcpu *vcpu)
+{
+	if (!stub.caps.out_rip_past || vcpu->run->exit_reason != KVM_EXIT_IO ||
+	    vcpu->run->io.direction != KVM_EXIT_IO_OUT)
+		return;
+	pthread_mutex_lock(&stub.lock);
+	if (stub.active && stub.action[vcpu->id] == GDB_STEP) {
+		finish_io(vcpu); /* the handler's register changes land */
+		stop_event(vcpu, vcpu->id, 5, "", true);
+		stub.action[vcpu->id] = GDB_STAY;
+	}
+	pthread_mutex_unlock(&stub.lock);
 }
 
 bool vmm_gdb_io_exit(struct vmm_vcpu *vcpu)

@@ -555,6 +555,8 @@ static void vcpu_loop(struct vmm_run *r, struct vmm_vcpu *vcpu)
 		if (status != VMM_CONTINUE)
 			stop(r, status);
 		pthread_mutex_unlock(&r->exit_lock);
+		if (status == VMM_CONTINUE && vmm_gdb_active())
+			vmm_gdb_after_io(vcpu);
 	}
 }
 

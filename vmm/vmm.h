@@ -476,6 +476,12 @@ void vmm_gdb_debug_exit(struct vmm_vcpu *vcpu);
  * the exit lock.
  */
 bool vmm_gdb_io_exit(struct vmm_vcpu *vcpu);
+/*
+ * After minivmm handled an out exit: a vCPU single-stepped over an out
+ * that KVM emulated (rip was past it already) gets no single-step trap
+ * from KVM, so this stops it there as the step's end.
+ */
+void vmm_gdb_after_io(struct vmm_vcpu *vcpu);
 
 /* The run ended with (status): tell gdb ("W"), end the session. */
 void vmm_gdb_finish(int status);

@@ -24,6 +24,7 @@ wait_for() {
 	done
 }
 
+: > "$dir/minivmm.log" # there before the first wait_for reads it
 "$build/minivmm" --timeout "${GDB_SESSION_TIMEOUT:-300}" --cpus "$cpus" --cmdline "$cmdline" \
 	--gdb "$addr" "$build/guest.elf" > "$dir/minivmm.log" 2>&1 &
 vmm=$!

@@ -35,6 +35,7 @@ static const uint8_t probe_code[] = {0x90, 0x90, 0xcc, 0x90, 0xa2,
 struct probe {
 	int vm, vcpu;
 	struct kvm_run *run;
+	size_t run_size; /* of the mapping at (run) */
 };
 
 /*
@@ -95,6 +96,7 @@ static bool probe_setup(struct probe *p, int kvm_fd, void *mem)
 		p->run = NULL;
 		return false;
 	}
+	p->run_size = (size_t)size;
 	if (ioctl(p->vcpu, KVM_GET_SREGS, &sregs) < 0)
 		return false;
 	sregs.cs.base = 0;
@@ -104,12 +106,10 @@ static bool probe_setup(struct probe *p, int kvm_fd, void *mem)
 	return ioctl(p->vcpu, KVM_SET_SREGS, &sregs) == 0;
 }
 
-static void probe_teardown(struct probe *p, int kvm_fd)
+static void probe_teardown(struct probe *p)
 {
-	int size = ioctl(kvm_fd, KVM_GET_VCPU_MMAP_SIZE, 0);
-
 	if (p->run)
-		munmap(p->run, (size_t)size);
+		munmap(p->run, p->run_size);
 	if (p->vcpu >= 0)
 		close(p->vcpu);
 	if (p->vm >= 0)
@@ -121,11 +121,11 @@ static bool probe_vm(int kvm_fd, void *mem, uint64_t rip,
 		     const struct kvm_guest_debug *dbg, uint32_t exception,
 		     uint64_t pc, uint64_t dr6_bit)
 {
-	struct probe p = {-1, -1, NULL};
+	struct probe p = {-1, -1, NULL, 0};
 	bool ok = probe_setup(&p, kvm_fd, mem) &&
 		  probe_one(&p, rip, dbg, exception, pc, dr6_bit);
 
-	probe_teardown(&p, kvm_fd);
+	probe_teardown(&p);
 	return ok;
 }
 
@@ -135,7 +135,7 @@ static bool probe_vm(int kvm_fd, void *mem, uint64_t rip,
  */
 static bool probe_out_rip_past(int kvm_fd, void *mem)
 {
-	struct probe p = {-1, -1, NULL};
+	struct probe p = {-1, -1, NULL, 0};
 	struct kvm_regs regs = {.rip = PROBE_OUT, .rflags = 2, .rdx = 0x80};
 	bool past = false;
 
@@ -145,7 +145,7 @@ static bool probe_out_rip_past(int kvm_fd, void *mem)
 	    p.run->exit_reason == KVM_EXIT_IO &&
 	    ioctl(p.vcpu, KVM_GET_REGS, &regs) == 0)
 		past = regs.rip == PROBE_OUT + 1;
-	probe_teardown(&p, kvm_fd);
+	probe_teardown(&p);
 	return past;
 }
 

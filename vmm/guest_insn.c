@@ -185,15 +185,23 @@ int vmm_insn_decode_io(const struct vmm_mem *mem, const struct kvm_sregs *sregs,
 	return -1; /* unreadable, or prefixes only */
 }
 
+/* Whether (io) is an in or out of the exit's direction, size and port. */
+static bool io_same_transfer(const struct vmm_io_insn *io,
+			     const struct kvm_regs *r,
+			     const struct vmm_io_exit *exit)
+{
+	return io->out == exit->out && io->size == exit->size &&
+	       (io->port >= 0 ? (unsigned)io->port : (r->rdx & 0xffff)) ==
+		   exit->port;
+}
+
 /* Whether (io) is the plain in/out the exit (exit, data) reports. */
 static bool io_matches(const struct vmm_io_insn *io, const struct kvm_regs *r,
 		       const struct vmm_io_exit *exit, const uint8_t *data)
 {
 	uint64_t acc = 0;
 
-	if (io->string || io->out != exit->out || io->size != exit->size ||
-	    (io->port >= 0 ? (unsigned)io->port : (r->rdx & 0xffff)) !=
-		exit->port)
+	if (io->string || !io_same_transfer(io, r, exit))
 		return false;
 	memcpy(&acc, &r->rax, io->size);
 	return !io->out || memcmp(&acc, data, io->size) == 0;
@@ -256,9 +264,7 @@ const char *vmm_io_not_plain(const struct vmm_mem *mem,
 	default:
 		break;
 	}
-	if (io.out != exit->out || io.size != exit->size ||
-	    (io.port >= 0 ? (unsigned)io.port : (r->rdx & 0xffff)) !=
-		exit->port)
+	if (!io_same_transfer(&io, r, exit))
 		return "another in/out, so an outs that KVM emulated ends";
 	return "an out of other data, so an outs that KVM emulated ends";
 }

@@ -38,6 +38,20 @@ static bool native_now; /* the sites are native: CPU 0 sets it */
 static volatile uint64_t loiters, caught, in_handler;
 
 /*
+ * The IPI pending, with interrupts still off: take it here, in the trap
+ * handler, whose frame holds the site's inside one frame down (the sync
+ * walks the stack to it), and return once the sync is over.
+ */
+static __attribute__((noinline)) void take_the_ipi_here(void)
+{
+	__asm__ volatile("sti" ::: "memory");
+	for (uint64_t t0 = rdtsc();
+	     apic_irr(SMP_IPI_VECTOR) && rdtsc() - t0 < LOITER_CYCLES;)
+		cpu_relax();
+	__asm__ volatile("cli" ::: "memory");
+}
+
+/*
  * CPU 1 single-steps one save_fl site now and then. Stopped strictly
  * inside it (native: between pushfq and pop rax), it waits, interrupts
  * off, until the next rendezvous IPI is pending, and then (bounded) until
@@ -57,20 +71,6 @@ static volatile uint64_t loiters, caught, in_handler;
  * instead, with the site's inside in the frame below
  * (take_the_ipi_here).
  */
-/*
- * The IPI pending, with interrupts still off: take it here, in the trap
- * handler, whose frame holds the site's inside one frame down (the sync
- * walks the stack to it), and return once the sync is over.
- */
-static __attribute__((noinline)) void take_the_ipi_here(void)
-{
-	__asm__ volatile("sti" ::: "memory");
-	for (uint64_t t0 = rdtsc();
-	     apic_irr(SMP_IPI_VECTOR) && rdtsc() - t0 < LOITER_CYCLES;)
-		cpu_relax();
-	__asm__ volatile("cli" ::: "memory");
-}
-
 static bool loiter_hook(struct trap_frame *f)
 {
 	uint64_t t0 = rdtsc();

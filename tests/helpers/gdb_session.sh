@@ -39,7 +39,11 @@ for c in "$@"; do
 	set -- "$@" -ex "$c"
 	shift
 done
-timeout 240 gdb -batch -nx -ex "set pagination off" -ex "set confirm off" \
+# --foreground: without it timeout runs gdb in a process group of its
+# own and passes a SIGINT on twice (to gdb, then to the group); a second
+# Ctrl-C before the stop reply is gdb's "Give up waiting?", which batch
+# mode answers yes: "Disconnected from target".
+timeout --foreground 240 gdb -batch -nx -ex "set pagination off" -ex "set confirm off" \
 	-ex "file $build/guest.elf" -ex "target remote $target" "$@" \
 	> "$dir/gdb.log" 2>&1 &
 gdb=$!
